@@ -1,0 +1,72 @@
+using System.Text.Json;
+using ContextHub.Sessions;
+using ModelContextProtocol.Protocol;
+
+namespace ContextHub.Messaging;
+
+/// <summary>The doors a request can come through.</summary>
+public enum McpTransportKind
+{
+    StreamableHttp,
+    Stdio,
+    WebSocket,
+    Rest,
+    GraphQL,
+    InProcess,
+}
+
+/// <summary>Who is calling and through which door; authentication fills <see cref="Identity"/> later.</summary>
+public sealed record McpCaller(McpTransportKind Transport, string? RemoteAddress = null, string Identity = "anonymous");
+
+/// <summary>
+/// One transport-neutral request: every door turns what it received into this and hands it to the
+/// <see cref="MessageManager"/>. The JSON elements belong to the door's document and live as long as the call.
+/// </summary>
+public sealed class McpRequest
+{
+    public required string Method { get; init; }
+
+    /// <summary>The JSON-RPC id as sent (string or number); <c>Undefined</c> for a notification.</summary>
+    public JsonElement Id { get; init; }
+
+    /// <summary>The params object; <c>Undefined</c> when absent.</summary>
+    public JsonElement Params { get; init; }
+
+    public required McpCaller Caller { get; init; }
+
+    public string CorrelationId { get; init; } = Guid.NewGuid().ToString("N");
+
+    /// <summary>Session of the session-based revisions; null in the stateless revision.</summary>
+    public McpSession? Session { get; set; }
+
+    /// <summary>Where notifications and server-to-client requests tied to this request go; null when the door cannot carry them.</summary>
+    public IMcpChannel? Channel { get; init; }
+
+    /// <summary>Set by the Message Manager: the revision this request is handled under.</summary>
+    public string ProtocolVersion { get; set; } = "";
+
+    /// <summary>Set by the Message Manager: what the client can do (from the session or the request's <c>_meta</c>).</summary>
+    public ClientCapabilities? ClientCapabilities { get; set; }
+
+    /// <summary>Set by the Message Manager: the lowest level of log messages the client wants for this request; null means none.</summary>
+    public LoggingLevel? LogLevel { get; set; }
+
+    public bool IsNotification => Id.ValueKind == JsonValueKind.Undefined;
+
+    public bool IsStateless => Session is null;
+
+    /// <summary>Reads <c>params._meta[key]</c>, or <c>Undefined</c>.</summary>
+    public JsonElement GetMeta(string key) =>
+        Params.ValueKind == JsonValueKind.Object
+        && Params.TryGetProperty("_meta"u8, out var meta)
+        && meta.ValueKind == JsonValueKind.Object
+        && meta.TryGetProperty(key, out var value) ? value : default;
+
+    /// <summary>A short id text for logs and cancellation bookkeeping.</summary>
+    public string IdText => Id.ValueKind switch
+    {
+        JsonValueKind.String => Id.GetString()!,
+        JsonValueKind.Number => Id.GetRawText(),
+        _ => "",
+    };
+}

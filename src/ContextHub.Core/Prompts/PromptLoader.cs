@@ -1,0 +1,101 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace ContextHub.Prompts;
+
+/// <summary>
+/// Loads every <c>*.md</c> prompt under the configured folder into the Prompt Manager at start and again whenever a
+/// file changes. A broken file is logged and skipped; the others still load.
+/// </summary>
+public sealed partial class PromptLoader : IHostedService, IDisposable
+{
+    private readonly PromptManager _prompts;
+    private readonly PromptOptions _options;
+    private readonly ILogger<PromptLoader> _logger;
+    private readonly Timer _reload;
+    private FileSystemWatcher? _watcher;
+
+    public PromptLoader(PromptManager prompts, IOptions<PromptOptions> options, ILogger<PromptLoader> logger)
+    {
+        _prompts = prompts;
+        _options = options.Value;
+        _logger = logger;
+        _reload = new Timer(_ => Load());
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrEmpty(_options.Folder))
+        {
+            return Task.CompletedTask;
+        }
+
+        Load();
+        if (Directory.Exists(_options.Folder) && _options.Watch)
+        {
+            _watcher = new FileSystemWatcher(_options.Folder, "*.md") { IncludeSubdirectories = true };
+            FileSystemEventHandler changed = (_, _) => _reload.Change(TimeSpan.FromMilliseconds(100), Timeout.InfiniteTimeSpan);
+            _watcher.Changed += changed;
+            _watcher.Created += changed;
+            _watcher.Deleted += changed;
+            _watcher.Renamed += (_, _) => _reload.Change(TimeSpan.FromMilliseconds(100), Timeout.InfiniteTimeSpan);
+            _watcher.EnableRaisingEvents = true;
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        _watcher?.Dispose();
+        _watcher = null;
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Reads the folder again and replaces the file prompts in one change.</summary>
+    public void Load()
+    {
+        var loaded = new List<McpPrompt>();
+        if (Directory.Exists(_options.Folder))
+        {
+            foreach (var file in Directory.EnumerateFiles(_options.Folder, "*.md", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+            {
+                try
+                {
+                    loaded.Add(FilePrompt.Parse(file, File.ReadAllText(file)));
+                }
+                catch (Exception e) when (e is FormatException or IOException or UnauthorizedAccessException)
+                {
+                    LogBadPrompt(file, e.Message);
+                }
+            }
+        }
+
+        _prompts.ReplaceAll(static p => p is FilePrompt, loaded);
+        LogLoaded(loaded.Count, _options.Folder!);
+    }
+
+    public void Dispose()
+    {
+        _watcher?.Dispose();
+        _reload.Dispose();
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Skipped prompt file {Path}: {Reason}")]
+    private partial void LogBadPrompt(string path, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Loaded {Count} prompts from {Folder}")]
+    private partial void LogLoaded(int count, string folder);
+}
+
+/// <summary>Settings of the Prompt Loader, bound from <c>ContextHub:Prompts</c>.</summary>
+public sealed class PromptOptions
+{
+    public const string Section = "ContextHub:Prompts";
+
+    /// <summary>Folder of Markdown prompt files; empty loads none.</summary>
+    public string? Folder { get; set; }
+
+    public bool Watch { get; set; } = true;
+}

@@ -1,0 +1,354 @@
+using System.Collections.Frozen;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ContextHub.Messaging;
+using ContextHub.Prompts;
+using ContextHub.Protocol;
+using ContextHub.Resources;
+using ContextHub.Sessions;
+using ContextHub.Tools;
+using Microsoft.Extensions.Options;
+using ModelContextProtocol.Protocol;
+
+namespace ContextHub.Service;
+
+/// <summary>
+/// The MCP Service: one handler per method, each a thin call into the Tool, Resource or Prompt Manager.
+/// Also the capabilities and the server's identity.
+/// </summary>
+public sealed class McpService
+{
+    private delegate ValueTask<McpResult> Handler(McpRequest request, CancellationToken cancellationToken);
+
+    private readonly FrozenDictionary<string, Handler> _handlers;
+    private readonly ToolManager _tools;
+    private readonly ResourceManager _resources;
+    private readonly PromptManager _prompts;
+    private readonly SessionManager _sessions;
+    private readonly NotificationHub _notifications;
+    private readonly IServiceProvider _services;
+    private readonly McpServerOptions _options;
+    private readonly McpMetrics _metrics;
+
+    public McpService(ToolManager tools, ResourceManager resources, PromptManager prompts, SessionManager sessions,
+        NotificationHub notifications, IServiceProvider services, IOptions<McpServerOptions> options, McpMetrics metrics)
+    {
+        _tools = tools;
+        _resources = resources;
+        _prompts = prompts;
+        _sessions = sessions;
+        _notifications = notifications;
+        _services = services;
+        _options = options.Value;
+        _metrics = metrics;
+        ServerInfo = new Implementation { Name = _options.Name, Title = _options.Title, Version = _options.Version };
+        Capabilities = new ServerCapabilities
+        {
+            Tools = new ToolsCapability { ListChanged = true },
+            Resources = new ResourcesCapability { Subscribe = true, ListChanged = true },
+            Prompts = new PromptsCapability { ListChanged = true },
+            Logging = new LoggingCapability(),
+            Completions = new CompletionsCapability(),
+        };
+        _handlers = new Dictionary<string, Handler>(StringComparer.Ordinal)
+        {
+            [RequestMethods.Initialize] = InitializeAsync,
+            [RequestMethods.ServerDiscover] = DiscoverAsync,
+            [RequestMethods.Ping] = PingAsync,
+            [RequestMethods.ToolsList] = ListToolsAsync,
+            [RequestMethods.ToolsCall] = CallToolAsync,
+            [RequestMethods.ResourcesList] = ListResourcesAsync,
+            [RequestMethods.ResourcesTemplatesList] = ListResourceTemplatesAsync,
+            [RequestMethods.ResourcesRead] = ReadResourceAsync,
+            [RequestMethods.ResourcesSubscribe] = SubscribeAsync,
+            [RequestMethods.ResourcesUnsubscribe] = UnsubscribeAsync,
+            [RequestMethods.PromptsList] = ListPromptsAsync,
+            [RequestMethods.PromptsGet] = GetPromptAsync,
+            [RequestMethods.CompletionComplete] = CompleteAsync,
+            [RequestMethods.LoggingSetLevel] = SetLevelAsync,
+            [RequestMethods.SubscriptionsListen] = ListenAsync,
+        }.ToFrozenDictionary(StringComparer.Ordinal);
+    }
+
+    public Implementation ServerInfo { get; }
+
+    public ServerCapabilities Capabilities { get; }
+
+    public ToolManager Tools => _tools;
+
+    public ResourceManager Resources => _resources;
+
+    public PromptManager Prompts => _prompts;
+
+    public SessionManager Sessions => _sessions;
+
+    internal async ValueTask<McpResult> DispatchAsync(McpRequest request, CancellationToken cancellationToken)
+    {
+        if (!_handlers.TryGetValue(request.Method, out var handler) || !AvailableIn(request))
+        {
+            throw McpErrorException.MethodNotFound(request.Method);
+        }
+
+        var tracked = request.Session is { } session && request.Id.ValueKind != JsonValueKind.Undefined;
+        using var cancellation = tracked ? request.Session!.TrackRequest(request.IdText, cancellationToken) : null;
+        try
+        {
+            return await handler(request, cancellation?.Token ?? cancellationToken);
+        }
+        catch (ClientInputRequiredException signal)
+        {
+            return McpResult.Of(new InputRequiredResult
+            {
+                InputRequests = new Dictionary<string, InputRequest>
+                {
+                    [signal.Key] = signal.InputRequest.Deserialize(McpJson.TypeInfo<InputRequest>())!,
+                },
+                RequestState = signal.State.Encode(),
+            }, McpJson.TypeInfo<InputRequiredResult>());
+        }
+        finally
+        {
+            if (tracked)
+            {
+                request.Session!.UntrackRequest(request.IdText);
+            }
+        }
+    }
+
+    /// <summary>Methods of one era are unknown in the other.</summary>
+    private static bool AvailableIn(McpRequest request) => request.Method switch
+    {
+        RequestMethods.LoggingSetLevel or RequestMethods.ResourcesSubscribe or RequestMethods.ResourcesUnsubscribe => !request.IsStateless,
+        RequestMethods.SubscriptionsListen => request.IsStateless,
+        _ => true,
+    };
+
+    internal ValueTask HandleNotificationAsync(McpRequest notification, CancellationToken cancellationToken)
+    {
+        switch (notification.Method)
+        {
+            case NotificationMethods.InitializedNotification when notification.Session is { } session:
+                session.Initialized = true;
+                break;
+            case NotificationMethods.CancelledNotification when notification.Session is { } session
+                && notification.Params.ValueKind == JsonValueKind.Object
+                && notification.Params.TryGetProperty("requestId"u8, out var id):
+                session.CancelRequest(id.ValueKind == JsonValueKind.String ? id.GetString()! : id.GetRawText());
+                break;
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    private ValueTask<McpResult> InitializeAsync(McpRequest request, CancellationToken cancellationToken)
+    {
+        var parameters = Params(request, McpJson.TypeInfo<InitializeRequestParams>())
+            ?? throw McpErrorException.InvalidParams("initialize needs params with protocolVersion, capabilities and clientInfo");
+        if (string.IsNullOrEmpty(parameters.ProtocolVersion))
+        {
+            throw McpErrorException.InvalidParams("protocolVersion is required", "protocolVersion");
+        }
+
+        // Offer the client's version when it is one of ours, else the newest session revision (the client decides).
+        var version = Array.IndexOf(McpProtocol.SessionVersions, parameters.ProtocolVersion) >= 0
+            ? parameters.ProtocolVersion
+            : McpProtocol.SessionVersions[0];
+        if (request.Session is null)
+        {
+            request.Session = _sessions.Create(version, parameters.Capabilities, parameters.ClientInfo);
+            _metrics.SessionOpened();
+        }
+
+        request.ProtocolVersion = version;
+        return Done(new InitializeResult
+        {
+            ProtocolVersion = version,
+            Capabilities = Capabilities,
+            ServerInfo = ServerInfo,
+            Instructions = _options.Instructions,
+        });
+    }
+
+    private ValueTask<McpResult> DiscoverAsync(McpRequest request, CancellationToken cancellationToken) =>
+        Done(new DiscoverResult
+        {
+            SupportedVersions = [.. McpProtocol.StatelessVersions],
+            Capabilities = Capabilities,
+            Instructions = _options.Instructions,
+            TimeToLive = TimeSpan.Zero,
+            CacheScope = CacheScope.Public,
+            Meta = new JsonObject { [McpProtocol.Meta.ServerInfo] = JsonSerializer.SerializeToNode(ServerInfo, McpJson.TypeInfo<Implementation>()) },
+        });
+
+    private static ValueTask<McpResult> PingAsync(McpRequest request, CancellationToken cancellationToken) => Done(new EmptyResult());
+
+    private ValueTask<McpResult> ListToolsAsync(McpRequest request, CancellationToken cancellationToken)
+    {
+        var result = _tools.List(Pagination.ReadCursor(request.Params));
+        if (request.IsStateless)
+        {
+            result.TimeToLive = TimeSpan.Zero;
+            result.CacheScope = CacheScope.Public;
+        }
+
+        return Done(result);
+    }
+
+    private async ValueTask<McpResult> CallToolAsync(McpRequest request, CancellationToken cancellationToken)
+    {
+        var name = RequiredString(request.Params, "name");
+        request.Params.TryGetProperty("arguments"u8, out var arguments);
+        var result = await _tools.CallAsync(request, _services, name, arguments, cancellationToken);
+        if (result.StructuredContent is not null && !McpProtocol.HasStructuredContent(request.ProtocolVersion) && !request.IsStateless
+            && request.ProtocolVersion.Length > 0)
+        {
+            result.StructuredContent = null;
+        }
+
+        return McpResult.Of(result, McpJson.TypeInfo<CallToolResult>());
+    }
+
+    private ValueTask<McpResult> ListResourcesAsync(McpRequest request, CancellationToken cancellationToken)
+    {
+        var result = _resources.List(Pagination.ReadCursor(request.Params));
+        if (request.IsStateless)
+        {
+            result.TimeToLive = TimeSpan.Zero;
+            result.CacheScope = CacheScope.Public;
+        }
+
+        return Done(result);
+    }
+
+    private ValueTask<McpResult> ListResourceTemplatesAsync(McpRequest request, CancellationToken cancellationToken)
+    {
+        var result = _resources.ListTemplates(Pagination.ReadCursor(request.Params));
+        if (request.IsStateless)
+        {
+            result.TimeToLive = TimeSpan.Zero;
+            result.CacheScope = CacheScope.Public;
+        }
+
+        return Done(result);
+    }
+
+    private async ValueTask<McpResult> ReadResourceAsync(McpRequest request, CancellationToken cancellationToken)
+    {
+        var uri = RequiredString(request.Params, "uri");
+        var result = await _resources.ReadAsync(new McpCallContext(request, _services, cancellationToken), uri);
+        if (request.IsStateless)
+        {
+            result.TimeToLive ??= TimeSpan.Zero;
+            result.CacheScope ??= CacheScope.Public;
+        }
+
+        return McpResult.Of(result, McpJson.TypeInfo<ReadResourceResult>());
+    }
+
+    private ValueTask<McpResult> SubscribeAsync(McpRequest request, CancellationToken cancellationToken)
+    {
+        var uri = RequiredString(request.Params, "uri");
+        request.Session!.ResourceSubscriptions[uri] = 0;
+        return Done(new EmptyResult());
+    }
+
+    private ValueTask<McpResult> UnsubscribeAsync(McpRequest request, CancellationToken cancellationToken)
+    {
+        var uri = RequiredString(request.Params, "uri");
+        request.Session!.ResourceSubscriptions.TryRemove(uri, out _);
+        return Done(new EmptyResult());
+    }
+
+    private ValueTask<McpResult> ListPromptsAsync(McpRequest request, CancellationToken cancellationToken)
+    {
+        var result = _prompts.List(Pagination.ReadCursor(request.Params));
+        if (request.IsStateless)
+        {
+            result.TimeToLive = TimeSpan.Zero;
+            result.CacheScope = CacheScope.Public;
+        }
+
+        return Done(result);
+    }
+
+    private async ValueTask<McpResult> GetPromptAsync(McpRequest request, CancellationToken cancellationToken)
+    {
+        var name = RequiredString(request.Params, "name");
+        var arguments = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (request.Params.TryGetProperty("arguments"u8, out var args) && args.ValueKind != JsonValueKind.Null)
+        {
+            if (args.ValueKind != JsonValueKind.Object)
+            {
+                throw McpErrorException.InvalidParams("arguments must be an object of strings", "arguments");
+            }
+
+            foreach (var arg in args.EnumerateObject())
+            {
+                arguments[arg.Name] = arg.Value.ValueKind == JsonValueKind.String ? arg.Value.GetString()!
+                    : arg.Value.ValueKind == JsonValueKind.Null ? throw McpErrorException.InvalidParams("must be a string", $"arguments.{arg.Name}")
+                    : arg.Value.GetRawText();
+            }
+        }
+
+        var result = await _prompts.GetAsync(new McpCallContext(request, _services, cancellationToken), name, arguments);
+        return McpResult.Of(result, McpJson.TypeInfo<GetPromptResult>());
+    }
+
+    private async ValueTask<McpResult> CompleteAsync(McpRequest request, CancellationToken cancellationToken)
+    {
+        var parameters = Params(request, McpJson.TypeInfo<CompleteRequestParams>())
+            ?? throw McpErrorException.InvalidParams("completion/complete needs ref and argument");
+        if (parameters.Ref is null || parameters.Argument is null)
+        {
+            throw McpErrorException.InvalidParams("ref and argument are required", parameters.Ref is null ? "ref" : "argument");
+        }
+
+        var context = parameters.Context?.Arguments ?? new Dictionary<string, string>();
+        Completion completion = parameters.Ref switch
+        {
+            PromptReference prompt => await _prompts.CompleteAsync(prompt.Name, parameters.Argument.Name, parameters.Argument.Value, context, cancellationToken),
+            ResourceTemplateReference template => await _resources.CompleteAsync(template.Uri ?? "", parameters.Argument.Name, parameters.Argument.Value, context, cancellationToken),
+            _ => throw McpErrorException.InvalidParams("ref.type must be 'ref/prompt' or 'ref/resource'", "ref.type"),
+        };
+        return McpResult.Of(new CompleteResult { Completion = completion }, McpJson.TypeInfo<CompleteResult>());
+    }
+
+    private ValueTask<McpResult> SetLevelAsync(McpRequest request, CancellationToken cancellationToken)
+    {
+        var parameters = Params(request, McpJson.TypeInfo<SetLevelRequestParams>())
+            ?? throw McpErrorException.InvalidParams("level is required", "level");
+        request.Session!.LogLevel = parameters.Level;
+        return Done(new EmptyResult());
+    }
+
+    private async ValueTask<McpResult> ListenAsync(McpRequest request, CancellationToken cancellationToken)
+    {
+        var parameters = Params(request, McpJson.TypeInfo<SubscriptionsListenRequestParams>());
+        if (request.Channel is null)
+        {
+            throw new McpErrorException(McpProtocol.ErrorCodes.InvalidRequest,
+                "subscriptions/listen needs a stream back to the client: accept text/event-stream.");
+        }
+
+        await _notifications.ListenAsync(request, parameters?.Notifications ?? new SubscriptionsListenNotifications(), cancellationToken);
+        return McpResult.Of(new EmptyResult(), McpJson.TypeInfo<EmptyResult>());
+    }
+
+    private static T? Params<T>(McpRequest request, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> typeInfo) =>
+        request.Params.ValueKind == JsonValueKind.Object ? request.Params.Deserialize(typeInfo) : default;
+
+    private static string RequiredString(JsonElement parameters, string name)
+    {
+        if (parameters.ValueKind == JsonValueKind.Object && parameters.TryGetProperty(name, out var value))
+        {
+            return value.ValueKind == JsonValueKind.String && value.GetString() is { Length: > 0 } text
+                ? text
+                : throw McpErrorException.InvalidParams("must be a non-empty string", name);
+        }
+
+        throw McpErrorException.InvalidParams("is required", name);
+    }
+
+    private static ValueTask<McpResult> Done<T>(T value) where T : class =>
+        ValueTask.FromResult(McpResult.Of(value, McpJson.TypeInfo<T>()));
+}

@@ -1,0 +1,91 @@
+using System.Collections.Concurrent;
+using ContextHub.Messaging;
+using ModelContextProtocol.Protocol;
+
+namespace ContextHub.Sessions;
+
+/// <summary>State of one client in the session-based revisions (2025-11-25 and older).</summary>
+public sealed class McpSession
+{
+    private readonly ConcurrentDictionary<string, CancellationTokenSource> _inFlight = new();
+    private IMcpChannel? _standaloneChannel;
+
+    public McpSession(string id, string protocolVersion, ClientCapabilities? capabilities, Implementation? clientInfo, DateTimeOffset now)
+    {
+        Id = id;
+        ProtocolVersion = protocolVersion;
+        ClientCapabilities = capabilities;
+        ClientInfo = clientInfo;
+        LastSeen = now;
+    }
+
+    public string Id { get; }
+
+    public string ProtocolVersion { get; }
+
+    public ClientCapabilities? ClientCapabilities { get; }
+
+    public Implementation? ClientInfo { get; }
+
+    /// <summary>Set by <c>logging/setLevel</c>; until then the server sends every level.</summary>
+    public LoggingLevel LogLevel { get; set; } = LoggingLevel.Debug;
+
+    public bool Initialized { get; set; }
+
+    public DateTimeOffset LastSeen { get; set; }
+
+    /// <summary>URIs the client subscribed to with <c>resources/subscribe</c>.</summary>
+    public ConcurrentDictionary<string, byte> ResourceSubscriptions { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Answers to the requests the server sent this client.</summary>
+    public OutgoingRequests OutgoingRequests { get; } = new();
+
+    /// <summary>The stream for messages not tied to a request (the GET SSE stream, or the stdio connection itself).</summary>
+    public IMcpChannel? StandaloneChannel => Volatile.Read(ref _standaloneChannel);
+
+    /// <summary>Attaches a standalone stream; false when one is already open (the spec allows one per session).</summary>
+    public bool TryAttachStandaloneChannel(IMcpChannel channel) =>
+        Interlocked.CompareExchange(ref _standaloneChannel, channel, null) is null;
+
+    public void DetachStandaloneChannel(IMcpChannel channel) =>
+        Interlocked.CompareExchange(ref _standaloneChannel, null, channel);
+
+    /// <summary>Tracks a running request so <c>notifications/cancelled</c> can stop it.</summary>
+    public CancellationTokenSource TrackRequest(string requestId, CancellationToken linkedTo)
+    {
+        var cts = CancellationTokenSource.CreateLinkedTokenSource(linkedTo);
+        _inFlight[requestId] = cts;
+        return cts;
+    }
+
+    public void UntrackRequest(string requestId) => _inFlight.TryRemove(requestId, out _);
+
+    public void CancelRequest(string requestId)
+    {
+        if (_inFlight.TryGetValue(requestId, out var cts))
+        {
+            try
+            {
+                cts.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+                // The request finished as the cancellation arrived.
+            }
+        }
+    }
+
+    internal void CancelAll()
+    {
+        foreach (var cts in _inFlight.Values)
+        {
+            try
+            {
+                cts.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+            }
+        }
+    }
+}

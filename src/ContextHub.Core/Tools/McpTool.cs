@@ -1,0 +1,18 @@
+using System.Text.Json;
+using ContextHub.Messaging;
+using ModelContextProtocol.Protocol;
+
+namespace ContextHub.Tools;
+
+/// <summary>A tool the Tool Registry can hold: its MCP definition and the code that runs it.</summary>
+public abstract class McpTool
+{
+    /// <summary>The definition clients see in <c>tools/list</c>; <c>inputSchema</c> is what arguments are checked against.</summary>
+    public abstract Tool Definition { get; }
+
+    /// <summary>How long one call may run before it is stopped; null takes the server's default.</summary>
+    public virtual TimeSpan? Timeout => null;
+
+    /// <summary>Runs the tool. Arguments have already passed the input schema.</summary>
+    public abstract ValueTask<CallToolResult> InvokeAsync(McpCallContext context, JsonElement arguments);
+}

@@ -1,0 +1,117 @@
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using ContextHub.Messaging;
+using ContextHub.Protocol;
+using ContextHub.Sessions;
+using Microsoft.AspNetCore.Http;
+
+namespace ContextHub.Server.Gateway.StreamableHttp;
+
+/// <summary>
+/// The way back to the client for one POST: the response starts as plain JSON and turns into an SSE stream the
+/// moment the handler sends a notification or a request before its result (only when the client accepts SSE).
+/// A quick call thus costs one JSON body; a call with progress streams.
+/// </summary>
+internal sealed class HttpResponseChannel : IMcpChannel
+{
+    private readonly HttpContext _context;
+    private readonly bool _acceptsSse;
+    private readonly SemaphoreSlim _lock = new(1, 1);
+    private readonly OutgoingRequests? _outgoing;
+    private bool _streaming;
+    private bool _completed;
+
+    public HttpResponseChannel(HttpContext context, bool acceptsSse, McpSession? session)
+    {
+        _context = context;
+        _acceptsSse = acceptsSse;
+        _outgoing = session?.OutgoingRequests;
+    }
+
+    /// <summary>Requests need a stream and, in the session revisions, a session to route the client's answer.</summary>
+    public bool CanSendRequests => _acceptsSse && _outgoing is not null;
+
+    public bool IsStreaming => _streaming;
+
+    public IHeaderDictionary RequestHeaders => _context.Request.Headers;
+
+    public async ValueTask SendNotificationAsync(string method, object? parameters, JsonTypeInfo? typeInfo, CancellationToken cancellationToken)
+    {
+        if (!_acceptsSse)
+        {
+            return;
+        }
+
+        var bytes = JsonRpcWriter.ToBytes(w => JsonRpcWriter.WriteNotification(w, method, parameters, typeInfo));
+        await WriteEventAsync(bytes, cancellationToken);
+    }
+
+    public async Task<JsonElement> SendRequestAsync(string method, object? parameters, JsonTypeInfo? typeInfo, CancellationToken cancellationToken)
+    {
+        if (!CanSendRequests)
+        {
+            throw new InvalidOperationException("This response cannot carry requests to the client.");
+        }
+
+        var (id, response) = _outgoing!.Register(cancellationToken);
+        var bytes = JsonRpcWriter.ToBytes(w => JsonRpcWriter.WriteRequest(w, id, method, parameters, typeInfo));
+        await WriteEventAsync(bytes, cancellationToken);
+        return await response;
+    }
+
+    /// <summary>Writes the final answer: as the last SSE event when streaming, else as a JSON body.</summary>
+    public async Task CompleteAsync(ReadOnlyMemory<byte> answer, int statusCode, CancellationToken cancellationToken)
+    {
+        await _lock.WaitAsync(cancellationToken);
+        try
+        {
+            _completed = true;
+            if (_streaming)
+            {
+                SseWriter.WriteEvent(_context.Response.BodyWriter, answer.Span);
+                await _context.Response.BodyWriter.FlushAsync(cancellationToken);
+                return;
+            }
+
+            var response = _context.Response;
+            response.StatusCode = statusCode;
+            response.ContentType = "application/json";
+            response.ContentLength = answer.Length;
+            await response.Body.WriteAsync(answer, cancellationToken);
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    private async ValueTask WriteEventAsync(byte[] message, CancellationToken cancellationToken)
+    {
+        await _lock.WaitAsync(cancellationToken);
+        try
+        {
+            if (_completed)
+            {
+                // The result is out; a late notification has nowhere to go on this response.
+                return;
+            }
+
+            if (!_streaming)
+            {
+                _streaming = true;
+                var response = _context.Response;
+                response.StatusCode = StatusCodes.Status200OK;
+                response.ContentType = "text/event-stream";
+                response.Headers.CacheControl = "no-cache, no-store";
+                response.Headers["X-Accel-Buffering"] = "no";
+            }
+
+            SseWriter.WriteEvent(_context.Response.BodyWriter, message);
+            await _context.Response.BodyWriter.FlushAsync(cancellationToken);
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+}

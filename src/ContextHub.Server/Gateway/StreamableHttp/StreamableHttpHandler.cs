@@ -1,0 +1,509 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Text.Json;
+using ContextHub.Messaging;
+using ContextHub.Protocol;
+using ContextHub.Server.Gateway.Security;
+using ContextHub.Sessions;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
+
+namespace ContextHub.Server.Gateway.StreamableHttp;
+
+/// <summary>
+/// MCP Streamable HTTP at <c>/mcp</c>: POST carries messages (answered as JSON or, when the handler streams, SSE),
+/// GET opens a session's stream, DELETE ends a session. Every message goes to the <see cref="MessageManager"/>.
+/// </summary>
+public sealed class StreamableHttpHandler
+{
+    private readonly MessageManager _manager;
+    private readonly SessionManager _sessions;
+    private readonly OriginGuard _origins;
+    private readonly GatewayOptions _options;
+    private readonly IHostApplicationLifetime _lifetime;
+
+    public StreamableHttpHandler(MessageManager manager, OriginGuard origins, IOptions<GatewayOptions> options, IHostApplicationLifetime lifetime)
+    {
+        _manager = manager;
+        _sessions = manager.Service.Sessions;
+        _origins = origins;
+        _options = options.Value;
+        _lifetime = lifetime;
+    }
+
+    public async Task PostAsync(HttpContext context)
+    {
+        if (!_origins.IsAllowed(context))
+        {
+            await RejectAsync(context, StatusCodes.Status403Forbidden, McpProtocol.ErrorCodes.InvalidRequest, "Origin not allowed.");
+            return;
+        }
+
+        var (acceptsJson, acceptsSse) = ReadAccept(context.Request);
+        if (!acceptsJson && !acceptsSse)
+        {
+            await RejectAsync(context, StatusCodes.Status406NotAcceptable, McpProtocol.ErrorCodes.InvalidRequest,
+                "Not acceptable: the client must accept application/json or text/event-stream.");
+            return;
+        }
+
+        if (!IsJson(context.Request.ContentType))
+        {
+            await RejectAsync(context, StatusCodes.Status415UnsupportedMediaType, McpProtocol.ErrorCodes.InvalidRequest,
+                "Unsupported media type: send Content-Type: application/json.");
+            return;
+        }
+
+        if (context.Request.ContentLength > _options.MaxRequestBodyBytes)
+        {
+            await RejectTooLargeAsync(context);
+            return;
+        }
+
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            limit.MaxRequestBodySize = _options.MaxRequestBodyBytes;
+        }
+
+        var reader = context.Request.BodyReader;
+        ReadResult read;
+        try
+        {
+            read = await reader.ReadAtLeastAsync((int)Math.Min(_options.MaxRequestBodyBytes + 1, int.MaxValue), context.RequestAborted);
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            await RejectTooLargeAsync(context);
+            return;
+        }
+
+        try
+        {
+            if (read.Buffer.Length > _options.MaxRequestBodyBytes)
+            {
+                await RejectTooLargeAsync(context);
+                return;
+            }
+
+            JsonDocument document;
+            try
+            {
+                document = JsonDocument.Parse(read.Buffer);
+            }
+            catch (JsonException e)
+            {
+                await RejectAsync(context, StatusCodes.Status400BadRequest, McpProtocol.ErrorCodes.ParseError, $"Parse error: {e.Message}");
+                return;
+            }
+
+            using (document)
+            {
+                await HandleMessageAsync(context, document.RootElement, acceptsSse);
+            }
+        }
+        finally
+        {
+            reader.AdvanceTo(read.Buffer.End);
+        }
+    }
+
+    private async Task HandleMessageAsync(HttpContext context, JsonElement root, bool acceptsSse)
+    {
+        var headers = context.Request.Headers;
+        var headerVersion = headers[McpProtocol.Headers.ProtocolVersion].ToString();
+        if (headerVersion.Length > 0 && !McpProtocol.IsSupported(headerVersion))
+        {
+            await RejectAsync(context, StatusCodes.Status400BadRequest, McpProtocol.ErrorCodes.InvalidRequest,
+                $"Unsupported MCP-Protocol-Version '{headerVersion}'; supported: {string.Join(", ", McpProtocol.AllVersions)}.");
+            return;
+        }
+
+        McpSession? session = null;
+        var sessionId = headers[McpProtocol.Headers.SessionId].ToString();
+        if (root.ValueKind == JsonValueKind.Array)
+        {
+            session = sessionId.Length > 0 ? _sessions.Find(sessionId) : null;
+            await HandleBatchAsync(context, root, session, acceptsSse);
+            return;
+        }
+
+        var kind = JsonRpcMessage.Classify(root, out var method, out var id, out var parameters, out var invalid);
+        if (kind == JsonRpcMessageKind.Invalid)
+        {
+            await WriteErrorAsync(context, StatusCodes.Status400BadRequest, id, invalid!);
+            return;
+        }
+
+        if (sessionId.Length > 0 && method != "initialize")
+        {
+            session = _sessions.Find(sessionId);
+            if (session is null)
+            {
+                await WriteErrorAsync(context, StatusCodes.Status404NotFound, id,
+                    McpErrorException.InvalidRequest("session not found; it ended or never existed. Send initialize to start a new one."));
+                return;
+            }
+        }
+
+        if (kind == JsonRpcMessageKind.Response)
+        {
+            session?.OutgoingRequests.TryComplete(root);
+            context.Response.StatusCode = StatusCodes.Status202Accepted;
+            return;
+        }
+
+        var request = new McpRequest
+        {
+            Method = method,
+            Id = id,
+            Params = parameters,
+            Caller = new McpCaller(McpTransportKind.StreamableHttp, context.Connection.RemoteIpAddress?.ToString()),
+            Session = session,
+            Channel = kind == JsonRpcMessageKind.Request ? new HttpResponseChannel(context, acceptsSse, session) : null,
+        };
+
+        if (session is null && CheckStatelessHeaders(request, headerVersion) is { } mismatch)
+        {
+            await WriteErrorAsync(context, StatusCodes.Status400BadRequest, id, mismatch);
+            return;
+        }
+
+        if (kind == JsonRpcMessageKind.Notification)
+        {
+            await _manager.ProcessNotificationAsync(request, context.RequestAborted);
+            context.Response.StatusCode = StatusCodes.Status202Accepted;
+            return;
+        }
+
+        var channel = (HttpResponseChannel)request.Channel!;
+        byte[] answer;
+        var status = StatusCodes.Status200OK;
+        try
+        {
+            var result = await _manager.ProcessAsync(request, context.RequestAborted);
+            if (method == "initialize" && request.Session is { } created)
+            {
+                context.Response.Headers[McpProtocol.Headers.SessionId] = created.Id;
+            }
+
+            answer = Serialize(w => JsonRpcWriter.WriteResult(w, id, result));
+        }
+        catch (McpErrorException e)
+        {
+            status = e.HttpStatus ?? StatusCodes.Status200OK;
+            answer = Serialize(w => JsonRpcWriter.WriteError(w, id, e));
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            return;
+        }
+        catch (OperationCanceledException)
+        {
+            // Cancelled by notifications/cancelled: the spec says no answer; end the exchange with nothing.
+            if (!channel.IsStreaming)
+            {
+                context.Response.StatusCode = StatusCodes.Status204NoContent;
+            }
+
+            return;
+        }
+
+        await channel.CompleteAsync(answer, status, context.RequestAborted);
+    }
+
+    /// <summary>The stateless revision's header rules: the version header matches <c>_meta</c>, Mcp-Method and Mcp-Name match the body.</summary>
+    private static McpErrorException? CheckStatelessHeaders(McpRequest request, string headerVersion)
+    {
+        var metaVersion = request.GetMeta(McpProtocol.Meta.ProtocolVersion);
+        if (metaVersion.ValueKind != JsonValueKind.String)
+        {
+            return null;
+        }
+
+        var version = metaVersion.GetString()!;
+        if (!McpProtocol.IsStateless(version))
+        {
+            return null;
+        }
+
+        if (headerVersion.Length > 0 && headerVersion != version)
+        {
+            return Mismatch($"MCP-Protocol-Version header '{headerVersion}' differs from _meta protocol version '{version}'.");
+        }
+
+        if (request.IsNotification)
+        {
+            return null;
+        }
+
+        var headers = ((HttpResponseChannel)request.Channel!).RequestHeaders;
+        var methodHeader = headers[McpProtocol.Headers.Method].ToString();
+        if (methodHeader.Length == 0)
+        {
+            return Mismatch($"The {McpProtocol.Headers.Method} header is required in protocol revision {version}.");
+        }
+
+        if (methodHeader != request.Method)
+        {
+            return Mismatch($"{McpProtocol.Headers.Method} header '{methodHeader}' differs from the body's method '{request.Method}'.");
+        }
+
+        var nameField = request.Method switch
+        {
+            "tools/call" or "prompts/get" => "name",
+            "resources/read" => "uri",
+            _ => null,
+        };
+        if (nameField is null)
+        {
+            return null;
+        }
+
+        var nameHeader = headers[McpProtocol.Headers.Name].ToString();
+        var bodyName = request.Params.ValueKind == JsonValueKind.Object && request.Params.TryGetProperty(nameField, out var n) && n.ValueKind == JsonValueKind.String
+            ? n.GetString()
+            : null;
+        if (nameHeader.Length == 0)
+        {
+            return Mismatch($"The {McpProtocol.Headers.Name} header is required for {request.Method} in protocol revision {version}.");
+        }
+
+        return bodyName is not null && !HeaderValueMatches(nameHeader, bodyName)
+            ? Mismatch($"{McpProtocol.Headers.Name} header '{nameHeader}' differs from params.{nameField} '{bodyName}'.")
+            : null;
+    }
+
+    private static bool HeaderValueMatches(string header, string value) =>
+        header == value || (header.StartsWith("=?base64?", StringComparison.OrdinalIgnoreCase) && header.EndsWith("?=", StringComparison.Ordinal)
+            && TryDecodeBase64(header[9..^2]) == value);
+
+    private static string? TryDecodeBase64(string text)
+    {
+        try
+        {
+            return System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(text));
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
+    }
+
+    private static McpErrorException Mismatch(string message) => new(McpProtocol.ErrorCodes.HeaderMismatch, message) { HttpStatus = 400 };
+
+    private async Task HandleBatchAsync(HttpContext context, JsonElement root, McpSession? session, bool acceptsSse)
+    {
+        if (session is null || !McpProtocol.AllowsBatches(session.ProtocolVersion))
+        {
+            await RejectAsync(context, StatusCodes.Status400BadRequest, McpProtocol.ErrorCodes.InvalidRequest,
+                "Invalid request: JSON-RPC batches are only part of protocol revision 2025-03-26.");
+            return;
+        }
+
+        var answers = new List<byte[]>();
+        foreach (var item in root.EnumerateArray())
+        {
+            var kind = JsonRpcMessage.Classify(item, out var method, out var id, out var parameters, out var invalid);
+            switch (kind)
+            {
+                case JsonRpcMessageKind.Invalid:
+                    answers.Add(Serialize(w => JsonRpcWriter.WriteError(w, id, invalid!)));
+                    break;
+                case JsonRpcMessageKind.Response:
+                    session.OutgoingRequests.TryComplete(item);
+                    break;
+                default:
+                    var request = new McpRequest
+                    {
+                        Method = method, Id = id, Params = parameters, Session = session,
+                        Caller = new McpCaller(McpTransportKind.StreamableHttp, context.Connection.RemoteIpAddress?.ToString()),
+                    };
+                    if (kind == JsonRpcMessageKind.Notification)
+                    {
+                        await _manager.ProcessNotificationAsync(request, context.RequestAborted);
+                        break;
+                    }
+
+                    try
+                    {
+                        var result = await _manager.ProcessAsync(request, context.RequestAborted);
+                        answers.Add(Serialize(w => JsonRpcWriter.WriteResult(w, id, result)));
+                    }
+                    catch (McpErrorException e)
+                    {
+                        answers.Add(Serialize(w => JsonRpcWriter.WriteError(w, id, e)));
+                    }
+
+                    break;
+            }
+        }
+
+        if (answers.Count == 0)
+        {
+            context.Response.StatusCode = StatusCodes.Status202Accepted;
+            return;
+        }
+
+        context.Response.ContentType = "application/json";
+        var body = context.Response.BodyWriter;
+        body.Write("["u8);
+        for (var i = 0; i < answers.Count; i++)
+        {
+            if (i > 0)
+            {
+                body.Write(","u8);
+            }
+
+            body.Write(answers[i]);
+        }
+
+        body.Write("]"u8);
+        await body.FlushAsync(context.RequestAborted);
+    }
+
+    public async Task GetAsync(HttpContext context)
+    {
+        if (!_origins.IsAllowed(context))
+        {
+            await RejectAsync(context, StatusCodes.Status403Forbidden, McpProtocol.ErrorCodes.InvalidRequest, "Origin not allowed.");
+            return;
+        }
+
+        var sessionId = context.Request.Headers[McpProtocol.Headers.SessionId].ToString();
+        if (sessionId.Length == 0)
+        {
+            // The stateless revision has no standalone stream (it uses subscriptions/listen).
+            context.Response.Headers.Allow = "POST";
+            await RejectAsync(context, StatusCodes.Status405MethodNotAllowed, McpProtocol.ErrorCodes.InvalidRequest,
+                "GET needs an Mcp-Session-Id (session revisions); without a session use POST subscriptions/listen.");
+            return;
+        }
+
+        if (!ReadAccept(context.Request).Sse)
+        {
+            await RejectAsync(context, StatusCodes.Status406NotAcceptable, McpProtocol.ErrorCodes.InvalidRequest,
+                "Not acceptable: the GET stream needs Accept: text/event-stream.");
+            return;
+        }
+
+        var session = _sessions.Find(sessionId);
+        if (session is null)
+        {
+            await RejectAsync(context, StatusCodes.Status404NotFound, McpProtocol.ErrorCodes.InvalidRequest, "Session not found.");
+            return;
+        }
+
+        var channel = new SessionStreamChannel(context, session);
+        if (!session.TryAttachStandaloneChannel(channel))
+        {
+            await RejectAsync(context, StatusCodes.Status409Conflict, McpProtocol.ErrorCodes.InvalidRequest,
+                "This session already has an open GET stream.");
+            return;
+        }
+
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, _lifetime.ApplicationStopping);
+        try
+        {
+            var response = context.Response;
+            response.StatusCode = StatusCodes.Status200OK;
+            response.ContentType = "text/event-stream";
+            response.Headers.CacheControl = "no-cache, no-store";
+            response.Headers["X-Accel-Buffering"] = "no";
+            await response.StartAsync(stopping.Token);
+            await response.BodyWriter.FlushAsync(stopping.Token);
+            using var timer = new PeriodicTimer(_options.KeepAliveInterval);
+            while (await timer.WaitForNextTickAsync(stopping.Token))
+            {
+                await channel.KeepAliveAsync(stopping.Token);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The client left or the server is stopping.
+        }
+        finally
+        {
+            session.DetachStandaloneChannel(channel);
+        }
+    }
+
+    public async Task DeleteAsync(HttpContext context)
+    {
+        if (!_origins.IsAllowed(context))
+        {
+            await RejectAsync(context, StatusCodes.Status403Forbidden, McpProtocol.ErrorCodes.InvalidRequest, "Origin not allowed.");
+            return;
+        }
+
+        var sessionId = context.Request.Headers[McpProtocol.Headers.SessionId].ToString();
+        if (sessionId.Length == 0)
+        {
+            await RejectAsync(context, StatusCodes.Status400BadRequest, McpProtocol.ErrorCodes.InvalidRequest, "DELETE needs an Mcp-Session-Id header.");
+            return;
+        }
+
+        if (!_sessions.Remove(sessionId))
+        {
+            await RejectAsync(context, StatusCodes.Status404NotFound, McpProtocol.ErrorCodes.InvalidRequest, "Session not found.");
+            return;
+        }
+
+        context.Response.StatusCode = StatusCodes.Status200OK;
+    }
+
+    private static (bool Json, bool Sse) ReadAccept(HttpRequest request)
+    {
+        var accept = request.Headers.Accept;
+        if (accept.Count == 0)
+        {
+            return (true, false);
+        }
+
+        bool json = false, sse = false;
+        foreach (var value in accept)
+        {
+            if (value is null)
+            {
+                continue;
+            }
+
+            json |= value.Contains("application/json", StringComparison.OrdinalIgnoreCase) || value.Contains("*/*", StringComparison.Ordinal)
+                || value.Contains("application/*", StringComparison.OrdinalIgnoreCase);
+            sse |= value.Contains("text/event-stream", StringComparison.OrdinalIgnoreCase) || value.Contains("*/*", StringComparison.Ordinal)
+                || value.Contains("text/*", StringComparison.OrdinalIgnoreCase);
+        }
+
+        return (json, sse);
+    }
+
+    private static bool IsJson(string? contentType) =>
+        contentType is not null && MediaTypeHeaderValue.TryParse(contentType, out var media)
+        && (media.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase)
+            || media.MediaType.Value?.EndsWith("+json", StringComparison.OrdinalIgnoreCase) == true);
+
+    private Task RejectTooLargeAsync(HttpContext context) =>
+        RejectAsync(context, StatusCodes.Status413PayloadTooLarge, McpProtocol.ErrorCodes.InvalidRequest,
+            $"Request body too large: the limit is {_options.MaxRequestBodyBytes} bytes (ContextHub:Gateway:MaxRequestBodyBytes).");
+
+    private static Task RejectAsync(HttpContext context, int status, int code, string message) =>
+        WriteErrorAsync(context, status, default, new McpErrorException(code, message));
+
+    private static async Task WriteErrorAsync(HttpContext context, int status, JsonElement id, McpErrorException error)
+    {
+        if (context.Response.HasStarted)
+        {
+            return;
+        }
+
+        var bytes = Serialize(w => JsonRpcWriter.WriteError(w, id, error));
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "application/json";
+        context.Response.ContentLength = bytes.Length;
+        await context.Response.Body.WriteAsync(bytes, context.RequestAborted);
+    }
+
+    private static byte[] Serialize(Action<Utf8JsonWriter> write) => JsonRpcWriter.ToBytes(write);
+}

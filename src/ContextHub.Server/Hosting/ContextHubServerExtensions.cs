@@ -1,0 +1,68 @@
+using ContextHub.Hosting;
+using ContextHub.Prompts;
+using ContextHub.Resources;
+using ContextHub.Samples;
+using ContextHub.Server.Gateway;
+using ContextHub.Server.Gateway.Security;
+using ContextHub.Server.Gateway.Stdio;
+using ContextHub.Server.Gateway.StreamableHttp;
+using ContextHub.Tools;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace ContextHub.Server.Hosting;
+
+/// <summary>Wires the gateway: options, the doors, the samples, and relative folder paths.</summary>
+public static class ContextHubServerExtensions
+{
+    /// <summary>Registers the engine, the gateway and (when <c>ContextHub:Samples:Enabled</c>) the sample tools.</summary>
+    public static ContextHubBuilder AddContextHubServer(this IServiceCollection services, IConfiguration configuration)
+    {
+        var builder = services.AddContextHub(configuration);
+        services.AddOptions<GatewayOptions>().Bind(configuration.GetSection(GatewayOptions.Section)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<GatewayOptions>, GatewayOptionsValidator>());
+        services.TryAddSingleton<OriginGuard>();
+        services.TryAddSingleton<StreamableHttpHandler>();
+        services.PostConfigure<PromptOptions>(o => o.Folder = ResolveFolder(o.Folder));
+        services.PostConfigure<ToolOptions>(o => o.Folder = ResolveFolder(o.Folder));
+        services.PostConfigure<ResourceOptions>(o =>
+        {
+            foreach (var key in o.Folders.Keys.ToList())
+            {
+                o.Folders[key] = ResolveFolder(o.Folders[key])!;
+            }
+        });
+        if (configuration.GetValue("ContextHub:Samples:Enabled", false))
+        {
+            builder.WithTools(typeof(SampleTools));
+        }
+
+        return builder;
+    }
+
+    /// <summary>Adds the stdio door (the process's stdin and stdout).</summary>
+    public static IServiceCollection AddStdioDoor(this IServiceCollection services) => services.AddHostedService<StdioServer>();
+
+    /// <summary>Maps the HTTP doors: MCP Streamable HTTP at <paramref name="pattern"/>.</summary>
+    public static IEndpointRouteBuilder MapContextHub(this IEndpointRouteBuilder endpoints, string pattern = "/mcp")
+    {
+        var handler = endpoints.ServiceProvider.GetRequiredService<StreamableHttpHandler>();
+        endpoints.MapPost(pattern, handler.PostAsync).WithName("McpPost").WithTags("MCP");
+        endpoints.MapGet(pattern, handler.GetAsync).WithName("McpStream").WithTags("MCP");
+        endpoints.MapDelete(pattern, handler.DeleteAsync).WithName("McpEndSession").WithTags("MCP");
+        endpoints.MapGet("/healthz", () => Results.Text("ok")).WithName("Health");
+        return endpoints;
+    }
+
+    /// <summary>Relative folders resolve against the working directory when they exist there, else beside the program.</summary>
+    private static string? ResolveFolder(string? folder)
+    {
+        if (string.IsNullOrEmpty(folder) || Path.IsPathRooted(folder))
+        {
+            return folder;
+        }
+
+        var fromCwd = Path.GetFullPath(folder);
+        return Directory.Exists(fromCwd) ? fromCwd : Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, folder));
+    }
+}

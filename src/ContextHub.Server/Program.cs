@@ -1,0 +1,25 @@
+using ContextHub.Server.Hosting;
+
+// `contexthub --stdio` serves one desktop client on stdin/stdout; otherwise the HTTP gateway runs.
+if (args.Contains("--stdio"))
+{
+    var stdioArgs = args.Where(a => a != "--stdio").ToArray();
+    var host = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = stdioArgs, ContentRootPath = AppContext.BaseDirectory });
+    host.Logging.ClearProviders();
+    host.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+    host.Services.AddContextHubServer(host.Configuration);
+    host.Services.AddStdioDoor();
+    await host.Build().RunAsync();
+    return;
+}
+
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
+builder.Services.AddContextHubServer(builder.Configuration);
+
+var app = builder.Build();
+app.MapContextHub();
+await app.RunAsync();
+
+/// <summary>The gateway's entry point (public so tests can host the whole app).</summary>
+public partial class Program;

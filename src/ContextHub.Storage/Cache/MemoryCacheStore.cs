@@ -1,0 +1,35 @@
+using Microsoft.Extensions.Caching.Memory;
+
+namespace ContextHub.Storage.Cache;
+
+/// <summary>The in-process cache: a size-bounded <see cref="MemoryCache"/> (size counted in bytes).</summary>
+public sealed class MemoryCacheStore : ICacheStore, IDisposable
+{
+    private readonly MemoryCache _cache;
+
+    public MemoryCacheStore(long sizeLimitBytes = 64 * 1024 * 1024)
+    {
+        _cache = new MemoryCache(new MemoryCacheOptions { SizeLimit = sizeLimitBytes });
+    }
+
+    public ValueTask<CacheEntry?> GetAsync(string key, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult(_cache.TryGetValue(key, out CacheEntry? entry) ? entry : null);
+
+    public ValueTask SetAsync(string key, CacheEntry entry, TimeSpan timeToLive, CancellationToken cancellationToken = default)
+    {
+        _cache.Set(key, entry, new MemoryCacheEntryOptions
+        {
+            AbsoluteExpirationRelativeToNow = timeToLive,
+            Size = Math.Max(1, entry.Value.Length + key.Length),
+        });
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask RemoveAsync(string key, CancellationToken cancellationToken = default)
+    {
+        _cache.Remove(key);
+        return ValueTask.CompletedTask;
+    }
+
+    public void Dispose() => _cache.Dispose();
+}

@@ -1,0 +1,23 @@
+namespace ContextHub.Storage.PubSub;
+
+/// <summary>
+/// Carries server events (a list changed, a resource updated) to every replica; in-process by default, Redis at scale.
+/// </summary>
+public interface INotificationBus
+{
+    ValueTask PublishAsync(ServerEvent serverEvent, CancellationToken cancellationToken = default);
+
+    /// <summary>Registers a handler for every event published from now on, on this or any replica.</summary>
+    IDisposable Subscribe(Func<ServerEvent, ValueTask> handler);
+}
+
+/// <summary>What changed: a kind and, for resource updates, the URI.</summary>
+public sealed record ServerEvent(ServerEventKind Kind, string? Uri = null);
+
+public enum ServerEventKind
+{
+    ToolsListChanged,
+    PromptsListChanged,
+    ResourcesListChanged,
+    ResourceUpdated,
+}

@@ -1,0 +1,35 @@
+using System.Collections.Immutable;
+
+namespace ContextHub.Storage.PubSub;
+
+/// <summary>Delivers events to handlers in this process; a failing handler does not stop the others.</summary>
+public sealed class InProcessNotificationBus : INotificationBus
+{
+    private ImmutableArray<Func<ServerEvent, ValueTask>> _handlers = [];
+
+    public async ValueTask PublishAsync(ServerEvent serverEvent, CancellationToken cancellationToken = default)
+    {
+        foreach (var handler in _handlers)
+        {
+            try
+            {
+                await handler(serverEvent);
+            }
+            catch (Exception) when (!cancellationToken.IsCancellationRequested)
+            {
+                // One broken listener (a closed stream) must not keep the event from the rest.
+            }
+        }
+    }
+
+    public IDisposable Subscribe(Func<ServerEvent, ValueTask> handler)
+    {
+        ImmutableInterlocked.Update(ref _handlers, static (list, h) => list.Add(h), handler);
+        return new Subscription(this, handler);
+    }
+
+    private sealed class Subscription(InProcessNotificationBus bus, Func<ServerEvent, ValueTask> handler) : IDisposable
+    {
+        public void Dispose() => ImmutableInterlocked.Update(ref bus._handlers, static (list, h) => list.Remove(h), handler);
+    }
+}
