@@ -12,11 +12,16 @@ public sealed class ArgumentValidator
     private static long _generation;
 
     private readonly JsonSchema _schema;
+    private readonly string[] _required;
 
     public ArgumentValidator(string toolName, JsonElement inputSchema)
     {
         // A fresh base URI per build keeps two tools (or two versions of one) from sharing a registry entry.
         var baseUri = new Uri($"urn:contexthub:tool:{Uri.EscapeDataString(toolName)}:{Interlocked.Increment(ref _generation)}");
+        _required = inputSchema.ValueKind == JsonValueKind.Object && inputSchema.TryGetProperty("required"u8, out var required)
+            && required.ValueKind == JsonValueKind.Array
+            ? [.. required.EnumerateArray().Where(r => r.ValueKind == JsonValueKind.String).Select(r => r.GetString()!)]
+            : [];
         try
         {
             _schema = JsonSchema.Build(inputSchema, new BuildOptions { SchemaRegistry = new SchemaRegistry() }, baseUri);
@@ -33,6 +38,14 @@ public sealed class ArgumentValidator
         if (_schema.Evaluate(arguments, FlagOptions).IsValid)
         {
             return;
+        }
+
+        foreach (var name in _required)
+        {
+            if (arguments.ValueKind == JsonValueKind.Object && !arguments.TryGetProperty(name, out _))
+            {
+                throw McpErrorException.InvalidParams("required property is missing", "arguments." + name);
+            }
         }
 
         var detailed = _schema.Evaluate(arguments, ListOptions);

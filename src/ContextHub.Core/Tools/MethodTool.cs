@@ -45,10 +45,10 @@ public sealed class MethodTool : McpTool
         }
     }
 
-    public static MethodTool FromMethod(MethodInfo method, IServiceProvider? services = null)
+    public static MethodTool FromMethod(MethodInfo method, IServiceProvider? services = null, string? name = null)
     {
         var attribute = method.GetCustomAttribute<McpToolAttribute>() ?? new McpToolAttribute();
-        var name = attribute.Name ?? ToSnakeCase(method.Name.EndsWith("Async", StringComparison.Ordinal) ? method.Name[..^5] : method.Name);
+        name ??= attribute.Name ?? ToSnakeCase(method.Name.EndsWith("Async", StringComparison.Ordinal) ? method.Name[..^5] : method.Name);
         var isService = services?.GetService<IServiceProviderIsService>();
         var structured = ToolResults.IsStructured(method.ReturnType);
 

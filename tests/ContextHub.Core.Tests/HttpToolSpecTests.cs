@@ -1,0 +1,46 @@
+using ContextHub.Tools;
+
+namespace ContextHub.Core.Tests;
+
+public sealed class HttpToolSpecTests
+{
+    [Fact]
+    public void Reads_a_yaml_tool_file()
+    {
+        var spec = HttpToolSpec.Parse("""
+            name: weather
+            description: Weather for a city.
+            inputSchema:
+              type: object
+              properties:
+                city: { type: string }
+                days: { type: integer, minimum: 1 }
+              required: [city]
+            http:
+              method: POST
+              url: "https://example.test/{{ city }}"
+              timeoutSeconds: 5
+            """, "weather.yaml");
+
+        Assert.Equal("weather", spec.Name);
+        Assert.Equal("POST", spec.Http.Method);
+        Assert.Equal(5, spec.Http.TimeoutSeconds);
+        Assert.Equal(1, spec.InputSchema!.Value.GetProperty("properties").GetProperty("days").GetProperty("minimum").GetInt32());
+    }
+
+    [Theory]
+    [InlineData("description: no name\nhttp:\n  url: https://x.test", "'name'")]
+    [InlineData("name: x", "'http.url'")]
+    [InlineData("name: [", "not valid YAML")]
+    [InlineData("- a list", "one object")]
+    public void A_broken_file_is_refused_with_the_reason(string text, string reason)
+    {
+        var error = Assert.Throws<FormatException>(() => HttpToolSpec.Parse(text, "bad.yaml"));
+
+        Assert.Contains(reason, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_template_that_does_not_parse_is_refused() =>
+        Assert.Throws<FormatException>(() => new HttpTool(HttpToolSpec.Parse("name: x\nhttp:\n  url: \"{% if %}\"", "x.yaml"), null!, "x.yaml"));
+}

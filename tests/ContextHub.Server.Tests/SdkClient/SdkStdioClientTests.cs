@@ -1,0 +1,85 @@
+using ModelContextProtocol.Client;
+using ModelContextProtocol.Protocol;
+
+namespace ContextHub.Server.Tests.SdkClient;
+
+/// <summary>The official C# SDK client starts <c>contexthub --stdio</c> as a child process, as a desktop client does.</summary>
+public sealed class SdkStdioClientTests
+{
+    [Theory]
+    [InlineData("2026-07-28")]
+    [InlineData("2025-11-25")]
+    [InlineData("2025-03-26")]
+    public async Task Serves_a_desktop_client_on_stdio(string revision)
+    {
+        var transport = new StdioClientTransport(new StdioClientTransportOptions
+        {
+            Name = "contexthub",
+            Command = "dotnet",
+            Arguments = [Path.Combine(AppContext.BaseDirectory, "contexthub.dll"), "--stdio", "--Logging:LogLevel:Default=Warning"],
+            WorkingDirectory = AppContext.BaseDirectory,
+        });
+        await using var client = await McpClient.CreateAsync(transport, new McpClientOptions { ProtocolVersion = revision });
+
+        var tools = await client.ListToolsAsync();
+        var result = await client.CallToolAsync("echo", new Dictionary<string, object?> { ["message"] = "over stdio" });
+        var prompts = await client.ListPromptsAsync();
+        var readme = await client.ReadResourceAsync("res://samples/README.md");
+
+        Assert.Equal(revision, client.NegotiatedProtocolVersion);
+        Assert.Contains(tools, t => t.Name == "echo");
+        Assert.Equal("echo: over stdio", Assert.IsType<TextContentBlock>(Assert.Single(result.Content)).Text);
+        Assert.Contains(prompts, p => p.Name == "code_review");
+        Assert.Contains("sample resources", Assert.IsType<TextResourceContents>(Assert.Single(readme.Contents)).Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Progress_and_elicitation_work_over_stdio()
+    {
+        var transport = new StdioClientTransport(new StdioClientTransportOptions
+        {
+            Command = "dotnet",
+            Arguments = [Path.Combine(AppContext.BaseDirectory, "contexthub.dll"), "--stdio", "--Logging:LogLevel:Default=Warning"],
+        });
+        var handlers = new McpClientHandlers
+        {
+            ElicitationHandler = (_, _) => ValueTask.FromResult(new ElicitResult { Action = "decline" }),
+        };
+        await using var client = await McpClient.CreateAsync(transport, new McpClientOptions { ProtocolVersion = "2025-11-25", Handlers = handlers });
+        var progress = new List<float>();
+
+        await client.CallToolAsync("countdown", new Dictionary<string, object?> { ["from"] = 2, ["intervalMs"] = 1 },
+            new Progress(progress));
+        var asked = await client.CallToolAsync("ask_user", new Dictionary<string, object?> { ["question"] = "Continue?" });
+        for (var i = 0; i < 100 && Count(progress) < 3; i++)
+        {
+            await Task.Delay(20);
+        }
+
+        lock (progress)
+        {
+            Assert.Equal([0f, 1f, 2f], progress);
+        }
+
+        Assert.Equal("The user declined to answer.", Assert.IsType<TextContentBlock>(Assert.Single(asked.Content)).Text);
+    }
+
+    private static int Count(List<float> values)
+    {
+        lock (values)
+        {
+            return values.Count;
+        }
+    }
+
+    private sealed class Progress(List<float> values) : IProgress<ModelContextProtocol.ProgressNotificationValue>
+    {
+        public void Report(ModelContextProtocol.ProgressNotificationValue value)
+        {
+            lock (values)
+            {
+                values.Add(value.Progress);
+            }
+        }
+    }
+}
