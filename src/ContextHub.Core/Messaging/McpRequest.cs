@@ -53,7 +53,8 @@ public sealed class McpRequest
 
     public bool IsNotification => Id.ValueKind == JsonValueKind.Undefined;
 
-    public bool IsStateless => Session is null;
+    /// <summary>True when the stateless revision (2026-07-28 and later) governs this request.</summary>
+    public bool IsStateless => Session is null && ProtocolVersion.Length > 0 && Protocol.McpProtocol.IsStateless(ProtocolVersion);
 
     /// <summary>Reads <c>params._meta[key]</c>, or <c>Undefined</c>.</summary>
     public JsonElement GetMeta(string key) =>

@@ -52,7 +52,20 @@ public sealed partial class MessageManager
         catch (Exception e)
         {
             failure = e;
-            throw MapError(request, e, cancellationToken);
+            var error = MapError(request, e, cancellationToken);
+            if (request.IsStateless && error.HttpStatus is null)
+            {
+                // The stateless revision gives some errors an HTTP status of their own.
+                error.HttpStatus = error.Code switch
+                {
+                    McpProtocol.ErrorCodes.MethodNotFound => 404,
+                    McpProtocol.ErrorCodes.MissingRequiredClientCapability or McpProtocol.ErrorCodes.UnsupportedProtocolVersion
+                        or McpProtocol.ErrorCodes.HeaderMismatch => 400,
+                    _ => null,
+                };
+            }
+
+            throw error;
         }
         finally
         {

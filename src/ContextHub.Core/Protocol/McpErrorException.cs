@@ -20,7 +20,7 @@ public sealed class McpErrorException : Exception
     public JsonNode? ErrorData { get; }
 
     /// <summary>An HTTP status the HTTP door should use instead of 200 (for example 400 or 404 before any session exists).</summary>
-    public int? HttpStatus { get; init; }
+    public int? HttpStatus { get; set; }
 
     public static McpErrorException ParseError(string detail) =>
         new((int)McpErrorCode.ParseError, $"Parse error: {detail}");

@@ -93,7 +93,14 @@ public sealed class McpService
         using var cancellation = tracked ? request.Session!.TrackRequest(request.IdText, cancellationToken) : null;
         try
         {
-            return await handler(request, cancellation?.Token ?? cancellationToken);
+            var result = await handler(request, cancellation?.Token ?? cancellationToken);
+            if (request.IsStateless && result.Value is Result { ResultType: null } complete)
+            {
+                // From 2026-07-28 every result says whether it is final.
+                complete.ResultType = "complete";
+            }
+
+            return result;
         }
         catch (ClientInputRequiredException signal)
         {
@@ -118,7 +125,8 @@ public sealed class McpService
     /// <summary>Methods of one era are unknown in the other.</summary>
     private static bool AvailableIn(McpRequest request) => request.Method switch
     {
-        RequestMethods.LoggingSetLevel or RequestMethods.ResourcesSubscribe or RequestMethods.ResourcesUnsubscribe => !request.IsStateless,
+        RequestMethods.LoggingSetLevel or RequestMethods.ResourcesSubscribe or RequestMethods.ResourcesUnsubscribe
+            or RequestMethods.Initialize or RequestMethods.Ping => !request.IsStateless,
         RequestMethods.SubscriptionsListen => request.IsStateless,
         _ => true,
     };

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Installs what the tests need, builds, and runs every test (the .NET suites drive the JavaScript clients and
+# the MCP conformance suite themselves). Ends with one line: "N passed, N failed[, N skipped]".
+set -uo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+configuration="${CONFIGURATION:-Release}"
+results="$root/artifacts/test-results"
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "JavaScript clients (Node 22, TypeScript SDK, MCP Inspector, conformance suite) from tests/js/package-lock.json"
+if ! (cd tests/js && npm ci --no-audit --no-fund --loglevel=error); then
+  echo "npm ci failed in tests/js" >&2
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+
+step "Build ($configuration)"
+if ! dotnet build ContextHub.slnx -c "$configuration" --nologo -v quiet -clp:ErrorsOnly; then
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+
+step "Tests"
+rm -rf "$results"
+dotnet test ContextHub.slnx -c "$configuration" --no-build --nologo \
+  --logger "trx" --logger "console;verbosity=normal" --results-directory "$results" \
+  -- RunConfiguration.TestSessionTimeout=3600000
+status=$?
+
+passed=0; failed=0; skipped=0
+for trx in "$results"/*.trx; do
+  [ -f "$trx" ] || continue
+  counters=$(grep -o '<Counters [^>]*>' "$trx" | head -1)
+  get() { echo "$counters" | sed -n "s/.* $1=\"\([0-9]*\)\".*/\1/p"; }
+  passed=$((passed + $(get passed)))
+  failed=$((failed + $(get failed) + $(get error) + $(get timeout) + $(get aborted)))
+  skipped=$((skipped + $(get notExecuted)))
+done
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
+  failed=1  # the run itself failed (a crashed test host counts as a failure)
+fi
+
+summary="$passed passed, $failed failed"
+[ "$skipped" -gt 0 ] && summary="$summary, $skipped skipped"
+echo
+echo "$summary"
+[ "$failed" -eq 0 ]
