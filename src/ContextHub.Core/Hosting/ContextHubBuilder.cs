@@ -74,6 +74,7 @@ public static class ContextHubServiceCollectionExtensions
         services.TryAddSingleton<INotificationBus, InProcessNotificationBus>();
         services.TryAddSingleton<ICacheStore>(_ => new MemoryCacheStore());
         services.TryAddSingleton<McpMetrics>();
+        services.TryAddSingleton<RequestStateProtector>();
         services.TryAddSingleton<SessionManager>();
         services.TryAddSingleton<NotificationHub>();
         services.TryAddSingleton(sp =>

@@ -1,4 +1,3 @@
-using System.Buffers.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ContextHub.Protocol;
@@ -7,37 +6,36 @@ namespace ContextHub.Messaging;
 
 /// <summary>
 /// The answers a client gave in earlier rounds of a stateless multi-round-trip request. The server keeps nothing:
-/// earlier answers travel in <c>requestState</c> (every answer comes from the client, so there is nothing to protect)
-/// and the latest ones in <c>inputResponses</c>; a handler that runs again replays its asks against them.
+/// earlier answers travel in the signed <c>requestState</c> and the latest ones in <c>inputResponses</c>; a handler
+/// that runs again replays its asks against them.
 /// </summary>
 public sealed class InputRequestState
 {
     private readonly Dictionary<string, JsonElement> _answers;
+    private readonly RequestStateProtector _protector;
 
-    private InputRequestState(Dictionary<string, JsonElement> answers) => _answers = answers;
+    private InputRequestState(Dictionary<string, JsonElement> answers, RequestStateProtector protector)
+    {
+        _answers = answers;
+        _protector = protector;
+    }
 
-    public static InputRequestState FromRequest(McpRequest request)
+    public static InputRequestState FromRequest(McpRequest request, RequestStateProtector protector)
     {
         var answers = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
         if (request.Params.ValueKind != JsonValueKind.Object)
         {
-            return new InputRequestState(answers);
+            return new InputRequestState(answers, protector);
         }
 
         if (request.Params.TryGetProperty("requestState"u8, out var state) && state.ValueKind == JsonValueKind.String)
         {
-            try
+            var bytes = protector.Unprotect(state.GetString()!)
+                ?? throw McpErrorException.InvalidParams("requestState was altered or was not issued by this server", "requestState");
+            using var document = JsonDocument.Parse(bytes);
+            foreach (var item in document.RootElement.EnumerateObject())
             {
-                var bytes = Base64Url.DecodeFromChars(state.GetString());
-                using var document = JsonDocument.Parse(bytes);
-                foreach (var item in document.RootElement.EnumerateObject())
-                {
-                    answers[item.Name] = item.Value.Clone();
-                }
-            }
-            catch (Exception e) when (e is FormatException or JsonException or InvalidOperationException)
-            {
-                throw McpErrorException.InvalidParams("requestState is not a value this server issued", "requestState");
+                answers[item.Name] = item.Value.Clone();
             }
         }
 
@@ -54,7 +52,7 @@ public sealed class InputRequestState
             }
         }
 
-        return new InputRequestState(answers);
+        return new InputRequestState(answers, protector);
     }
 
     public bool TryGetResponse(string key, out JsonElement response) => _answers.TryGetValue(key, out response);
@@ -68,6 +66,6 @@ public sealed class InputRequestState
             node[key] = JsonSerializer.SerializeToNode(value, CoreJsonContext.Default.JsonElement);
         }
 
-        return Base64Url.EncodeToString(JsonSerializer.SerializeToUtf8Bytes(node, CoreJsonContext.Default.JsonObject));
+        return _protector.Protect(JsonSerializer.SerializeToUtf8Bytes(node, CoreJsonContext.Default.JsonObject));
     }
 }

@@ -23,7 +23,7 @@ public sealed class McpCallContext
         Request = request;
         Services = services;
         CancellationToken = cancellationToken;
-        _inputs = InputRequestState.FromRequest(request);
+        _inputs = InputRequestState.FromRequest(request, services.GetService(typeof(RequestStateProtector)) as RequestStateProtector ?? RequestStateProtector.Ephemeral);
         var token = request.GetMeta("progressToken");
         ProgressToken = token.ValueKind is JsonValueKind.String or JsonValueKind.Number ? token.Clone() : null;
     }

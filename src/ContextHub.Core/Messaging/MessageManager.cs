@@ -124,7 +124,10 @@ public sealed partial class MessageManager
 
             request.ProtocolVersion = requested;
             request.ClientCapabilities = ReadMeta(request, McpProtocol.Meta.ClientCapabilities, McpJson.TypeInfo<ClientCapabilities>())
-                ?? new ClientCapabilities();
+                ?? throw new McpErrorException(McpProtocol.ErrorCodes.InvalidParams,
+                    $"Invalid params: protocol revision {requested} needs params._meta[\"{McpProtocol.Meta.ClientCapabilities}\"] (an object, {{}} when the client offers nothing).",
+                    new System.Text.Json.Nodes.JsonObject { ["path"] = "_meta." + McpProtocol.Meta.ClientCapabilities })
+                { HttpStatus = 400 };
             var level = request.GetMeta(McpProtocol.Meta.LogLevel);
             request.LogLevel = level.ValueKind == JsonValueKind.String
                 ? JsonSerializer.Deserialize(level, McpJson.TypeInfo<LoggingLevel>())

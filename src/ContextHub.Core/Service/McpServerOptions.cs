@@ -23,6 +23,9 @@ public sealed class McpServerOptions
     public TimeSpan SessionIdleTimeout { get; set; } = TimeSpan.FromMinutes(30);
 
     public int MaxSessions { get; set; } = 10_000;
+
+    /// <summary>Signs the <c>requestState</c> of input round trips; replicas behind one load balancer must share it. Empty: random per process.</summary>
+    public string? StateSecret { get; set; }
 }
 
 /// <summary>Checks <see cref="McpServerOptions"/> at start; each message names the setting and the fix.</summary>

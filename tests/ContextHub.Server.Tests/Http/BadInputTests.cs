@@ -42,7 +42,7 @@ public sealed class BadInputTests(TestServer server) : IDisposable
     {
         var (response, body) = await _client.CallStatelessAsync("tools/frobnicate", "{}");
 
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         Assert.Equal(-32601, ErrorCode(body));
         Assert.Equal(1, body.GetProperty("id").GetInt32());
     }
@@ -50,9 +50,14 @@ public sealed class BadInputTests(TestServer server) : IDisposable
     [Fact]
     public async Task Session_only_methods_are_unknown_without_a_session()
     {
-        var (_, body) = await _client.CallStatelessAsync("logging/setLevel", """{"level":"info"}""");
+        var (response, body) = await _client.CallStatelessAsync("logging/setLevel", """{"level":"info"}""");
+        var (_, ping) = await _client.CallStatelessAsync("ping", "{}");
+        var (_, initialize) = await _client.CallStatelessAsync("initialize", """{"protocolVersion":"2026-07-28","capabilities":{},"clientInfo":{"name":"x","version":"1"}}""");
 
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         Assert.Equal(-32601, ErrorCode(body));
+        Assert.Equal(-32601, ErrorCode(ping));
+        Assert.Equal(-32601, ErrorCode(initialize));
     }
 
     [Fact]
@@ -119,11 +124,11 @@ public sealed class BadInputTests(TestServer server) : IDisposable
     {
         var (foreign, body) = await _client.PostAsync("""{"jsonrpc":"2.0","id":1,"method":"ping"}""", r => r.Headers.Add("Origin", "https://evil.example"));
         var (local, _) = await _client.PostAsync(
-            """{"jsonrpc":"2.0","id":1,"method":"ping","params":{"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28"}}}""",
+            """{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}}}}""",
             r =>
             {
                 r.Headers.Add("Origin", "http://localhost:3000");
-                r.Headers.Add("Mcp-Method", "ping");
+                r.Headers.Add("Mcp-Method", "tools/list");
             });
 
         Assert.Equal(HttpStatusCode.Forbidden, foreign.StatusCode);
@@ -180,13 +185,14 @@ public sealed class BadInputTests(TestServer server) : IDisposable
     {
         var (header, headerBody) = await _client.PostAsync("""{"jsonrpc":"2.0","id":1,"method":"ping"}""", r => r.Headers.Add("MCP-Protocol-Version", "1999-01-01"));
         var (meta, metaBody) = await _client.PostAsync(
-            """{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{"_meta":{"io.modelcontextprotocol/protocolVersion":"2030-01-01"}}}""",
+            """{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{"_meta":{"io.modelcontextprotocol/protocolVersion":"2030-01-01","io.modelcontextprotocol/clientCapabilities":{}}}}""",
             r => r.Headers.Add("Mcp-Method", "tools/list"));
         var (_, initialized) = await _client.PostAsync(
             """{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"1999-01-01","capabilities":{},"clientInfo":{"name":"old","version":"1"}}}""");
 
         Assert.Equal(HttpStatusCode.BadRequest, header.StatusCode);
-        Assert.Equal(-32600, ErrorCode(headerBody));
+        Assert.Equal(-32022, ErrorCode(headerBody));
+        Assert.Equal(1, headerBody.GetProperty("id").GetInt32());
         Assert.Equal(HttpStatusCode.BadRequest, meta.StatusCode);
         Assert.Equal(-32022, ErrorCode(metaBody));
         Assert.Equal("2030-01-01", metaBody.GetProperty("error").GetProperty("data").GetProperty("requested").GetString());
@@ -197,7 +203,7 @@ public sealed class BadInputTests(TestServer server) : IDisposable
     [Fact]
     public async Task Stateless_requests_need_matching_method_and_name_headers()
     {
-        const string body = """{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","arguments":{"message":"x"},"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28"}}}""";
+        const string body = """{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","arguments":{"message":"x"},"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}}}}""";
         var (noMethod, noMethodBody) = await _client.PostAsync(body);
         var (wrongMethod, _) = await _client.PostAsync(body, r => { r.Headers.Add("Mcp-Method", "tools/list"); r.Headers.Add("Mcp-Name", "echo"); });
         var (wrongName, wrongNameBody) = await _client.PostAsync(body, r => { r.Headers.Add("Mcp-Method", "tools/call"); r.Headers.Add("Mcp-Name", "other"); });

@@ -54,7 +54,11 @@ internal sealed class McpHttpClient(Uri endpoint) : IDisposable
     private static string WithMeta(string paramsJson)
     {
         var node = System.Text.Json.Nodes.JsonNode.Parse(paramsJson)!.AsObject();
-        node["_meta"] = new System.Text.Json.Nodes.JsonObject { ["io.modelcontextprotocol/protocolVersion"] = Stateless };
+        node["_meta"] = new System.Text.Json.Nodes.JsonObject
+        {
+            ["io.modelcontextprotocol/protocolVersion"] = Stateless,
+            ["io.modelcontextprotocol/clientCapabilities"] = new System.Text.Json.Nodes.JsonObject(),
+        };
         return node.ToJsonString();
     }
 

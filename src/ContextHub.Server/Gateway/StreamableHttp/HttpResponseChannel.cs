@@ -33,8 +33,6 @@ internal sealed class HttpResponseChannel : IMcpChannel
 
     public bool IsStreaming => _streaming;
 
-    public IHeaderDictionary RequestHeaders => _context.Request.Headers;
-
     public async ValueTask SendNotificationAsync(string method, object? parameters, JsonTypeInfo? typeInfo, CancellationToken cancellationToken)
     {
         if (!_acceptsSse)

@@ -114,13 +114,6 @@ public sealed class StreamableHttpHandler
     {
         var headers = context.Request.Headers;
         var headerVersion = headers[McpProtocol.Headers.ProtocolVersion].ToString();
-        if (headerVersion.Length > 0 && !McpProtocol.IsSupported(headerVersion))
-        {
-            await RejectAsync(context, StatusCodes.Status400BadRequest, McpProtocol.ErrorCodes.InvalidRequest,
-                $"Unsupported MCP-Protocol-Version '{headerVersion}'; supported: {string.Join(", ", McpProtocol.AllVersions)}.");
-            return;
-        }
-
         McpSession? session = null;
         var sessionId = headers[McpProtocol.Headers.SessionId].ToString();
         if (root.ValueKind == JsonValueKind.Array)
@@ -165,9 +158,9 @@ public sealed class StreamableHttpHandler
             Channel = kind == JsonRpcMessageKind.Request ? new HttpResponseChannel(context, acceptsSse, session) : null,
         };
 
-        if (session is null && CheckStatelessHeaders(request, headerVersion) is { } mismatch)
+        if (CheckVersionHeaders(request, headers, headerVersion) is { } refused)
         {
-            await WriteErrorAsync(context, StatusCodes.Status400BadRequest, id, mismatch);
+            await WriteErrorAsync(context, refused.HttpStatus ?? StatusCodes.Status400BadRequest, id, refused);
             return;
         }
 
@@ -214,24 +207,34 @@ public sealed class StreamableHttpHandler
         await channel.CompleteAsync(answer, status, context.RequestAborted);
     }
 
-    /// <summary>The stateless revision's header rules: the version header matches <c>_meta</c>, Mcp-Method and Mcp-Name match the body.</summary>
-    private static McpErrorException? CheckStatelessHeaders(McpRequest request, string headerVersion)
+    /// <summary>
+    /// The HTTP rules on protocol versions: a version header the server does not speak is refused; in the stateless
+    /// revision the header matches <c>_meta</c>, the body carries its version, and Mcp-Method / Mcp-Name match the body.
+    /// </summary>
+    private static McpErrorException? CheckVersionHeaders(McpRequest request, IHeaderDictionary headers, string headerVersion)
     {
-        var metaVersion = request.GetMeta(McpProtocol.Meta.ProtocolVersion);
-        if (metaVersion.ValueKind != JsonValueKind.String)
+        var meta = request.GetMeta(McpProtocol.Meta.ProtocolVersion);
+        var metaVersion = meta.ValueKind == JsonValueKind.String ? meta.GetString() : null;
+        if (request.Session is not null || (metaVersion is null && (headerVersion.Length == 0 || !McpProtocol.IsStateless(headerVersion))))
         {
-            return null;
+            return headerVersion.Length > 0 && !McpProtocol.IsSupported(headerVersion) ? MessageManager.UnsupportedVersion(headerVersion) : null;
         }
 
-        var version = metaVersion.GetString()!;
-        if (!McpProtocol.IsStateless(version))
+        if (metaVersion is null)
         {
-            return null;
+            return new McpErrorException(McpProtocol.ErrorCodes.InvalidParams,
+                $"Invalid params: protocol revision {headerVersion} needs params._meta[\"{McpProtocol.Meta.ProtocolVersion}\"].",
+                new System.Text.Json.Nodes.JsonObject { ["path"] = "_meta." + McpProtocol.Meta.ProtocolVersion }) { HttpStatus = 400 };
         }
 
-        if (headerVersion.Length > 0 && headerVersion != version)
+        if (headerVersion.Length > 0 && headerVersion != metaVersion)
         {
-            return Mismatch($"MCP-Protocol-Version header '{headerVersion}' differs from _meta protocol version '{version}'.");
+            return Mismatch($"MCP-Protocol-Version header '{headerVersion}' differs from _meta protocol version '{metaVersion}'.");
+        }
+
+        if (!McpProtocol.IsSupported(metaVersion))
+        {
+            return MessageManager.UnsupportedVersion(metaVersion);
         }
 
         if (request.IsNotification)
@@ -239,14 +242,13 @@ public sealed class StreamableHttpHandler
             return null;
         }
 
-        var headers = ((HttpResponseChannel)request.Channel!).RequestHeaders;
         var methodHeader = headers[McpProtocol.Headers.Method].ToString();
         if (methodHeader.Length == 0)
         {
-            return Mismatch($"The {McpProtocol.Headers.Method} header is required in protocol revision {version}.");
+            return Mismatch($"The {McpProtocol.Headers.Method} header is required in protocol revision {metaVersion}.");
         }
 
-        if (methodHeader != request.Method)
+        if (methodHeader.Trim() != request.Method)
         {
             return Mismatch($"{McpProtocol.Headers.Method} header '{methodHeader}' differs from the body's method '{request.Method}'.");
         }
@@ -268,10 +270,10 @@ public sealed class StreamableHttpHandler
             : null;
         if (nameHeader.Length == 0)
         {
-            return Mismatch($"The {McpProtocol.Headers.Name} header is required for {request.Method} in protocol revision {version}.");
+            return Mismatch($"The {McpProtocol.Headers.Name} header is required for {request.Method} in protocol revision {metaVersion}.");
         }
 
-        return bodyName is not null && !HeaderValueMatches(nameHeader, bodyName)
+        return bodyName is not null && !HeaderValueMatches(nameHeader.Trim(), bodyName)
             ? Mismatch($"{McpProtocol.Headers.Name} header '{nameHeader}' differs from params.{nameField} '{bodyName}'.")
             : null;
     }
