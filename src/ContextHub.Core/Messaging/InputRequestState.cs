@@ -55,7 +55,38 @@ public sealed class InputRequestState
         return new InputRequestState(answers, protector);
     }
 
+    private readonly Dictionary<string, JsonObject> _pending = new(StringComparer.Ordinal);
+
     public bool TryGetResponse(string key, out JsonElement response) => _answers.TryGetValue(key, out response);
+
+    /// <summary>Records an ask the client has not answered yet; it goes out in the next <c>input_required</c> result.</summary>
+    public void AddPending(string key, JsonObject inputRequest)
+    {
+        lock (_pending)
+        {
+            _pending[key] = inputRequest;
+        }
+    }
+
+    /// <summary>The <c>input_required</c> result: every pending ask and the signed state of the answers so far.</summary>
+    public JsonObject ToResult()
+    {
+        var requests = new JsonObject();
+        lock (_pending)
+        {
+            foreach (var (key, request) in _pending)
+            {
+                requests[key] = request.DeepClone();
+            }
+        }
+
+        return new JsonObject
+        {
+            ["resultType"] = "input_required",
+            ["inputRequests"] = requests,
+            ["requestState"] = Encode(),
+        };
+    }
 
     /// <summary>The opaque <c>requestState</c> for the next round: every answer so far.</summary>
     public string Encode()

@@ -70,64 +70,79 @@ public sealed class McpCallContext
     public ValueTask LogAsync(LoggingLevel level, string message, string? logger = null) =>
         LogAsync(level, JsonValue.Create(message), logger);
 
-    public Task<ElicitResult> ElicitAsync(ElicitRequestParams parameters) =>
-        AskAsync(RequestMethods.ElicitationCreate, parameters, McpJson.TypeInfo<ElicitRequestParams>(),
-            McpJson.TypeInfo<ElicitResult>(), static c => c.Elicitation is not null,
-            new ClientCapabilities { Elicitation = new ElicitationCapability() });
+    /// <summary>What the client declared it can do (per request in the stateless revision, per session otherwise).</summary>
+    public ClientCapabilities ClientCapabilities => Request.ClientCapabilities ?? new ClientCapabilities();
 
-    public Task<CreateMessageResult> SampleAsync(CreateMessageRequestParams parameters) =>
-        AskAsync(RequestMethods.SamplingCreateMessage, parameters, McpJson.TypeInfo<CreateMessageRequestParams>(),
-            McpJson.TypeInfo<CreateMessageResult>(), static c => c.Sampling is not null,
-            new ClientCapabilities { Sampling = new SamplingCapability() });
+    /// <summary>Asks the user for input (<c>elicitation/create</c>). <paramref name="key"/> names the ask in a stateless round trip.</summary>
+    public async Task<ElicitResult> ElicitAsync(ElicitRequestParams parameters, string? key = null) =>
+        Read(await RequestInputAsync(RequestMethods.ElicitationCreate, JsonSerializer.SerializeToNode(parameters, McpJson.TypeInfo<ElicitRequestParams>())!.AsObject(), key),
+            McpJson.TypeInfo<ElicitResult>(), RequestMethods.ElicitationCreate);
 
-    public Task<ListRootsResult> ListRootsAsync() =>
-        AskAsync(RequestMethods.RootsList, new ListRootsRequestParams(), McpJson.TypeInfo<ListRootsRequestParams>(),
-            McpJson.TypeInfo<ListRootsResult>(), static c => c.Roots is not null,
-            new ClientCapabilities { Roots = new RootsCapability() });
+    /// <summary>Asks the client's model for a completion (<c>sampling/createMessage</c>).</summary>
+    public async Task<CreateMessageResult> SampleAsync(CreateMessageRequestParams parameters, string? key = null) =>
+        Read(await RequestInputAsync(RequestMethods.SamplingCreateMessage, JsonSerializer.SerializeToNode(parameters, McpJson.TypeInfo<CreateMessageRequestParams>())!.AsObject(), key),
+            McpJson.TypeInfo<CreateMessageResult>(), RequestMethods.SamplingCreateMessage);
 
-    private async Task<TResult> AskAsync<TParams, TResult>(string method, TParams parameters, JsonTypeInfo<TParams> paramsInfo,
-        JsonTypeInfo<TResult> resultInfo, Func<ClientCapabilities, bool> supported, ClientCapabilities required)
-        where TParams : class
+    /// <summary>Asks the client for its roots (<c>roots/list</c>).</summary>
+    public async Task<ListRootsResult> ListRootsAsync(string? key = null) =>
+        Read(await RequestInputAsync(RequestMethods.RootsList, [], key), McpJson.TypeInfo<ListRootsResult>(), RequestMethods.RootsList);
+
+    /// <summary>
+    /// Sends one request to the client (<c>elicitation/create</c>, <c>sampling/createMessage</c> or <c>roots/list</c>) and
+    /// returns its answer. Asks started together (<c>Task.WhenAll</c>) travel in one <c>input_required</c> round trip.
+    /// </summary>
+    public async Task<JsonElement> RequestInputAsync(string method, JsonObject parameters, string? key = null)
     {
-        if (Request.ClientCapabilities is not { } capabilities || !supported(capabilities))
+        var (supported, required) = method switch
+        {
+            RequestMethods.ElicitationCreate => (ClientCapabilities.Elicitation is not null, new JsonObject { ["elicitation"] = new JsonObject() }),
+            RequestMethods.SamplingCreateMessage => (ClientCapabilities.Sampling is not null, new JsonObject { ["sampling"] = new JsonObject() }),
+            RequestMethods.RootsList => (ClientCapabilities.Roots is not null, new JsonObject { ["roots"] = new JsonObject() }),
+            _ => throw new ArgumentException($"'{method}' is not a request a server may send to a client.", nameof(method)),
+        };
+        if (!supported)
         {
             throw new McpErrorException(McpProtocol.ErrorCodes.MissingRequiredClientCapability,
                 $"This request needs the client capability for '{method}', which the client did not declare.",
-                new JsonObject { ["requiredCapabilities"] = JsonSerializer.SerializeToNode(required, McpJson.TypeInfo<ClientCapabilities>()) });
+                new JsonObject { ["requiredCapabilities"] = required });
         }
 
-        var key = $"{method.Replace('/', '-')}-{_asks++}";
+        key ??= $"{method.Replace('/', '-')}-{Interlocked.Increment(ref _asks)}";
         if (Request.IsStateless)
         {
             if (_inputs.TryGetResponse(key, out var answer))
             {
-                return answer.Deserialize(resultInfo) ?? throw McpErrorException.InvalidParams($"the input response '{key}' is empty", $"inputResponses.{key}");
+                return answer;
             }
 
-            var inputRequest = new JsonObject
-            {
-                ["method"] = method,
-                ["params"] = JsonSerializer.SerializeToNode(parameters, paramsInfo),
-            };
-            throw new ClientInputRequiredException(key, inputRequest, _inputs);
+            _inputs.AddPending(key, new JsonObject { ["method"] = method, ["params"] = parameters });
+            throw new ClientInputRequiredException(_inputs);
         }
 
         var channel = Request.Channel is { CanSendRequests: true } own ? own
             : Request.Session?.StandaloneChannel is { CanSendRequests: true } standalone ? standalone
             : throw new McpErrorException(McpProtocol.ErrorCodes.InternalError,
                 $"Cannot send '{method}' to the client: no open stream to it. Accept text/event-stream on the request or open the GET stream.");
-        var response = await channel.SendRequestAsync(method, parameters, paramsInfo, CancellationToken);
-        return response.Deserialize(resultInfo) ?? throw McpErrorException.Internal($"the client answered '{method}' with an empty result");
+        return await channel.SendRequestAsync(method, parameters, CoreJsonContext.Default.JsonObject, CancellationToken);
+    }
+
+    private static T Read<T>(JsonElement answer, JsonTypeInfo<T> typeInfo, string method)
+    {
+        try
+        {
+            return answer.Deserialize(typeInfo) ?? throw McpErrorException.InvalidParams($"the answer to '{method}' is empty", "inputResponses");
+        }
+        catch (JsonException e)
+        {
+            throw McpErrorException.InvalidParams($"the answer to '{method}' does not fit its result type: {e.Message}", "inputResponses");
+        }
     }
 }
 
 /// <summary>Thrown inside a handler when the stateless revision needs the client's input before it can go on.</summary>
-public sealed class ClientInputRequiredException(string key, JsonObject inputRequest, InputRequestState state) : Exception("Input required from the client.")
+public sealed class ClientInputRequiredException(InputRequestState state) : Exception("Input required from the client.")
 {
-    public string Key { get; } = key;
-
-    public JsonObject InputRequest { get; } = inputRequest;
-
+    /// <summary>Every ask still unanswered, and the answers so far.</summary>
     public InputRequestState State { get; } = state;
 }
 

@@ -102,16 +102,9 @@ public sealed class McpService
 
             return result;
         }
-        catch (ClientInputRequiredException signal)
+        catch (ClientInputRequiredException signal) when (request.Method is RequestMethods.ToolsCall or RequestMethods.PromptsGet or RequestMethods.ResourcesRead)
         {
-            return McpResult.Of(new InputRequiredResult
-            {
-                InputRequests = new Dictionary<string, InputRequest>
-                {
-                    [signal.Key] = signal.InputRequest.Deserialize(McpJson.TypeInfo<InputRequest>())!,
-                },
-                RequestState = signal.State.Encode(),
-            }, McpJson.TypeInfo<InputRequiredResult>());
+            return McpResult.Of(signal.State.ToResult(), McpJson.TypeInfo<JsonObject>());
         }
         finally
         {

@@ -37,6 +37,12 @@ public static class ContextHubServerExtensions
             builder.WithTools(typeof(SampleTools));
         }
 
+        if (configuration.GetValue("ContextHub:Samples:Conformance", false))
+        {
+            // The fixture the MCP conformance suite's server scenarios expect (tests and `--ContextHub:Samples:Conformance=true`).
+            builder.WithTools(typeof(Samples.Conformance.ConformanceTools)).Configure(Samples.Conformance.ConformanceFixture.Register);
+        }
+
         return builder;
     }
 

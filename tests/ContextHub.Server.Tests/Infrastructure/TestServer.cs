@@ -1,5 +1,4 @@
 using System.Net;
-using ContextHub.Hosting;
 using ContextHub.Server.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -44,6 +43,7 @@ public class TestServer : IAsyncLifetime
         {
             ["AllowedHosts"] = "localhost;127.0.0.1",
             ["ContextHub:Samples:Enabled"] = "true",
+            ["ContextHub:Samples:Conformance"] = "true",
             ["ContextHub:Prompts:Folder"] = PromptsFolder,
             ["ContextHub:Tools:Folder"] = ToolsFolder,
             ["ContextHub:Resources:Folders:samples"] = ResourcesFolder,
@@ -55,9 +55,7 @@ public class TestServer : IAsyncLifetime
         builder.Configuration.AddInMemoryCollection(settings);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Services.AddContextHubServer(builder.Configuration)
-            .WithTools(typeof(Conformance.ConformanceTools))
-            .Configure(Conformance.ConformanceFixture.Register);
+        builder.Services.AddContextHubServer(builder.Configuration);
 
         _app = builder.Build();
         _app.MapContextHub();
