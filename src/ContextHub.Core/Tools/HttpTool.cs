@@ -99,9 +99,9 @@ public sealed class HttpTool : McpTool
 
         if (_responseTemplate is not null)
         {
-            var view = new TemplateContext(new TemplateOptions { MaxSteps = 100_000 });
-            view.SetValue("response", json is { } parsed ? ToFluid(parsed) : new StringValue(text));
-            text = await _responseTemplate.RenderAsync(view, NullEncoder.Default);
+            // The response template sees the arguments too, and the response as parsed JSON (or text).
+            model.SetValue("response", json is { } parsed ? ToFluid(parsed) : new StringValue(text));
+            text = await _responseTemplate.RenderAsync(model, NullEncoder.Default);
             return ToolResults.Text(text);
         }
 
@@ -200,7 +200,7 @@ public sealed class HttpRequestSpec
 
 public sealed class HttpResponseSpec
 {
-    /// <summary>A Liquid template over <c>response</c> (parsed JSON, or the text) that becomes the tool's text.</summary>
+    /// <summary>A Liquid template over the arguments and <c>response</c> (parsed JSON, or the text) that becomes the tool's text.</summary>
     public string? Template { get; set; }
 }
 

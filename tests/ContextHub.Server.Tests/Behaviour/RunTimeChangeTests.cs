@@ -1,0 +1,178 @@
+using System.ComponentModel;
+using System.Reflection;
+using ContextHub.Messaging;
+using ContextHub.Server.Tests.Infrastructure;
+using ContextHub.Server.Tests.SdkClient;
+using ContextHub.Tools;
+using Microsoft.Extensions.DependencyInjection;
+using ModelContextProtocol;
+using ModelContextProtocol.Client;
+using ModelContextProtocol.Protocol;
+
+namespace ContextHub.Server.Tests.Behaviour;
+
+/// <summary>What changes while the server runs: files, timeouts, cancellation.</summary>
+[Collection(ServerCollection.Name)]
+public sealed class RunTimeChangeTests(TestServer server)
+{
+    private static readonly TaskCompletionSource<bool> SlowToolCancelled = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    [Fact]
+    public async Task A_declarative_tool_file_dropped_in_the_folder_becomes_a_tool()
+    {
+        var changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var client = await SdkClients.ConnectAsync(server, "2025-11-25");
+        await using var registration = client.RegisterNotificationHandler(NotificationMethods.ToolListChangedNotification, (_, _) =>
+        {
+            changed.TrySetResult();
+            return ValueTask.CompletedTask;
+        });
+        var file = Path.Combine(server.ToolsFolder, "health_check.yaml");
+
+        await File.WriteAllTextAsync(file, $$$"""
+            name: health_check
+            description: Asks the gateway's health endpoint how it is.
+            inputSchema:
+              type: object
+              properties:
+                who: { type: string }
+              required: [who]
+            http:
+              method: GET
+              url: "{{{server.BaseAddress}}}healthz?who={{ who | url_encode }}"
+            response:
+              template: "{{ who }} hears: {{ response }}"
+            """);
+        try
+        {
+            await changed.Task.WaitAsync(TimeSpan.FromSeconds(10));
+            var result = await client.CallToolAsync("health_check", new Dictionary<string, object?> { ["who"] = "tester" });
+            var refused = await Assert.ThrowsAsync<McpProtocolException>(() => client.CallToolAsync("health_check").AsTask());
+
+            Assert.Equal("tester hears: ok", Assert.IsType<TextContentBlock>(Assert.Single(result.Content)).Text);
+            Assert.Equal(McpErrorCode.InvalidParams, refused.ErrorCode);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+
+        await WaitUntilAsync(async () => !(await client.ListToolsAsync()).Any(t => t.Name == "health_check"));
+    }
+
+    [Fact]
+    public async Task Editing_a_prompt_file_reloads_it_and_tells_clients()
+    {
+        var changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var client = await SdkClients.ConnectAsync(server, "2025-11-25");
+        await using var registration = client.RegisterNotificationHandler(NotificationMethods.PromptListChangedNotification, (_, _) =>
+        {
+            changed.TrySetResult();
+            return ValueTask.CompletedTask;
+        });
+        var file = Path.Combine(server.PromptsFolder, "greeting.md");
+
+        await File.WriteAllTextAsync(file, """
+            ---
+            name: greeting
+            description: Greets someone.
+            arguments:
+              - name: who
+                required: true
+            ---
+            Hello, {{ who }}!
+            """);
+        try
+        {
+            await changed.Task.WaitAsync(TimeSpan.FromSeconds(10));
+            var rendered = await client.GetPromptAsync("greeting", new Dictionary<string, object?> { ["who"] = "Ada" });
+
+            Assert.Equal("Hello, Ada!", Assert.IsType<TextContentBlock>(Assert.Single(rendered.Messages).Content).Text);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
+    public async Task A_tool_that_runs_past_its_timeout_is_stopped_with_a_tool_error()
+    {
+        var registry = server.Services.GetRequiredService<ToolRegistry>();
+        registry.Add(MethodTool.FromMethod(Method(nameof(Sleepy)), server.Services));
+        await using var client = await SdkClients.ConnectAsync(server, "2026-07-28");
+        try
+        {
+            var result = await client.CallToolAsync("sleepy");
+
+            Assert.True(result.IsError);
+            Assert.Contains("did not finish within 1 s", Assert.IsType<TextContentBlock>(Assert.Single(result.Content)).Text, StringComparison.Ordinal);
+        }
+        finally
+        {
+            registry.Remove("sleepy");
+        }
+    }
+
+    [Fact]
+    public async Task A_call_the_client_cancels_stops_the_tool()
+    {
+        var registry = server.Services.GetRequiredService<ToolRegistry>();
+        registry.Add(MethodTool.FromMethod(Method(nameof(WaitForCancellationAsync)), server.Services));
+        await using var client = await SdkClients.ConnectAsync(server, "2025-11-25");
+        try
+        {
+            using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => client.CallToolAsync("wait_for_cancellation", cancellationToken: cancel.Token).AsTask());
+
+            Assert.True(await SlowToolCancelled.Task.WaitAsync(TimeSpan.FromSeconds(10)));
+        }
+        finally
+        {
+            registry.Remove("wait_for_cancellation");
+        }
+    }
+
+    [McpTool("sleepy", TimeoutSeconds = 1)]
+    [Description("Sleeps longer than its timeout.")]
+    private static async Task<string> Sleepy(McpCallContext context)
+    {
+        await Task.Delay(TimeSpan.FromSeconds(30), context.CancellationToken);
+        return "woke up";
+    }
+
+    [McpTool("wait_for_cancellation")]
+    [Description("Waits until it is cancelled.")]
+    private static async Task<string> WaitForCancellationAsync(McpCallContext context)
+    {
+        try
+        {
+            await Task.Delay(TimeSpan.FromSeconds(30), context.CancellationToken);
+            return "not cancelled";
+        }
+        catch (OperationCanceledException)
+        {
+            SlowToolCancelled.TrySetResult(true);
+            throw;
+        }
+    }
+
+    private static MethodInfo Method(string name) =>
+        typeof(RunTimeChangeTests).GetMethod(name, BindingFlags.NonPublic | BindingFlags.Static)!;
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
+    {
+        for (var i = 0; i < 100; i++)
+        {
+            if (await condition())
+            {
+                return;
+            }
+
+            await Task.Delay(100);
+        }
+
+        Assert.Fail("the condition did not become true within 10 s");
+    }
+}
