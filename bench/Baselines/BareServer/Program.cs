@@ -15,7 +15,8 @@ app.MapPost("/mcp", static async (HttpContext context) =>
     var request = await context.Request.ReadFromJsonAsync(BareJsonContext.Default.EchoRequest, context.RequestAborted);
     if (request is null || request.Method != "tools/call" || request.Params?.Name != "echo")
     {
-        return Results.BadRequest();
+        context.Response.StatusCode = StatusCodes.Status400BadRequest;
+        return;
     }
 
     var message = request.Params.Arguments?.Message ?? string.Empty;
@@ -24,7 +25,12 @@ app.MapPost("/mcp", static async (HttpContext context) =>
         Id = request.Id,
         Result = new EchoResult { Content = [new TextContent { Text = "echo: " + message }] },
     };
-    return Results.Json(response, BareJsonContext.Default.EchoResponse);
+
+    // One buffered write with Content-Length (no chunked framing), as a tuned endpoint would do for a small reply.
+    var bytes = JsonSerializer.SerializeToUtf8Bytes(response, BareJsonContext.Default.EchoResponse);
+    context.Response.ContentType = "application/json";
+    context.Response.ContentLength = bytes.Length;
+    await context.Response.Body.WriteAsync(bytes, context.RequestAborted);
 });
 
 app.Run();

@@ -15,7 +15,7 @@ namespace ContextHub.Messaging;
 /// </summary>
 public sealed class McpCallContext
 {
-    private readonly InputRequestState _inputs;
+    private InputRequestState? _inputs;
     private int _asks;
 
     public McpCallContext(McpRequest request, IServiceProvider services, CancellationToken cancellationToken)
@@ -23,12 +23,26 @@ public sealed class McpCallContext
         Request = request;
         Services = services;
         CancellationToken = cancellationToken;
-        _inputs = InputRequestState.FromRequest(request, services.GetService(typeof(RequestStateProtector)) as RequestStateProtector ?? RequestStateProtector.Ephemeral);
         var token = request.GetMeta("progressToken");
         ProgressToken = token.ValueKind is JsonValueKind.String or JsonValueKind.Number ? token.Clone() : null;
     }
 
     public McpRequest Request { get; }
+
+    /// <summary>Answers from earlier rounds (stateless revision), read when the handler first asks for something.</summary>
+    private InputRequestState Inputs
+    {
+        get
+        {
+            if (_inputs is null)
+            {
+                var protector = Services.GetService(typeof(RequestStateProtector)) as RequestStateProtector ?? RequestStateProtector.Ephemeral;
+                Interlocked.CompareExchange(ref _inputs, InputRequestState.FromRequest(Request, protector), null);
+            }
+
+            return _inputs;
+        }
+    }
 
     public IServiceProvider Services { get; }
 
@@ -110,13 +124,14 @@ public sealed class McpCallContext
         key ??= $"{method.Replace('/', '-')}-{Interlocked.Increment(ref _asks)}";
         if (Request.IsStateless)
         {
-            if (_inputs.TryGetResponse(key, out var answer))
+            var inputs = Inputs;
+            if (inputs.TryGetResponse(key, out var answer))
             {
                 return answer;
             }
 
-            _inputs.AddPending(key, new JsonObject { ["method"] = method, ["params"] = parameters });
-            throw new ClientInputRequiredException(_inputs);
+            inputs.AddPending(key, new JsonObject { ["method"] = method, ["params"] = parameters });
+            throw new ClientInputRequiredException(inputs);
         }
 
         var channel = Request.Channel is { CanSendRequests: true } own ? own

@@ -16,7 +16,7 @@ public enum McpTransportKind
 }
 
 /// <summary>Who is calling and through which door; authentication fills <see cref="Identity"/> later.</summary>
-public sealed record McpCaller(McpTransportKind Transport, string? RemoteAddress = null, string Identity = "anonymous");
+public sealed record McpCaller(McpTransportKind Transport, System.Net.IPAddress? RemoteAddress = null, string Identity = "anonymous");
 
 /// <summary>
 /// One transport-neutral request: every door turns what it received into this and hands it to the
@@ -34,7 +34,12 @@ public sealed class McpRequest
 
     public required McpCaller Caller { get; init; }
 
-    public string CorrelationId { get; init; } = Guid.NewGuid().ToString("N");
+    /// <summary>Ties logs, traces and error messages of this request together; made on first use (most requests never need one).</summary>
+    public string CorrelationId
+    {
+        get => field ??= Guid.NewGuid().ToString("N");
+        init;
+    }
 
     /// <summary>Session of the session-based revisions; null in the stateless revision.</summary>
     public McpSession? Session { get; set; }

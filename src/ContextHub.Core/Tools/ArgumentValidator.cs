@@ -12,12 +12,14 @@ public sealed class ArgumentValidator
     private static long _generation;
 
     private readonly JsonSchema _schema;
+    private readonly SimpleSchemaCheck? _simple;
     private readonly string[] _required;
 
     public ArgumentValidator(string toolName, JsonElement inputSchema)
     {
         // A fresh base URI per build keeps two tools (or two versions of one) from sharing a registry entry.
         var baseUri = new Uri($"urn:contexthub:tool:{Uri.EscapeDataString(toolName)}:{Interlocked.Increment(ref _generation)}");
+        _simple = SimpleSchemaCheck.TryCompile(inputSchema);
         _required = inputSchema.ValueKind == JsonValueKind.Object && inputSchema.TryGetProperty("required"u8, out var required)
             && required.ValueKind == JsonValueKind.Array
             ? [.. required.EnumerateArray().Where(r => r.ValueKind == JsonValueKind.String).Select(r => r.GetString()!)]
@@ -35,7 +37,7 @@ public sealed class ArgumentValidator
     /// <summary>Throws -32602 naming the first failing location when <paramref name="arguments"/> does not fit.</summary>
     public void Validate(JsonElement arguments)
     {
-        if (_schema.Evaluate(arguments, FlagOptions).IsValid)
+        if (_simple?.IsValid(arguments) == true || _schema.Evaluate(arguments, FlagOptions).IsValid)
         {
             return;
         }

@@ -153,7 +153,7 @@ public sealed class StreamableHttpHandler
             Method = method,
             Id = id,
             Params = parameters,
-            Caller = new McpCaller(McpTransportKind.StreamableHttp, context.Connection.RemoteIpAddress?.ToString()),
+            Caller = new McpCaller(McpTransportKind.StreamableHttp, context.Connection.RemoteIpAddress),
             Session = session,
             Channel = kind == JsonRpcMessageKind.Request ? new HttpResponseChannel(context, acceptsSse, session) : null,
         };
@@ -172,7 +172,7 @@ public sealed class StreamableHttpHandler
         }
 
         var channel = (HttpResponseChannel)request.Channel!;
-        byte[] answer;
+        using var answer = JsonRpcBuffer.Rent();
         var status = StatusCodes.Status200OK;
         try
         {
@@ -182,12 +182,21 @@ public sealed class StreamableHttpHandler
                 context.Response.Headers[McpProtocol.Headers.SessionId] = created.Id;
             }
 
-            answer = Serialize(w => JsonRpcWriter.WriteResult(w, id, result));
+            try
+            {
+                JsonRpcWriter.WriteResult(answer.Writer, id, result);
+            }
+            catch (Exception e) when (e is JsonException or NotSupportedException or InvalidOperationException)
+            {
+                // A result that cannot be written must not become a 500 or half a message.
+                answer.Reset();
+                JsonRpcWriter.WriteError(answer.Writer, id, McpErrorException.Internal($"the result of '{method}' could not be serialized"));
+            }
         }
         catch (McpErrorException e)
         {
             status = e.HttpStatus ?? StatusCodes.Status200OK;
-            answer = Serialize(w => JsonRpcWriter.WriteError(w, id, e));
+            JsonRpcWriter.WriteError(answer.Writer, id, e);
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
@@ -204,7 +213,7 @@ public sealed class StreamableHttpHandler
             return;
         }
 
-        await channel.CompleteAsync(answer, status, context.RequestAborted);
+        await channel.CompleteAsync(answer.WrittenMemory, status, context.RequestAborted);
     }
 
     /// <summary>
@@ -321,7 +330,7 @@ public sealed class StreamableHttpHandler
                     var request = new McpRequest
                     {
                         Method = method, Id = id, Params = parameters, Session = session,
-                        Caller = new McpCaller(McpTransportKind.StreamableHttp, context.Connection.RemoteIpAddress?.ToString()),
+                        Caller = new McpCaller(McpTransportKind.StreamableHttp, context.Connection.RemoteIpAddress),
                     };
                     if (kind == JsonRpcMessageKind.Notification)
                     {
