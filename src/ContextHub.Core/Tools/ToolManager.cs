@@ -57,11 +57,18 @@ public sealed partial class ToolManager
 
         var timeout = registered.Tool.Timeout ?? _options.ToolTimeout;
         using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeoutSource.CancelAfter(timeout);
         var context = new McpCallContext(request, services, timeoutSource.Token);
         try
         {
-            return await registered.Tool.InvokeAsync(context, arguments);
+            var call = registered.Tool.InvokeAsync(context, arguments);
+            if (call.IsCompletedSuccessfully)
+            {
+                // Most tools answer at once; only a call that goes asynchronous arms the timeout timer.
+                return call.Result;
+            }
+
+            timeoutSource.CancelAfter(timeout);
+            return await call;
         }
         catch (OperationCanceledException) when (timeoutSource.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {

@@ -16,8 +16,11 @@ internal sealed class HttpResponseChannel : IMcpChannel
 {
     private readonly HttpContext _context;
     private readonly bool _acceptsSse;
-    private readonly SemaphoreSlim _lock = new(1, 1);
+    /// <summary>Marks a response that completed before anything streamed (no lock was ever needed).</summary>
+    private static readonly SemaphoreSlim CompletedWithoutStreaming = new(0, 1);
+
     private readonly OutgoingRequests? _outgoing;
+    private SemaphoreSlim? _lock;
     private bool _streaming;
     private bool _completed;
 
@@ -60,7 +63,16 @@ internal sealed class HttpResponseChannel : IMcpChannel
     /// <summary>Writes the final answer: as the last SSE event when streaming, else as a JSON body.</summary>
     public async Task CompleteAsync(ReadOnlyMemory<byte> answer, int statusCode, CancellationToken cancellationToken)
     {
-        await _lock.WaitAsync(cancellationToken);
+        if (Interlocked.CompareExchange(ref _lock, CompletedWithoutStreaming, null) is null)
+        {
+            // Nothing streamed and nothing can start now: a plain JSON answer, no lock taken.
+            _completed = true;
+            await WriteJsonAsync(answer, statusCode, cancellationToken);
+            return;
+        }
+
+        var gate = _lock!;
+        await gate.WaitAsync(cancellationToken);
         try
         {
             _completed = true;
@@ -71,21 +83,32 @@ internal sealed class HttpResponseChannel : IMcpChannel
                 return;
             }
 
-            var response = _context.Response;
-            response.StatusCode = statusCode;
-            response.ContentType = "application/json";
-            response.ContentLength = answer.Length;
-            await response.Body.WriteAsync(answer, cancellationToken);
+            await WriteJsonAsync(answer, statusCode, cancellationToken);
         }
         finally
         {
-            _lock.Release();
+            gate.Release();
         }
+    }
+
+    private Task WriteJsonAsync(ReadOnlyMemory<byte> answer, int statusCode, CancellationToken cancellationToken)
+    {
+        var response = _context.Response;
+        response.StatusCode = statusCode;
+        response.ContentType = "application/json";
+        response.ContentLength = answer.Length;
+        return response.Body.WriteAsync(answer, cancellationToken).AsTask();
     }
 
     private async ValueTask WriteEventAsync(byte[] message, CancellationToken cancellationToken)
     {
-        await _lock.WaitAsync(cancellationToken);
+        var gate = Volatile.Read(ref _lock) ?? Interlocked.CompareExchange(ref _lock, new SemaphoreSlim(1, 1), null) ?? _lock!;
+        if (ReferenceEquals(gate, CompletedWithoutStreaming))
+        {
+            return; // the result is out; a late notification has nowhere to go on this response
+        }
+
+        await gate.WaitAsync(cancellationToken);
         try
         {
             if (_completed)
@@ -109,7 +132,7 @@ internal sealed class HttpResponseChannel : IMcpChannel
         }
         finally
         {
-            _lock.Release();
+            gate.Release();
         }
     }
 }
