@@ -46,6 +46,7 @@ public sealed class RunTimeChangeTests(TestServer server)
         try
         {
             await changed.Task.WaitAsync(TimeSpan.FromSeconds(10));
+            await WaitUntilAsync(async () => (await client.ListToolsAsync()).Any(t => t.Name == "health_check"));
             var result = await client.CallToolAsync("health_check", new Dictionary<string, object?> { ["who"] = "tester" });
             var refused = await Assert.ThrowsAsync<McpProtocolException>(() => client.CallToolAsync("health_check").AsTask());
 
@@ -85,6 +86,8 @@ public sealed class RunTimeChangeTests(TestServer server)
         try
         {
             await changed.Task.WaitAsync(TimeSpan.FromSeconds(10));
+            // A notification can come from a half-written file; the next reload follows within the debounce.
+            await WaitUntilAsync(async () => (await client.ListPromptsAsync()).Any(p => p.Name == "greeting"));
             var rendered = await client.GetPromptAsync("greeting", new Dictionary<string, object?> { ["who"] = "Ada" });
 
             Assert.Equal("Hello, Ada!", Assert.IsType<TextContentBlock>(Assert.Single(rendered.Messages).Content).Text);
