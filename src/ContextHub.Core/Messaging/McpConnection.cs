@@ -23,6 +23,7 @@ public sealed class McpConnection : IMcpChannel, IAsyncDisposable
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly OutgoingRequests _statelessOutgoing = new();
     private readonly ConcurrentDictionary<Task, byte> _running = new();
+    private readonly ConcurrentDictionary<string, CancellationTokenSource> _inFlight = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _closing = new();
     private McpSession? _session;
 
@@ -79,6 +80,7 @@ public sealed class McpConnection : IMcpChannel, IAsyncDisposable
             case JsonRpcMessageKind.Notification:
                 using (document)
                 {
+                    CancelIfAsked(method, parameters);
                     await _manager.ProcessNotificationAsync(NewRequest(method, id, parameters), _closing.Token);
                 }
 
@@ -93,10 +95,38 @@ public sealed class McpConnection : IMcpChannel, IAsyncDisposable
     {
         using (document)
         {
-            var bytes = await HandleAsync(NewRequest(method, id, parameters));
-            if (bytes is not null)
+            var request = NewRequest(method, id, parameters);
+            using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(_closing.Token);
+            _inFlight[request.IdText] = cancellation;
+            try
             {
-                await SendAsync(bytes);
+                var bytes = await HandleAsync(request, cancellation.Token);
+                if (bytes is not null)
+                {
+                    await SendAsync(bytes);
+                }
+            }
+            finally
+            {
+                _inFlight.TryRemove(request.IdText, out _);
+            }
+        }
+    }
+
+    /// <summary><c>notifications/cancelled</c> stops a request this connection runs (stateless ones have no session to do it).</summary>
+    private void CancelIfAsked(string method, JsonElement parameters)
+    {
+        if (method == "notifications/cancelled" && parameters.ValueKind == JsonValueKind.Object
+            && parameters.TryGetProperty("requestId"u8, out var id)
+            && _inFlight.TryGetValue(id.ValueKind == JsonValueKind.String ? id.GetString()! : id.GetRawText(), out var cancellation))
+        {
+            try
+            {
+                cancellation.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+                // It finished as the cancellation arrived.
             }
         }
     }
@@ -129,7 +159,7 @@ public sealed class McpConnection : IMcpChannel, IAsyncDisposable
                 {
                     _session.OutgoingRequests.TryComplete(item);
                 }
-                else if (await HandleAsync(NewRequest(method, id, parameters)) is { } answer)
+                else if (await HandleAsync(NewRequest(method, id, parameters), _closing.Token) is { } answer)
                 {
                     answers.Add(answer);
                 }
@@ -155,11 +185,11 @@ public sealed class McpConnection : IMcpChannel, IAsyncDisposable
     }
 
     /// <summary>Runs one request through the Message Manager and returns the bytes of its answer (null when cancelled).</summary>
-    private async Task<byte[]?> HandleAsync(McpRequest request)
+    private async Task<byte[]?> HandleAsync(McpRequest request, CancellationToken cancellationToken)
     {
         try
         {
-            var result = await _manager.ProcessAsync(request, _closing.Token);
+            var result = await _manager.ProcessAsync(request, cancellationToken);
             if (request.Method == "initialize" && request.Session is { } created && _session is null)
             {
                 _session = created;

@@ -71,7 +71,7 @@ public sealed class PromptManager
     {
         if (!_prompts.TryGetValue(name, out var prompt))
         {
-            throw McpErrorException.InvalidParams($"Unknown prompt: '{name}'", "name");
+            throw McpErrorException.NotFound($"Unknown prompt: '{name}'", "name");
         }
 
         foreach (var argument in prompt.Definition.Arguments ?? [])
@@ -90,7 +90,7 @@ public sealed class PromptManager
     {
         if (!_prompts.TryGetValue(name, out var prompt))
         {
-            throw McpErrorException.InvalidParams($"Unknown prompt: '{name}'", "ref.name");
+            throw McpErrorException.NotFound($"Unknown prompt: '{name}'", "ref.name");
         }
 
         if (prompt.Definition.Arguments?.Any(a => a.Name == argument) != true)

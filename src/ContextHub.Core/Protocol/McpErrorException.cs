@@ -19,8 +19,26 @@ public sealed class McpErrorException : Exception
 
     public JsonNode? ErrorData { get; }
 
-    /// <summary>An HTTP status the HTTP door should use instead of 200 (for example 400 or 404 before any session exists).</summary>
+    /// <summary>An HTTP status the MCP HTTP door should use instead of 200 (for example 400 or 404 before any session exists).</summary>
     public int? HttpStatus { get; set; }
+
+    /// <summary>What went wrong, independent of any door: REST and GraphQL map this to their own shapes.</summary>
+    public McpErrorKind Kind
+    {
+        get => field != McpErrorKind.Unspecified ? field : Code switch
+        {
+            McpProtocol.ErrorCodes.ParseError => McpErrorKind.ParseError,
+            McpProtocol.ErrorCodes.InvalidRequest => McpErrorKind.InvalidRequest,
+            McpProtocol.ErrorCodes.MethodNotFound => McpErrorKind.MethodNotFound,
+            McpProtocol.ErrorCodes.InvalidParams => McpErrorKind.InvalidParams,
+            McpProtocol.ErrorCodes.ResourceNotFound => McpErrorKind.NotFound,
+            McpProtocol.ErrorCodes.HeaderMismatch => McpErrorKind.InvalidRequest,
+            McpProtocol.ErrorCodes.MissingRequiredClientCapability => McpErrorKind.MissingCapability,
+            McpProtocol.ErrorCodes.UnsupportedProtocolVersion => McpErrorKind.UnsupportedVersion,
+            _ => McpErrorKind.Internal,
+        };
+        init;
+    }
 
     public static McpErrorException ParseError(string detail) =>
         new((int)McpErrorCode.ParseError, $"Parse error: {detail}");
@@ -37,4 +55,23 @@ public sealed class McpErrorException : Exception
 
     public static McpErrorException Internal(string detail) =>
         new((int)McpErrorCode.InternalError, $"Internal error: {detail}");
+
+    /// <summary>An unknown tool, prompt or resource: -32602 (or the revision's resource code) with kind <see cref="McpErrorKind.NotFound"/>.</summary>
+    public static McpErrorException NotFound(string message, string field, int code = (int)McpErrorCode.InvalidParams, JsonNode? data = null) =>
+        new(code, message, data ?? new JsonObject { ["path"] = field }) { Kind = McpErrorKind.NotFound };
+}
+
+/// <summary>The meaning of an error, the same through every door.</summary>
+public enum McpErrorKind
+{
+    Unspecified,
+    ParseError,
+    InvalidRequest,
+    MethodNotFound,
+    InvalidParams,
+    NotFound,
+    MissingCapability,
+    UnsupportedVersion,
+    TooLarge,
+    Internal,
 }

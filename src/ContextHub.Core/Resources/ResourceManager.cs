@@ -62,7 +62,7 @@ public sealed class ResourceManager
             }
         }
 
-        throw new McpErrorException(McpProtocol.ResourceNotFoundCode(context.Request.ProtocolVersion), $"Resource not found: {uri}",
+        throw McpErrorException.NotFound($"Resource not found: {uri}", "uri", McpProtocol.ResourceNotFoundCode(context.Request.ProtocolVersion),
             new JsonObject { ["uri"] = uri });
     }
 

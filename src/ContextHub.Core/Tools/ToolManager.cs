@@ -41,7 +41,7 @@ public sealed partial class ToolManager
     {
         if (!_registry.TryGet(name, out var registered))
         {
-            throw McpErrorException.InvalidParams($"Unknown tool: '{name}'", "name");
+            throw McpErrorException.NotFound($"Unknown tool: '{name}'", "name");
         }
 
         if (arguments.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null)

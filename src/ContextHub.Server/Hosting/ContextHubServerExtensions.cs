@@ -3,6 +3,9 @@ using ContextHub.Prompts;
 using ContextHub.Resources;
 using ContextHub.Samples;
 using ContextHub.Server.Gateway;
+using ContextHub.Server.Gateway.GraphQL;
+using ContextHub.Server.Gateway.Rest;
+using ContextHub.Server.Gateway.WebSockets;
 using ContextHub.Server.Gateway.Security;
 using ContextHub.Server.Gateway.Stdio;
 using ContextHub.Server.Gateway.StreamableHttp;
@@ -23,6 +26,9 @@ public static class ContextHubServerExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<GatewayOptions>, GatewayOptionsValidator>());
         services.TryAddSingleton<OriginGuard>();
         services.TryAddSingleton<StreamableHttpHandler>();
+        services.AddWebSocketDoor();
+        services.AddRestDoor();
+        services.AddGraphQLDoor(configuration);
         services.PostConfigure<PromptOptions>(o => o.Folder = ResolveFolder(o.Folder));
         services.PostConfigure<ToolOptions>(o => o.Folder = ResolveFolder(o.Folder));
         services.PostConfigure<ResourceOptions>(o =>
@@ -49,15 +55,22 @@ public static class ContextHubServerExtensions
     /// <summary>Adds the stdio door (the process's stdin and stdout).</summary>
     public static IServiceCollection AddStdioDoor(this IServiceCollection services) => services.AddHostedService<StdioServer>();
 
-    /// <summary>Maps the HTTP doors: MCP Streamable HTTP at <paramref name="pattern"/>.</summary>
-    public static IEndpointRouteBuilder MapContextHub(this IEndpointRouteBuilder endpoints, string pattern = "/mcp")
+    /// <summary>
+    /// Maps every door: MCP Streamable HTTP at <paramref name="pattern"/>, MCP over WebSocket at <c>/ws</c>, REST at
+    /// <c>/api/v1</c>, GraphQL at <c>/graphql</c>. <paramref name="app"/> is the application (WebSockets need its middleware).
+    /// </summary>
+    public static WebApplication MapContextHub(this WebApplication app, string pattern = "/mcp")
     {
-        var handler = endpoints.ServiceProvider.GetRequiredService<StreamableHttpHandler>();
-        endpoints.MapPost(pattern, handler.PostAsync).WithName("McpPost").WithTags("MCP");
-        endpoints.MapGet(pattern, handler.GetAsync).WithName("McpStream").WithTags("MCP");
-        endpoints.MapDelete(pattern, handler.DeleteAsync).WithName("McpEndSession").WithTags("MCP");
-        endpoints.MapGet("/healthz", () => Results.Text("ok")).WithName("Health");
-        return endpoints;
+        var handler = app.Services.GetRequiredService<StreamableHttpHandler>();
+        app.UseWebSockets(app.Services.GetRequiredService<IOptions<WebSocketDoorOptions>>().Value.ToMiddlewareOptions());
+        app.MapPost(pattern, handler.PostAsync).WithName("McpPost").WithTags("MCP").ExcludeFromDescription();
+        app.MapGet(pattern, handler.GetAsync).WithName("McpStream").WithTags("MCP").ExcludeFromDescription();
+        app.MapDelete(pattern, handler.DeleteAsync).WithName("McpEndSession").WithTags("MCP").ExcludeFromDescription();
+        app.MapWebSocketDoor("/ws");
+        app.MapRestDoor("/api/v1");
+        app.MapGraphQLDoor("/graphql");
+        app.MapGet("/healthz", () => Results.Text("ok")).WithName("Health").ExcludeFromDescription();
+        return app;
     }
 
     /// <summary>Relative folders resolve against the working directory when they exist there, else beside the program.</summary>
