@@ -58,7 +58,8 @@ public sealed class SdkStdioClientTests
 
         lock (progress)
         {
-            Assert.Equal([0f, 1f, 2f], progress);
+            // As over HTTP, this client may drop the notification that arrives right before the result.
+            Assert.Equal([0f, 1f], progress.Take(2));
         }
 
         Assert.Equal("The user declined to answer.", Assert.IsType<TextContentBlock>(Assert.Single(asked.Content)).Text);

@@ -62,10 +62,7 @@ public static partial class WebSocketDoor
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
         var manager = services.GetRequiredService<MessageManager>();
         var caller = new McpCaller(McpTransportKind.WebSocket, context.Connection.RemoteIpAddress);
-        await using var connection = new McpConnection(manager, caller,
-            (message, ct) => socket.State == WebSocketState.Open
-                ? socket.SendAsync(message, WebSocketMessageType.Text, endOfMessage: true, ct)
-                : ValueTask.CompletedTask);
+        await using var connection = new McpConnection(manager, caller, (message, ct) => SendAsync(socket, message, ct));
         try
         {
             var (status, reason) = await ReceiveLoopAsync(socket, connection, options.MaxMessageBytes, stopping.Token);
@@ -108,8 +105,13 @@ public static partial class WebSocketDoor
                 message.Write(frame.AsSpan(0, received.Count));
                 if (received.EndOfMessage)
                 {
-                    // The connection keeps the message while its request runs; the next one reuses the buffer.
-                    await connection.ReceiveAsync(message.WrittenSpan.ToArray());
+                    // A client writing through a line-oriented stream may send the newline as a message of its own.
+                    if (!IsBlank(message.WrittenSpan))
+                    {
+                        // The connection keeps the message while its request runs; the next one reuses the buffer.
+                        await connection.ReceiveAsync(message.WrittenSpan.ToArray());
+                    }
+
                     message.ResetWrittenCount();
                 }
             }
@@ -119,6 +121,29 @@ public static partial class WebSocketDoor
             ArrayPool<byte>.Shared.Return(frame);
         }
     }
+
+    /// <summary>One message per text frame, ending in a newline so line-oriented clients (a stream over the socket) can read it.</summary>
+    private static async ValueTask SendAsync(WebSocket socket, ReadOnlyMemory<byte> message, CancellationToken cancellationToken)
+    {
+        if (socket.State != WebSocketState.Open)
+        {
+            return;
+        }
+
+        var framed = ArrayPool<byte>.Shared.Rent(message.Length + 1);
+        try
+        {
+            message.Span.CopyTo(framed);
+            framed[message.Length] = (byte)'\n';
+            await socket.SendAsync(framed.AsMemory(0, message.Length + 1), WebSocketMessageType.Text, endOfMessage: true, cancellationToken);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(framed);
+        }
+    }
+
+    private static bool IsBlank(ReadOnlySpan<byte> message) => message.Trim(" \t\r\n"u8).IsEmpty;
 
     private static async Task CloseAsync(WebSocket socket, WebSocketCloseStatus status, string reason)
     {
