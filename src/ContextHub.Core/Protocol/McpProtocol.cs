@@ -57,6 +57,5 @@ public static class McpProtocol
         public const int HeaderMismatch = -32020;
         public const int MissingRequiredClientCapability = -32021;
         public const int UnsupportedProtocolVersion = -32022;
-        public const int RequestCancelled = -32800;
     }
 }

@@ -21,6 +21,7 @@ public sealed class FileResourceProvider : IResourceProvider, IDisposable
     private readonly FileSystemWatcher? _watcher;
     private readonly ConcurrentDictionary<string, bool> _pending = new(StringComparer.Ordinal);
     private readonly Timer _flush;
+    private Resource[]? _listing;
 
     public FileResourceProvider(string name, string root, INotificationBus bus, long maxBytes = 10 * 1024 * 1024, bool watch = true)
     {
@@ -52,7 +53,10 @@ public sealed class FileResourceProvider : IResourceProvider, IDisposable
     public string UriFor(string relativePath) =>
         _prefix + string.Join('/', relativePath.Split(Path.DirectorySeparatorChar).Select(Uri.EscapeDataString));
 
-    public IEnumerable<Resource> ListResources()
+    /// <summary>The files, read from disk once and again only after the watcher saw a change.</summary>
+    public IEnumerable<Resource> ListResources() => Volatile.Read(ref _listing) ?? (_listing = [.. ReadListing()]);
+
+    private IEnumerable<Resource> ReadListing()
     {
         if (!Directory.Exists(_root))
         {
@@ -176,6 +180,7 @@ public sealed class FileResourceProvider : IResourceProvider, IDisposable
             return;
         }
 
+        Volatile.Write(ref _listing, null); // sizes change with content, names with the rest
         _pending.AddOrUpdate(UriFor(relative), listChanged, (_, previous) => previous || listChanged);
         _flush.Change(TimeSpan.FromMilliseconds(100), Timeout.InfiniteTimeSpan);
     }

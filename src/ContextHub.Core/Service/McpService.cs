@@ -28,10 +28,9 @@ public sealed class McpService
     private readonly NotificationHub _notifications;
     private readonly IServiceProvider _services;
     private readonly McpServerOptions _options;
-    private readonly McpMetrics _metrics;
 
     public McpService(ToolManager tools, ResourceManager resources, PromptManager prompts, SessionManager sessions,
-        NotificationHub notifications, IServiceProvider services, IOptions<McpServerOptions> options, McpMetrics metrics)
+        NotificationHub notifications, IServiceProvider services, IOptions<McpServerOptions> options)
     {
         _tools = tools;
         _resources = resources;
@@ -40,7 +39,6 @@ public sealed class McpService
         _notifications = notifications;
         _services = services;
         _options = options.Value;
-        _metrics = metrics;
         ServerInfo = new Implementation { Name = _options.Name, Title = _options.Title, Version = _options.Version };
         Capabilities = new ServerCapabilities
         {
@@ -157,7 +155,6 @@ public sealed class McpService
         if (request.Session is null)
         {
             request.Session = _sessions.Create(version, parameters.Capabilities, parameters.ClientInfo);
-            _metrics.SessionOpened();
         }
 
         request.ProtocolVersion = version;

@@ -16,10 +16,12 @@ public sealed partial class SessionManager : IDisposable
     private readonly int _maxSessions;
     private readonly ITimer _sweeper;
     private readonly ILogger<SessionManager> _logger;
+    private readonly Messaging.McpMetrics _metrics;
 
-    public SessionManager(IOptions<McpServerOptions> options, TimeProvider time, ILogger<SessionManager> logger)
+    public SessionManager(IOptions<McpServerOptions> options, TimeProvider time, Messaging.McpMetrics metrics, ILogger<SessionManager> logger)
     {
         _time = time;
+        _metrics = metrics;
         _logger = logger;
         _idleTimeout = options.Value.SessionIdleTimeout;
         _maxSessions = options.Value.MaxSessions;
@@ -45,6 +47,7 @@ public sealed partial class SessionManager : IDisposable
         var id = Convert.ToHexString(RandomNumberGenerator.GetBytes(16)).ToLowerInvariant();
         var session = new McpSession(id, protocolVersion, capabilities, clientInfo, _time.GetUtcNow());
         _sessions[id] = session;
+        _metrics.SessionOpened();
         LogSessionCreated(id, protocolVersion, clientInfo?.Name ?? "unknown");
         return session;
     }
@@ -69,6 +72,7 @@ public sealed partial class SessionManager : IDisposable
 
         session.CancelAll();
         session.OutgoingRequests.FailAll(new OperationCanceledException("The session ended."));
+        _metrics.SessionClosed();
         LogSessionEnded(id);
         return true;
     }
