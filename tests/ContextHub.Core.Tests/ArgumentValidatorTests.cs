@@ -32,6 +32,11 @@ public sealed class ArgumentValidatorTests
     }
 
     [Fact]
+    public void Unknown_keywords_and_formats_are_allowed_as_in_json_schema_2020_12() =>
+        new ArgumentValidator("x", Json("""{"type":"object","properties":{"r":{"type":"string","x-mcp-header":"R","format":"region-code"}}}"""))
+            .Validate(Json("""{"r":"eu"}"""));
+
+    [Fact]
     public void An_invalid_schema_is_refused_when_the_tool_is_registered() =>
         Assert.Throws<ArgumentException>(() => new ArgumentValidator("bad", Json("""{"type":"no-such-type"}""")));
 

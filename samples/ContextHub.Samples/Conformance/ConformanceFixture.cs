@@ -20,6 +20,7 @@ public static class ConformanceFixture
         RegisterResources(services.GetRequiredService<ResourceManager>().Code);
         RegisterPrompts(services.GetRequiredService<PromptManager>());
         services.GetRequiredService<ToolRegistry>().Add(new JsonSchema202012Tool());
+        services.GetRequiredService<ToolRegistry>().Add(new HeaderRoutedTool());
     }
 
     private static void RegisterResources(CodeResourceProvider code)

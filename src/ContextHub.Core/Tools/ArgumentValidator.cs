@@ -26,7 +26,8 @@ public sealed class ArgumentValidator
             : [];
         try
         {
-            _schema = JsonSchema.Build(inputSchema, new BuildOptions { SchemaRegistry = new SchemaRegistry() }, baseUri);
+            // MCP tool schemas default to JSON Schema 2020-12, whose unknown keywords (x-mcp-header, vendor hints) are allowed.
+            _schema = JsonSchema.Build(inputSchema, new BuildOptions { SchemaRegistry = new SchemaRegistry(), Dialect = Dialect.Draft202012 }, baseUri);
         }
         catch (Exception e) when (e is JsonSchemaException or JsonException or ArgumentException or InvalidOperationException or RefResolutionException)
         {

@@ -112,4 +112,16 @@ public sealed class ToolOptions
     public string? Folder { get; set; }
 
     public bool Watch { get; set; } = true;
+
+    /// <summary>
+    /// What arguments that fail the input schema get: a -32602 protocol error naming the path (default), or a tool
+    /// result with <c>isError</c> that names it (what the spec recommends since 2025-11-25, so a model can correct itself).
+    /// </summary>
+    public ArgumentErrorStyle ArgumentErrors { get; set; } = ArgumentErrorStyle.ProtocolError;
+}
+
+public enum ArgumentErrorStyle
+{
+    ProtocolError,
+    ToolResult,
 }

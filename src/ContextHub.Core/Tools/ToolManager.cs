@@ -14,12 +14,14 @@ public sealed partial class ToolManager
     private static readonly JsonElement EmptyArguments = JsonDocument.Parse("{}").RootElement;
     private readonly ToolRegistry _registry;
     private readonly McpServerOptions _options;
+    private readonly bool _argumentErrorsAsResults;
     private readonly ILogger<ToolManager> _logger;
 
-    public ToolManager(ToolRegistry registry, IOptions<McpServerOptions> options, ILogger<ToolManager> logger)
+    public ToolManager(ToolRegistry registry, IOptions<McpServerOptions> options, IOptions<ToolOptions> toolOptions, ILogger<ToolManager> logger)
     {
         _registry = registry;
         _options = options.Value;
+        _argumentErrorsAsResults = toolOptions.Value.ArgumentErrors == ArgumentErrorStyle.ToolResult;
         _logger = logger;
     }
 
@@ -53,7 +55,14 @@ public sealed partial class ToolManager
             throw McpErrorException.InvalidParams("arguments must be an object", "arguments");
         }
 
-        registered.Validator.Validate(arguments);
+        try
+        {
+            registered.Validator.Validate(arguments);
+        }
+        catch (McpErrorException invalid) when (_argumentErrorsAsResults)
+        {
+            return ToolResults.Error(invalid.Message);
+        }
 
         var timeout = registered.Tool.Timeout ?? _options.ToolTimeout;
         using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

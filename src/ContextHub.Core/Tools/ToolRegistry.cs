@@ -77,8 +77,36 @@ public sealed class ToolRegistry
     }
 }
 
-/// <summary>A tool with its compiled argument validator.</summary>
+/// <summary>A tool with its compiled argument validator and the arguments it mirrors into HTTP headers.</summary>
 public sealed record RegisteredTool(McpTool Tool, ArgumentValidator Validator)
 {
     public Tool Definition => Tool.Definition;
+
+    /// <summary>Arguments annotated <c>x-mcp-header</c>: clients send them again as <c>Mcp-Param-{Header}</c> (SEP-2243).</summary>
+    public IReadOnlyList<HeaderParameter> HeaderParameters { get; } = HeaderParameter.From(Tool.Definition.InputSchema);
+}
+
+/// <summary>An argument mirrored into the <c>Mcp-Param-{Header}</c> request header.</summary>
+public sealed record HeaderParameter(string Argument, string Header)
+{
+    internal static IReadOnlyList<HeaderParameter> From(System.Text.Json.JsonElement schema)
+    {
+        if (schema.ValueKind != System.Text.Json.JsonValueKind.Object || !schema.TryGetProperty("properties"u8, out var properties)
+            || properties.ValueKind != System.Text.Json.JsonValueKind.Object)
+        {
+            return [];
+        }
+
+        var found = new List<HeaderParameter>();
+        foreach (var property in properties.EnumerateObject())
+        {
+            if (property.Value.ValueKind == System.Text.Json.JsonValueKind.Object
+                && property.Value.TryGetProperty("x-mcp-header"u8, out var header) && header.ValueKind == System.Text.Json.JsonValueKind.String)
+            {
+                found.Add(new HeaderParameter(property.Name, header.GetString()!));
+            }
+        }
+
+        return found;
+    }
 }

@@ -158,7 +158,7 @@ public sealed class StreamableHttpHandler
             Channel = kind == JsonRpcMessageKind.Request ? new HttpResponseChannel(context, acceptsSse, session) : null,
         };
 
-        if (CheckVersionHeaders(request, headers, headerVersion) is { } refused)
+        if ((CheckVersionHeaders(request, headers, headerVersion) ?? CheckParameterHeaders(request, headers)) is { } refused)
         {
             await WriteErrorAsync(context, refused.HttpStatus ?? StatusCodes.Status400BadRequest, id, refused);
             return;
@@ -287,15 +287,74 @@ public sealed class StreamableHttpHandler
             : null;
     }
 
-    private static bool HeaderValueMatches(string header, string value) =>
-        header == value || (header.StartsWith("=?base64?", StringComparison.OrdinalIgnoreCase) && header.EndsWith("?=", StringComparison.Ordinal)
-            && TryDecodeBase64(header[9..^2]) == value);
-
-    private static string? TryDecodeBase64(string text)
+    /// <summary>
+    /// SEP-2243: a tool argument annotated <c>x-mcp-header</c> travels again as <c>Mcp-Param-{Name}</c>, so proxies can
+    /// route on it; the header must be there when the argument is, and must say the same thing.
+    /// </summary>
+    private McpErrorException? CheckParameterHeaders(McpRequest request, IHeaderDictionary headers)
     {
+        if (request.Method != "tools/call" || request.Session is not null || request.Params.ValueKind != JsonValueKind.Object
+            || request.GetMeta(McpProtocol.Meta.ProtocolVersion).ValueKind != JsonValueKind.String
+            || !request.Params.TryGetProperty("name"u8, out var name) || name.ValueKind != JsonValueKind.String
+            || !_manager.Service.Tools.Registry.TryGet(name.GetString()!, out var tool) || tool.HeaderParameters.Count == 0)
+        {
+            return null;
+        }
+
+        request.Params.TryGetProperty("arguments"u8, out var arguments);
+        foreach (var parameter in tool.HeaderParameters)
+        {
+            var headerName = "Mcp-Param-" + parameter.Header;
+            var value = arguments.ValueKind == JsonValueKind.Object && arguments.TryGetProperty(parameter.Argument, out var v) && v.ValueKind != JsonValueKind.Null
+                ? v
+                : default;
+            var header = headers[headerName].ToString();
+            if (header.Length == 0)
+            {
+                if (value.ValueKind != JsonValueKind.Undefined)
+                {
+                    return Mismatch($"The {headerName} header is required when arguments.{parameter.Argument} is given.");
+                }
+
+                continue;
+            }
+
+            if (DecodeHeaderValue(header.Trim()) is not { } decoded)
+            {
+                return Mismatch($"The {headerName} header is not valid: =?base64?...?= values must be correct Base64.");
+            }
+
+            var expected = value.ValueKind switch
+            {
+                JsonValueKind.String => value.GetString(),
+                JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False => value.GetRawText(),
+                _ => null,
+            };
+            var same = value.ValueKind == JsonValueKind.Number && decimal.TryParse(decoded, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var number)
+                ? value.TryGetDecimal(out var body) && body == number
+                : decoded == expected;
+            if (!same)
+            {
+                return Mismatch($"The {headerName} header does not match arguments.{parameter.Argument}.");
+            }
+        }
+
+        return null;
+    }
+
+    private static bool HeaderValueMatches(string header, string value) => DecodeHeaderValue(header) == value;
+
+    /// <summary>A header value: literal, or UTF-8 wrapped as <c>=?base64?...?=</c>; null when the wrapper holds bad Base64.</summary>
+    private static string? DecodeHeaderValue(string header)
+    {
+        if (!header.StartsWith("=?base64?", StringComparison.OrdinalIgnoreCase) || !header.EndsWith("?=", StringComparison.Ordinal) || header.Length < 11)
+        {
+            return header;
+        }
+
         try
         {
-            return System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(text));
+            return System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(header[9..^2]));
         }
         catch (FormatException)
         {
