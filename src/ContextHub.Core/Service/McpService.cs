@@ -29,6 +29,9 @@ public sealed class McpService
     private readonly IServiceProvider _services;
     private readonly McpServerOptions _options;
 
+    /// <summary>Shared, never mutated: <c>_meta</c> naming the server on stateless results.</summary>
+    private readonly JsonObject _serverInfoMeta;
+
     public McpService(ToolManager tools, ResourceManager resources, PromptManager prompts, SessionManager sessions,
         NotificationHub notifications, IServiceProvider services, IOptions<McpServerOptions> options)
     {
@@ -40,6 +43,10 @@ public sealed class McpService
         _services = services;
         _options = options.Value;
         ServerInfo = new Implementation { Name = _options.Name, Title = _options.Title, Version = _options.Version };
+        _serverInfoMeta = new JsonObject
+        {
+            [McpProtocol.Meta.ServerInfo] = new JsonObject { ["name"] = ServerInfo.Name, ["version"] = ServerInfo.Version },
+        };
         Capabilities = new ServerCapabilities
         {
             Tools = new ToolsCapability { ListChanged = true },
@@ -92,17 +99,20 @@ public sealed class McpService
         try
         {
             var result = await handler(request, cancellation?.Token ?? cancellationToken);
-            if (request.IsStateless && result.Value is Result { ResultType: null } complete)
+            if (request.IsStateless && result.Value is Result stateless)
             {
-                // From 2026-07-28 every result says whether it is final.
-                complete.ResultType = "complete";
+                // From 2026-07-28 every result says whether it is final, and names the server.
+                stateless.ResultType ??= "complete";
+                stateless.Meta ??= _serverInfoMeta;
             }
 
             return result;
         }
         catch (ClientInputRequiredException signal) when (request.Method is RequestMethods.ToolsCall or RequestMethods.PromptsGet or RequestMethods.ResourcesRead)
         {
-            return McpResult.Of(signal.State.ToResult(), McpJson.TypeInfo<JsonObject>());
+            var inputRequired = signal.State.ToResult();
+            inputRequired["_meta"] = _serverInfoMeta.DeepClone();
+            return McpResult.Of(inputRequired, McpJson.TypeInfo<JsonObject>());
         }
         finally
         {
