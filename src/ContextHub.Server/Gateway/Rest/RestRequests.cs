@@ -1,0 +1,161 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization.Metadata;
+using ContextHub.Messaging;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.Metadata;
+using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
+
+namespace ContextHub.Server.Gateway.Rest;
+
+/// <summary>
+/// How REST endpoints reach the engine and read their bodies. Every call goes through the <see cref="MessageManager"/>
+/// with <see cref="DoorInvocation.InvokeAsync"/>: there is no second path to a tool.
+/// </summary>
+internal static class RestRequests
+{
+    /// <summary>Runs an MCP method for this HTTP request and reshapes its result into <paramref name="typeInfo"/>.</summary>
+    public static Task<T> InvokeAsync<T>(HttpContext context, string method, JsonObject? parameters, JsonTypeInfo<T> typeInfo) =>
+        InvokeAsync(context, method, parameters, result => Reshape(result, typeInfo));
+
+    /// <summary>Runs an MCP method for this HTTP request; <paramref name="project"/> sees the result while the request is alive.</summary>
+    public static Task<T> InvokeAsync<T>(HttpContext context, string method, JsonObject? parameters, Func<McpResult, T> project) =>
+        context.RequestServices.GetRequiredService<MessageManager>().InvokeAsync(method, parameters,
+            new McpCaller(McpTransportKind.Rest, context.Connection.RemoteIpAddress), project, context.RequestAborted);
+
+    /// <summary>Reads an engine result (MCP wire names) into a REST body; fields the body does not have are left out.</summary>
+    public static T Reshape<T>(McpResult result, JsonTypeInfo<T> typeInfo)
+    {
+        var buffer = new ArrayBufferWriter<byte>(1024);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            result.WriteTo(writer);
+        }
+
+        return JsonSerializer.Deserialize(buffer.WrittenSpan, typeInfo)
+            ?? throw new JsonException($"The engine's result is not a {typeof(T).Name}.");
+    }
+
+    /// <summary>MCP params with a cursor when the client sent one.</summary>
+    public static JsonObject? CursorParams(string? cursor) => cursor is null ? null : new JsonObject { ["cursor"] = cursor };
+
+    /// <summary>Adds <c>Link: &lt;…?cursor=…&gt;; rel="next"</c> when there is a next page.</summary>
+    public static void AddNextLink(HttpContext context, string? nextCursor)
+    {
+        if (nextCursor is null)
+        {
+            return;
+        }
+
+        var request = context.Request;
+        context.Response.Headers.Append(HeaderNames.Link,
+            $"<{request.PathBase}{request.Path}?cursor={Uri.EscapeDataString(nextCursor)}>; rel=\"next\"");
+    }
+
+    /// <summary>
+    /// Reads a JSON body within <c>ContextHub:Gateway:MaxRequestBodyBytes</c>: 415 for another media type, 413 over the
+    /// limit (from Content-Length before reading, or while reading), 400 for malformed JSON. An empty body is null.
+    /// </summary>
+    public static async Task<JsonNode?> ReadJsonBodyAsync(HttpContext context)
+    {
+        var request = context.Request;
+        var max = context.RequestServices.GetRequiredService<IOptions<GatewayOptions>>().Value.MaxRequestBodyBytes;
+        var hasBody = context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody ?? request.ContentLength > 0;
+        if (request.ContentType is { Length: > 0 } contentType ? !IsJson(contentType) : hasBody)
+        {
+            throw new RestRejectedException(RestProblems.UnsupportedMediaType,
+                $"Send the body as JSON (Content-Type: application/json), not '{request.ContentType}'.");
+        }
+
+        if (request.ContentLength > max)
+        {
+            throw TooLarge(max);
+        }
+
+        if (!hasBody)
+        {
+            return null;
+        }
+
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            limit.MaxRequestBodySize = max;
+        }
+
+        var reader = request.BodyReader;
+        ReadResult read;
+        try
+        {
+            read = await reader.ReadAtLeastAsync((int)Math.Min(max + 1, int.MaxValue), context.RequestAborted);
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            throw TooLarge(max);
+        }
+
+        try
+        {
+            if (read.Buffer.Length > max)
+            {
+                throw TooLarge(max);
+            }
+
+            if (read.Buffer.Length == 0)
+            {
+                return null;
+            }
+
+            try
+            {
+                var json = new Utf8JsonReader(read.Buffer);
+                var node = JsonNode.Parse(ref json);
+                return json.Read() ? throw new JsonException("Unexpected data after the JSON value.") : node;
+            }
+            catch (JsonException e)
+            {
+                throw new RestRejectedException(RestProblems.ParseError, $"The body is not valid JSON: {e.Message}");
+            }
+        }
+        finally
+        {
+            reader.AdvanceTo(read.Buffer.End);
+        }
+    }
+
+    /// <summary>Reads a JSON body into <paramref name="typeInfo"/>; a body of the wrong shape is 400 naming the field.</summary>
+    public static async Task<T?> ReadBodyAsync<T>(HttpContext context, JsonTypeInfo<T> typeInfo)
+    {
+        var node = await ReadJsonBodyAsync(context);
+        if (node is null)
+        {
+            return default;
+        }
+
+        try
+        {
+            return node.Deserialize(typeInfo);
+        }
+        catch (JsonException e)
+        {
+            var path = e.Path is { Length: > 1 } p ? p.TrimStart('$', '.') : null;
+            throw new RestRejectedException(RestProblems.InvalidParams, $"The body does not fit {typeof(T).Name}: {e.Message}", path);
+        }
+    }
+
+    private static RestRejectedException TooLarge(long max) =>
+        new(RestProblems.TooLarge, $"The request body is over the limit of {max} bytes (ContextHub:Gateway:MaxRequestBodyBytes).");
+
+    private static bool IsJson(string contentType) =>
+        MediaTypeHeaderValue.TryParse(contentType, out var media)
+        && (media.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase)
+            || media.MediaType.Value?.EndsWith("+json", StringComparison.OrdinalIgnoreCase) == true);
+}
+
+/// <summary>The request body limit of an endpoint, honoured by routing before the body is read.</summary>
+internal sealed class RestBodyLimit(long maxBytes) : IRequestSizeLimitMetadata
+{
+    public long? MaxRequestBodySize { get; } = maxBytes;
+}
