@@ -58,23 +58,9 @@ internal static class PromptEndpoints
 
     private static async Task<IResult> DescribeAsync(HttpContext context, [Description("The prompt's name.")] string name)
     {
-        string? cursor = null;
-        do
-        {
-            var page = await RestRequests.InvokeAsync(context, "prompts/list", RestRequests.CursorParams(cursor), RestJsonContext.Default.PromptPage);
-            foreach (var prompt in page.Prompts)
-            {
-                if (prompt.Name == name)
-                {
-                    return TypedResults.Json(prompt, RestJsonContext.Default.PromptInfo);
-                }
-            }
-
-            cursor = page.NextCursor;
-        }
-        while (cursor is not null);
-
-        throw McpErrorException.NotFound($"Unknown prompt: '{name}'", "name");
+        var found = await RestRequests.FindByNameAsync(context, "prompts/list", RestJsonContext.Default.PromptPage, p => p.Prompts, i => i.Name,
+            p => p.NextCursor, name, "prompt");
+        return TypedResults.Json(found, RestJsonContext.Default.PromptInfo);
     }
 
     private static async Task<IResult> RenderAsync(HttpContext context, [Description("The prompt's name.")] string name)

@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization.Metadata;
 using ContextHub.Messaging;
+using ContextHub.Protocol;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.Extensions.Options;
@@ -40,6 +41,32 @@ internal static class RestRequests
     }
 
     /// <summary>MCP params with a cursor when the client sent one.</summary>
+    /// <summary>
+    /// Finds one item by name, walking a list method's pages (MCP has no method that fetches a single tool or prompt);
+    /// an unknown name is the engine's not-found error.
+    /// </summary>
+    public static async Task<TItem> FindByNameAsync<TPage, TItem>(HttpContext context, string method, JsonTypeInfo<TPage> pageInfo,
+        Func<TPage, IEnumerable<TItem>> items, Func<TItem, string> nameOf, Func<TPage, string?> nextCursor, string name, string kind)
+    {
+        string? cursor = null;
+        do
+        {
+            var page = await InvokeAsync(context, method, CursorParams(cursor), pageInfo);
+            foreach (var item in items(page))
+            {
+                if (nameOf(item) == name)
+                {
+                    return item;
+                }
+            }
+
+            cursor = nextCursor(page);
+        }
+        while (cursor is not null);
+
+        throw McpErrorException.NotFound($"Unknown {kind}: '{name}'", "name");
+    }
+
     public static JsonObject? CursorParams(string? cursor) => cursor is null ? null : new JsonObject { ["cursor"] = cursor };
 
     /// <summary>Adds <c>Link: &lt;…?cursor=…&gt;; rel="next"</c> when there is a next page.</summary>

@@ -46,23 +46,9 @@ internal static class ToolEndpoints
 
     private static async Task<IResult> DescribeAsync(HttpContext context, [Description("The tool's name.")] string name)
     {
-        string? cursor = null;
-        do
-        {
-            var page = await RestRequests.InvokeAsync(context, "tools/list", RestRequests.CursorParams(cursor), RestJsonContext.Default.ToolPage);
-            foreach (var tool in page.Tools)
-            {
-                if (tool.Name == name)
-                {
-                    return TypedResults.Json(tool, RestJsonContext.Default.ToolInfo);
-                }
-            }
-
-            cursor = page.NextCursor;
-        }
-        while (cursor is not null);
-
-        throw McpErrorException.NotFound($"Unknown tool: '{name}'", "name");
+        var found = await RestRequests.FindByNameAsync(context, "tools/list", RestJsonContext.Default.ToolPage, p => p.Tools, i => i.Name,
+            p => p.NextCursor, name, "tool");
+        return TypedResults.Json(found, RestJsonContext.Default.ToolInfo);
     }
 
     private static async Task<IResult> CallAsync(HttpContext context, [Description("The tool's name.")] string name)
