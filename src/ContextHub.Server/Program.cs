@@ -1,4 +1,11 @@
 using ContextHub.Server.Hosting;
+using ContextHub.Server.Knowledge;
+
+// `contexthub ingest PATH…` fills the knowledge store from files and folders, with a progress bar.
+if (args.Length > 0 && args[0] == "ingest")
+{
+    return await IngestCommand.RunAsync(args[1..]);
+}
 
 // `contexthub --stdio` serves one desktop client on stdin/stdout; otherwise the HTTP gateway runs.
 if (args.Contains("--stdio"))
@@ -10,7 +17,7 @@ if (args.Contains("--stdio"))
     host.Services.AddContextHubServer(host.Configuration);
     host.Services.AddStdioDoor();
     await host.Build().RunAsync();
-    return;
+    return 0;
 }
 
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
@@ -20,6 +27,7 @@ builder.Services.AddContextHubServer(builder.Configuration);
 var app = builder.Build();
 app.MapContextHub();
 await app.RunAsync();
+return 0;
 
 /// <summary>The gateway's entry point (public so tests can host the whole app).</summary>
 public partial class Program;

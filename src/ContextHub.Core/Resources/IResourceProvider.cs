@@ -12,6 +12,9 @@ public interface IResourceProvider
     /// <summary>The concrete resources it can list now.</summary>
     IEnumerable<Resource> ListResources();
 
+    /// <summary>The concrete resources, for providers whose listing needs I/O (a database, a remote index).</summary>
+    ValueTask<IEnumerable<Resource>> ListResourcesAsync(CancellationToken cancellationToken) => ValueTask.FromResult(ListResources());
+
     /// <summary>The URI templates it answers.</summary>
     IEnumerable<ResourceTemplate> ListTemplates();
 

@@ -26,9 +26,15 @@ public sealed class ResourceManager
 
     public IReadOnlyList<IResourceProvider> Providers => _providers;
 
-    public ListResourcesResult List(string? cursor)
+    public async ValueTask<ListResourcesResult> ListAsync(string? cursor, CancellationToken cancellationToken = default)
     {
-        var all = _providers.SelectMany(p => p.ListResources()).OrderBy(r => r.Uri, StringComparer.Ordinal).ToList();
+        var all = new List<Resource>();
+        foreach (var provider in _providers)
+        {
+            all.AddRange(await provider.ListResourcesAsync(cancellationToken));
+        }
+
+        all.Sort(static (a, b) => string.CompareOrdinal(a.Uri, b.Uri));
         var (page, next) = Pagination.Page(all, static r => r.Uri, cursor, _pageSize);
         return new ListResourcesResult { Resources = page, NextCursor = next };
     }

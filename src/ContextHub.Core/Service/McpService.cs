@@ -216,16 +216,16 @@ public sealed class McpService
         return McpResult.Of(result, McpJson.TypeInfo<CallToolResult>());
     }
 
-    private ValueTask<McpResult> ListResourcesAsync(McpRequest request, CancellationToken cancellationToken)
+    private async ValueTask<McpResult> ListResourcesAsync(McpRequest request, CancellationToken cancellationToken)
     {
-        var result = _resources.List(Pagination.ReadCursor(request.Params));
+        var result = await _resources.ListAsync(Pagination.ReadCursor(request.Params), cancellationToken);
         if (request.IsStateless)
         {
             result.TimeToLive = TimeSpan.Zero;
             result.CacheScope = CacheScope.Public;
         }
 
-        return Done(result);
+        return McpResult.Of(result, McpJson.TypeInfo<ListResourcesResult>());
     }
 
     private ValueTask<McpResult> ListResourceTemplatesAsync(McpRequest request, CancellationToken cancellationToken)

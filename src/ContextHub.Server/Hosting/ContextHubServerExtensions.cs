@@ -6,6 +6,7 @@ using ContextHub.Server.Gateway;
 using ContextHub.Server.Gateway.GraphQL;
 using ContextHub.Server.Gateway.Rest;
 using ContextHub.Server.Gateway.WebSockets;
+using ContextHub.Server.Knowledge;
 using ContextHub.Server.Gateway.Security;
 using ContextHub.Server.Gateway.Stdio;
 using ContextHub.Server.Gateway.StreamableHttp;
@@ -37,6 +38,12 @@ public static class ContextHubServerExtensions
             {
                 o.Folders[key] = ResolveFolder(o.Folders[key])!;
             }
+        });
+        builder.WithKnowledge(configuration);
+        services.PostConfigure<Knowledge.KnowledgeServerOptions>(o =>
+        {
+            o.DataFolder = Path.GetFullPath(o.DataFolder);
+            o.WatchFolder = ResolveFolder(o.WatchFolder);
         });
         if (configuration.GetValue("ContextHub:Samples:Enabled", false))
         {

@@ -14,6 +14,8 @@ public sealed class ConfigurationTests
     [InlineData("ContextHub:Server:ToolTimeout", "-00:00:01", "ContextHub:Server:ToolTimeout")]
     [InlineData("ContextHub:Gateway:MaxRequestBodyBytes", "10", "ContextHub:Gateway:MaxRequestBodyBytes is 10; use at least 1024")]
     [InlineData("ContextHub:Gateway:AllowedOrigins:0", "not a url", "write origins as scheme://host[:port]")]
+    [InlineData("ContextHub:Knowledge:Embeddings:Provider", "Magic", "ContextHub:Knowledge:Embeddings:Provider is 'Magic'; use MiniLM, OpenAI or Hashing.")]
+    [InlineData("ContextHub:Knowledge:Backend", "Elasticsearch", "ContextHub:Knowledge:Elasticsearch:Url")]
     public async Task A_bad_setting_stops_the_start_and_names_itself(string key, string value, string message)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Testing", ContentRootPath = AppContext.BaseDirectory });

@@ -49,6 +49,8 @@ public class TestServer : IAsyncLifetime
             ["ContextHub:Resources:Folders:samples"] = ResourcesFolder,
             ["ContextHub:Gateway:MaxRequestBodyBytes"] = "65536",
             ["ContextHub:Gateway:KeepAliveInterval"] = "00:00:02",
+            ["ContextHub:Knowledge:DataFolder"] = Path.Combine(DataFolder, "knowledge"),
+            ["ContextHub:Knowledge:Embeddings:Provider"] = "Hashing",
         };
 
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory, EnvironmentName = "Testing" });

@@ -120,6 +120,7 @@ public sealed class ContextHubQuery : ObjectGraphType
         Field<PromptGraphType>("prompt").Description("One prompt by name, with its arguments; null when there is none.")
             .Argument<NonNullGraphType<StringGraphType>>("name", "The prompt's name.")
             .ResolveAsync(async ctx => await Engine.FindAsync(ctx, RequestMethods.PromptsList, "prompts", "name", ctx.GetArgument<string>("name")));
+        this.AddKnowledgeQueries();
     }
 }
 
@@ -141,6 +142,7 @@ public sealed class ContextHubMutation : ObjectGraphType
             .Argument<JsonGraphType>("arguments", "The arguments, an object of strings.")
             .ResolveAsync(async ctx => await Engine.CallAsync(ctx, RequestMethods.PromptsGet,
                 new JsonObject { ["name"] = ctx.GetArgument<string>("name"), ["arguments"] = ctx.Arguments() ?? new JsonObject() }));
+        this.AddKnowledgeMutations();
     }
 }
 

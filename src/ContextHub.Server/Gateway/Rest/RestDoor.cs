@@ -42,6 +42,7 @@ public static partial class RestDoor
         ToolEndpoints.Map(api);
         ResourceEndpoints.Map(api);
         PromptEndpoints.Map(api);
+        KnowledgeEndpoints.Map(api);
 
         endpoints.MapOpenApi(OpenApiPattern).ExcludeFromDescription();
         endpoints.MapScalarApiReference(ReferencePath, options => options

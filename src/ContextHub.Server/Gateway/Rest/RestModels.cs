@@ -164,6 +164,11 @@ public sealed record Problem(
 [JsonSerializable(typeof(CompleteEnvelope))]
 [JsonSerializable(typeof(CompletionResult))]
 [JsonSerializable(typeof(Problem))]
+[JsonSerializable(typeof(JsonElement))]
+[JsonSerializable(typeof(IngestDocumentRequest))]
+[JsonSerializable(typeof(ContextHub.Server.Knowledge.SearchResults))]
+[JsonSerializable(typeof(ContextHub.Server.Knowledge.FetchedDocument))]
+[JsonSerializable(typeof(ContextHub.Server.Knowledge.IngestOutcome))]
 [JsonSerializable(typeof(Dictionary<string, string>))]
 [JsonSerializable(typeof(Dictionary<string, JsonElement>))]
 internal sealed partial class RestJsonContext : JsonSerializerContext;

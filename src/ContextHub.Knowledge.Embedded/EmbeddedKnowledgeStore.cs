@@ -1,0 +1,921 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Json;
+using ContextHub.Knowledge.Filters;
+using ContextHub.Knowledge.Storage;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace ContextHub.Knowledge.Embedded;
+
+/// <summary>
+/// The default knowledge store: one SQLite database under the data folder. Documents, chunks, sources and tool calls
+/// are tables (tags and metadata as JSON); full text is an FTS5 table ranked with bm25() and cut with snippet();
+/// vectors are BLOBs in the chunk rows, searched exactly over an in-memory copy. A document and its chunks are written
+/// in one transaction (WAL journal, synchronous FULL by default), so after a crash each document is either complete
+/// or absent.
+/// </summary>
+public sealed partial class EmbeddedKnowledgeStore : IKnowledgeStore, IVectorIndex, IFullTextIndex, IMetadataIndex
+{
+    private const int SchemaVersion = 1;
+
+    private readonly EmbeddedStoreOptions _options;
+    private readonly string _connectionString;
+    private readonly SqliteConnection _writer;
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly VectorSet _vectors;
+    private readonly ILogger _logger;
+    private volatile EmbeddingModelInfo? _model;
+    private int _disposed;
+
+    private EmbeddedKnowledgeStore(EmbeddedStoreOptions options, string connectionString, SqliteConnection writer, ILogger logger)
+    {
+        _options = options;
+        _connectionString = connectionString;
+        _writer = writer;
+        _logger = logger;
+        _vectors = new VectorSet(options.ParallelScanThreshold);
+    }
+
+    public IVectorIndex Vectors => this;
+
+    public IFullTextIndex FullText => this;
+
+    public IMetadataIndex Metadata => this;
+
+    public EmbeddingModelInfo? EmbeddingModel => _model;
+
+    public string DatabasePath => _options.DatabasePath;
+
+    /// <summary>How many vectors the in-memory index holds.</summary>
+    public int VectorCount => _vectors.Count;
+
+    /// <summary>Opens (creating when missing) the store in <see cref="EmbeddedStoreOptions.DataFolder"/>.</summary>
+    public static Task<EmbeddedKnowledgeStore> OpenAsync(string dataFolder, CancellationToken cancellationToken = default) =>
+        OpenAsync(new EmbeddedStoreOptions { DataFolder = dataFolder }, null, cancellationToken);
+
+    public static async Task<EmbeddedKnowledgeStore> OpenAsync(EmbeddedStoreOptions options, ILogger<EmbeddedKnowledgeStore>? logger = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        Directory.CreateDirectory(options.DataFolder);
+        var connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = options.DatabasePath,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Cache = SqliteCacheMode.Private,
+            Pooling = true,
+            DefaultTimeout = 30,
+        }.ToString();
+
+        var writer = new SqliteConnection(connectionString);
+        EmbeddedKnowledgeStore? store = null;
+        try
+        {
+            await writer.OpenAsync(cancellationToken);
+            SqliteFunctions.Register(writer);
+            await ExecuteAsync(writer, $"""
+                PRAGMA journal_mode = WAL;
+                PRAGMA synchronous = {(options.SynchronousFull ? "FULL" : "NORMAL")};
+                PRAGMA foreign_keys = ON;
+                """, cancellationToken);
+            store = new EmbeddedKnowledgeStore(options, connectionString, writer, (ILogger?)logger ?? NullLogger.Instance);
+            await store.CreateSchemaAsync(cancellationToken);
+            await store.LoadAsync(cancellationToken);
+            return store;
+        }
+        catch
+        {
+            if (store is not null)
+            {
+                await store.DisposeAsync();
+            }
+            else
+            {
+                await writer.DisposeAsync();
+            }
+
+            throw;
+        }
+    }
+
+    private async Task CreateSchemaAsync(CancellationToken cancellationToken)
+    {
+        await ExecuteAsync(_writer, """
+            CREATE TABLE IF NOT EXISTS store_info (
+                key TEXT PRIMARY KEY,
+                value TEXT NOT NULL
+            ) STRICT;
+            CREATE TABLE IF NOT EXISTS documents (
+                rowid INTEGER PRIMARY KEY,
+                id TEXT NOT NULL UNIQUE,
+                source TEXT NOT NULL,
+                title TEXT NOT NULL,
+                mime_type TEXT NOT NULL,
+                tags TEXT NOT NULL,
+                metadata TEXT NOT NULL,
+                created_at INTEGER NOT NULL,
+                updated_at INTEGER NOT NULL,
+                content_hash TEXT NOT NULL,
+                chunk_count INTEGER NOT NULL
+            ) STRICT;
+            CREATE INDEX IF NOT EXISTS documents_source ON documents (source);
+            CREATE INDEX IF NOT EXISTS documents_hash ON documents (content_hash);
+            CREATE TABLE IF NOT EXISTS chunks (
+                rowid INTEGER PRIMARY KEY,
+                id TEXT NOT NULL UNIQUE,
+                document_rowid INTEGER NOT NULL REFERENCES documents (rowid) ON DELETE CASCADE,
+                ordinal INTEGER NOT NULL,
+                heading TEXT,
+                text TEXT NOT NULL,
+                embedding BLOB NOT NULL
+            ) STRICT;
+            CREATE INDEX IF NOT EXISTS chunks_document ON chunks (document_rowid, ordinal);
+            CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5 (text, heading, title, tokenize = 'porter unicode61 remove_diacritics 2');
+            CREATE TABLE IF NOT EXISTS tool_calls (
+                rowid INTEGER PRIMARY KEY,
+                id TEXT NOT NULL UNIQUE,
+                caller TEXT NOT NULL,
+                tool TEXT NOT NULL,
+                arguments_hash TEXT NOT NULL,
+                duration_ms REAL NOT NULL,
+                outcome TEXT NOT NULL,
+                result TEXT,
+                timestamp INTEGER NOT NULL,
+                session_id TEXT
+            ) STRICT;
+            CREATE INDEX IF NOT EXISTS tool_calls_caller ON tool_calls (caller, timestamp);
+            CREATE INDEX IF NOT EXISTS tool_calls_tool ON tool_calls (tool, timestamp);
+            CREATE INDEX IF NOT EXISTS tool_calls_time ON tool_calls (timestamp);
+            INSERT OR IGNORE INTO store_info (key, value) VALUES ('schema_version', '1');
+            """, cancellationToken);
+
+        var version = await ScalarAsync(_writer, "SELECT value FROM store_info WHERE key = 'schema_version'", cancellationToken);
+        if (!string.Equals(version?.ToString(), SchemaVersion.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException($"The knowledge store at {_options.DatabasePath} has schema version {version}; this build reads version {SchemaVersion}.");
+        }
+    }
+
+    private async Task LoadAsync(CancellationToken cancellationToken)
+    {
+        var model = await ScalarAsync(_writer, "SELECT value FROM store_info WHERE key = 'embedding_model'", cancellationToken) as string;
+        var dims = await ScalarAsync(_writer, "SELECT value FROM store_info WHERE key = 'embedding_dimensions'", cancellationToken) as string;
+        if (model is not null && dims is not null)
+        {
+            _model = new EmbeddingModelInfo(model, int.Parse(dims, CultureInfo.InvariantCulture));
+        }
+
+        await using var command = _writer.CreateCommand();
+        command.CommandText = "SELECT c.rowid, c.document_rowid, c.id, d.id, c.embedding FROM chunks c JOIN documents d ON d.rowid = c.document_rowid";
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var batch = new List<VectorSet.Entry>(4096);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            batch.Add(new VectorSet.Entry(reader.GetInt64(0), reader.GetInt64(1), reader.GetString(2), reader.GetString(3), ReadVector(reader, 4)));
+            if (batch.Count == 4096)
+            {
+                _vectors.Apply([], batch);
+                batch.Clear();
+            }
+        }
+
+        _vectors.Apply([], batch);
+        var loaded = _vectors.Count;
+        Log.Opened(_logger, _options.DatabasePath, loaded, _model);
+    }
+
+    // ------------------------------------------------------------------ IKnowledgeStore
+
+    public async Task BindEmbeddingModelAsync(EmbeddingModelInfo model, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentOutOfRangeException.ThrowIfLessThan(model.Dimensions, 1);
+        if (_model is { } bound)
+        {
+            if (bound != model)
+            {
+                throw new EmbeddingModelMismatchException(bound, model, _options.DatabasePath);
+            }
+
+            return;
+        }
+
+        await _writeLock.WaitAsync(cancellationToken);
+        try
+        {
+            ThrowIfDisposed();
+            if (_model is { } again)
+            {
+                if (again != model)
+                {
+                    throw new EmbeddingModelMismatchException(again, model, _options.DatabasePath);
+                }
+
+                return;
+            }
+
+            await using var tx = _writer.BeginTransaction(deferred: false);
+            await using (var command = _writer.CreateCommand())
+            {
+                command.Transaction = tx;
+                command.CommandText = """
+                    INSERT INTO store_info (key, value) VALUES ('embedding_model', $model), ('embedding_dimensions', $dims)
+                    ON CONFLICT (key) DO UPDATE SET value = excluded.value;
+                    """;
+                command.Parameters.AddWithValue("$model", model.ModelId);
+                command.Parameters.AddWithValue("$dims", model.Dimensions.ToString(CultureInfo.InvariantCulture));
+                await command.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            await tx.CommitAsync(cancellationToken);
+            _model = model;
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    public async Task UpsertDocumentAsync(Document document, IReadOnlyList<Chunk> chunks, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(document);
+        ArgumentNullException.ThrowIfNull(chunks);
+        var model = _model ?? throw new InvalidOperationException("Bind the store to an embedding model (BindEmbeddingModelAsync) before writing documents.");
+        var seenIds = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var chunk in chunks)
+        {
+            if (chunk.DocumentId != document.Id)
+            {
+                throw new ArgumentException($"Chunk {chunk.Id} belongs to document {chunk.DocumentId}, not {document.Id}.", nameof(chunks));
+            }
+
+            if (!seenIds.Add(chunk.Id))
+            {
+                throw new ArgumentException($"Chunk id {chunk.Id} appears twice.", nameof(chunks));
+            }
+
+            if (chunk.Embedding.Length != model.Dimensions)
+            {
+                throw new EmbeddingModelMismatchException(model, new EmbeddingModelInfo("(embedding of chunk " + chunk.Id + ")", chunk.Embedding.Length), _options.DatabasePath);
+            }
+        }
+
+        await _writeLock.WaitAsync(cancellationToken);
+        try
+        {
+            ThrowIfDisposed();
+            List<long> removed;
+            var added = new List<VectorSet.Entry>(chunks.Count);
+            await using (var tx = _writer.BeginTransaction(deferred: false))
+            {
+                var documentRowId = await FindDocumentRowIdAsync(tx, document.Id, cancellationToken);
+                removed = documentRowId is { } existing ? await RemoveChunksAsync(tx, existing, cancellationToken) : [];
+                documentRowId = await WriteDocumentAsync(tx, documentRowId, document, chunks.Count, cancellationToken);
+
+                await using var insertChunk = _writer.CreateCommand();
+                insertChunk.Transaction = tx;
+                insertChunk.CommandText = """
+                    INSERT INTO chunks (id, document_rowid, ordinal, heading, text, embedding)
+                    VALUES ($id, $doc, $ordinal, $heading, $text, $embedding) RETURNING rowid;
+                    """;
+                var pId = insertChunk.Parameters.Add("$id", SqliteType.Text);
+                insertChunk.Parameters.AddWithValue("$doc", documentRowId.Value);
+                var pOrdinal = insertChunk.Parameters.Add("$ordinal", SqliteType.Integer);
+                var pHeading = insertChunk.Parameters.Add("$heading", SqliteType.Text);
+                var pText = insertChunk.Parameters.Add("$text", SqliteType.Text);
+                var pEmbedding = insertChunk.Parameters.Add("$embedding", SqliteType.Blob);
+
+                await using var insertFts = _writer.CreateCommand();
+                insertFts.Transaction = tx;
+                insertFts.CommandText = "INSERT INTO chunks_fts (rowid, text, heading, title) VALUES ($rowid, $text, $heading, $title);";
+                var fRowId = insertFts.Parameters.Add("$rowid", SqliteType.Integer);
+                var fText = insertFts.Parameters.Add("$text", SqliteType.Text);
+                var fHeading = insertFts.Parameters.Add("$heading", SqliteType.Text);
+                insertFts.Parameters.AddWithValue("$title", document.Title);
+
+                foreach (var chunk in chunks)
+                {
+                    var vector = VectorMath.Normalized(chunk.Embedding);
+                    pId.Value = chunk.Id;
+                    pOrdinal.Value = chunk.Ordinal;
+                    pHeading.Value = (object?)chunk.Heading ?? DBNull.Value;
+                    pText.Value = chunk.Text;
+                    pEmbedding.Value = MemoryMarshal.AsBytes(vector.Span).ToArray();
+                    var rowId = (long)(await insertChunk.ExecuteScalarAsync(cancellationToken))!;
+
+                    fRowId.Value = rowId;
+                    fText.Value = chunk.Text;
+                    fHeading.Value = (object?)chunk.Heading ?? DBNull.Value;
+                    await insertFts.ExecuteNonQueryAsync(cancellationToken);
+                    added.Add(new VectorSet.Entry(rowId, documentRowId.Value, chunk.Id, document.Id, vector));
+                }
+
+                await tx.CommitAsync(CancellationToken.None);
+            }
+
+            // Committed: now the in-memory vectors follow, still under the write lock so they change in commit order.
+            _vectors.Apply(removed, added);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    public async Task<bool> DeleteDocumentAsync(string documentId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(documentId);
+        await _writeLock.WaitAsync(cancellationToken);
+        try
+        {
+            ThrowIfDisposed();
+            List<long> removed;
+            await using (var tx = _writer.BeginTransaction(deferred: false))
+            {
+                if (await FindDocumentRowIdAsync(tx, documentId, cancellationToken) is not { } rowId)
+                {
+                    return false;
+                }
+
+                removed = await RemoveChunksAsync(tx, rowId, cancellationToken);
+                await using var command = _writer.CreateCommand();
+                command.Transaction = tx;
+                command.CommandText = "DELETE FROM documents WHERE rowid = $rowid;";
+                command.Parameters.AddWithValue("$rowid", rowId);
+                await command.ExecuteNonQueryAsync(cancellationToken);
+                await tx.CommitAsync(CancellationToken.None);
+            }
+
+            _vectors.Apply(removed, []);
+            return true;
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    private async Task<long?> FindDocumentRowIdAsync(SqliteTransaction tx, string documentId, CancellationToken cancellationToken)
+    {
+        await using var command = _writer.CreateCommand();
+        command.Transaction = tx;
+        command.CommandText = "SELECT rowid FROM documents WHERE id = $id;";
+        command.Parameters.AddWithValue("$id", documentId);
+        return await command.ExecuteScalarAsync(cancellationToken) is long rowId ? rowId : null;
+    }
+
+    private async Task<List<long>> RemoveChunksAsync(SqliteTransaction tx, long documentRowId, CancellationToken cancellationToken)
+    {
+        var removed = new List<long>();
+        await using (var select = _writer.CreateCommand())
+        {
+            select.Transaction = tx;
+            select.CommandText = "SELECT rowid FROM chunks WHERE document_rowid = $doc;";
+            select.Parameters.AddWithValue("$doc", documentRowId);
+            await using var reader = await select.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                removed.Add(reader.GetInt64(0));
+            }
+        }
+
+        await using var delete = _writer.CreateCommand();
+        delete.Transaction = tx;
+        delete.CommandText = """
+            DELETE FROM chunks_fts WHERE rowid IN (SELECT rowid FROM chunks WHERE document_rowid = $doc);
+            DELETE FROM chunks WHERE document_rowid = $doc;
+            """;
+        delete.Parameters.AddWithValue("$doc", documentRowId);
+        await delete.ExecuteNonQueryAsync(cancellationToken);
+        return removed;
+    }
+
+    private async Task<long> WriteDocumentAsync(SqliteTransaction tx, long? rowId, Document document, int chunkCount, CancellationToken cancellationToken)
+    {
+        await using var command = _writer.CreateCommand();
+        command.Transaction = tx;
+        command.CommandText = rowId is null
+            ? """
+              INSERT INTO documents (id, source, title, mime_type, tags, metadata, created_at, updated_at, content_hash, chunk_count)
+              VALUES ($id, $source, $title, $mime, $tags, $metadata, $created, $updated, $hash, $count) RETURNING rowid;
+              """
+            : """
+              UPDATE documents SET source = $source, title = $title, mime_type = $mime, tags = $tags, metadata = $metadata,
+                  created_at = $created, updated_at = $updated, content_hash = $hash, chunk_count = $count
+              WHERE rowid = $rowid RETURNING rowid;
+              """;
+        command.Parameters.AddWithValue("$id", document.Id);
+        command.Parameters.AddWithValue("$source", document.Source);
+        command.Parameters.AddWithValue("$title", document.Title);
+        command.Parameters.AddWithValue("$mime", document.MimeType);
+        command.Parameters.AddWithValue("$tags", JsonSerializer.Serialize(document.Tags.ToList(), EmbeddedJsonContext.Default.ListString));
+        command.Parameters.AddWithValue("$metadata", JsonSerializer.Serialize(new Dictionary<string, string>(document.Metadata), EmbeddedJsonContext.Default.DictionaryStringString));
+        command.Parameters.AddWithValue("$created", document.CreatedAt.ToUnixTimeMilliseconds());
+        command.Parameters.AddWithValue("$updated", document.UpdatedAt.ToUnixTimeMilliseconds());
+        command.Parameters.AddWithValue("$hash", document.ContentHash);
+        command.Parameters.AddWithValue("$count", chunkCount);
+        if (rowId is { } r)
+        {
+            command.Parameters.AddWithValue("$rowid", r);
+        }
+
+        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    // ------------------------------------------------------------------ IVectorIndex
+
+    async Task<IReadOnlyList<VectorHit>> IVectorIndex.SearchAsync(ReadOnlyMemory<float> query, int k, MetadataFilter? filter, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
+        ThrowIfDisposed();
+        if (_model is { } model && query.Length != model.Dimensions)
+        {
+            throw new EmbeddingModelMismatchException(model, new EmbeddingModelInfo("(query embedding)", query.Length), _options.DatabasePath);
+        }
+
+        HashSet<long>? allowed = null;
+        if (filter is not null)
+        {
+            allowed = [];
+            await using var connection = await OpenReadAsync(cancellationToken);
+            await using var command = connection.CreateCommand();
+            var where = SqlFilterTranslator.Translate(filter, command);
+            command.CommandText = $"SELECT d.rowid FROM documents d WHERE {where};";
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                allowed.Add(reader.GetInt64(0));
+            }
+
+            if (allowed.Count == 0)
+            {
+                return [];
+            }
+        }
+
+        var normalized = VectorMath.Normalized(query);
+        return _vectors.Search(normalized.Span, k, allowed).Select(h => new VectorHit(h.ChunkId, h.DocumentId, h.Score)).ToList();
+    }
+
+    // ------------------------------------------------------------------ IFullTextIndex
+
+    async Task<IReadOnlyList<FullTextHit>> IFullTextIndex.SearchAsync(string query, int k, MetadataFilter? filter, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
+        ThrowIfDisposed();
+        var match = FullTextQuery.ToMatchExpression(query);
+        if (match is null)
+        {
+            return [];
+        }
+
+        await using var connection = await OpenReadAsync(cancellationToken);
+        var weights = string.Create(CultureInfo.InvariantCulture, $"bm25({_options.TextWeight}, {_options.HeadingWeight}, {_options.TitleWeight})");
+
+        // Step 1: only rank. FTS5 sorts by its rank column itself; nothing else is computed for the rows that lose.
+        var ranked = new List<(long RowId, double Score)>(k);
+        await using (var command = connection.CreateCommand())
+        {
+            var filterSql = filter is null
+                ? ""
+                : $"AND rowid IN (SELECT c.rowid FROM chunks c JOIN documents d ON d.rowid = c.document_rowid WHERE {SqlFilterTranslator.Translate(filter, command)})";
+            command.CommandText = $"""
+                SELECT rowid, rank FROM chunks_fts
+                WHERE chunks_fts MATCH $match AND rank MATCH $rank {filterSql}
+                ORDER BY rank LIMIT $k;
+                """;
+            command.Parameters.AddWithValue("$match", match);
+            command.Parameters.AddWithValue("$rank", weights);
+            command.Parameters.AddWithValue("$k", k);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                ranked.Add((reader.GetInt64(0), -reader.GetDouble(1)));
+            }
+        }
+
+        if (ranked.Count == 0)
+        {
+            return [];
+        }
+
+        // Step 2: ids and snippets of the k winners.
+        var tokens = Math.Clamp(_options.SnippetTokens, 4, 64);
+        var details = new Dictionary<long, (string ChunkId, string DocumentId, string Snippet)>(ranked.Count);
+        await using (var command = connection.CreateCommand())
+        {
+            command.CommandText = $"""
+                SELECT f.rowid, c.id, d.id, snippet(chunks_fts, 0, $open, $close, $ellipsis, {tokens})
+                FROM chunks_fts f
+                JOIN chunks c ON c.rowid = f.rowid
+                JOIN documents d ON d.rowid = c.document_rowid
+                WHERE chunks_fts MATCH $match AND f.rowid = $rowid;
+                """;
+            command.Parameters.AddWithValue("$match", match);
+            command.Parameters.AddWithValue("$open", FullTextMarkers.Open);
+            command.Parameters.AddWithValue("$close", FullTextMarkers.Close);
+            command.Parameters.AddWithValue("$ellipsis", FullTextMarkers.Ellipsis.ToString());
+            var rowIdParameter = command.Parameters.Add("$rowid", SqliteType.Integer);
+            foreach (var (rowId, _) in ranked)
+            {
+                rowIdParameter.Value = rowId;
+                await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+                if (await reader.ReadAsync(cancellationToken))
+                {
+                    details[rowId] = (reader.GetString(1), reader.GetString(2), reader.GetString(3));
+                }
+            }
+        }
+
+        var hits = new List<FullTextHit>(ranked.Count);
+        foreach (var (rowId, score) in ranked)
+        {
+            if (details.TryGetValue(rowId, out var d))
+            {
+                hits.Add(new FullTextHit(d.ChunkId, d.DocumentId, score, d.Snippet));
+            }
+        }
+
+        return hits;
+    }
+
+    // ------------------------------------------------------------------ IMetadataIndex
+
+    private const string DocumentColumns = "d.id, d.source, d.title, d.mime_type, d.tags, d.metadata, d.created_at, d.updated_at, d.content_hash, d.chunk_count";
+
+    public async Task<Document?> GetDocumentAsync(string documentId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(documentId);
+        var documents = await QueryDocumentsAsync("d.id = $id", c => c.Parameters.AddWithValue("$id", documentId), "", cancellationToken);
+        return documents.Count == 0 ? null : documents[0];
+    }
+
+    public Task<IReadOnlyList<Document>> FindByContentHashAsync(string contentHash, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(contentHash);
+        return QueryDocumentsAsync("d.content_hash = $hash", c => c.Parameters.AddWithValue("$hash", contentHash), "ORDER BY d.id", cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<Document>> FindDocumentsAsync(MetadataFilter? filter = null, int limit = 100, int offset = 0, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(limit);
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        string where = "";
+        return await QueryDocumentsAsync(
+            null,
+            c =>
+            {
+                where = SqlFilterTranslator.Translate(filter, c);
+                c.Parameters.AddWithValue("$limit", limit);
+                c.Parameters.AddWithValue("$offset", offset);
+            },
+            "ORDER BY d.id LIMIT $limit OFFSET $offset",
+            cancellationToken,
+            () => where);
+    }
+
+    public async Task<long> CountDocumentsAsync(MetadataFilter? filter = null, CancellationToken cancellationToken = default)
+    {
+        ThrowIfDisposed();
+        await using var connection = await OpenReadAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        var where = SqlFilterTranslator.Translate(filter, command);
+        command.CommandText = $"SELECT COUNT(*) FROM documents d WHERE {where};";
+        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    private async Task<IReadOnlyList<Document>> QueryDocumentsAsync(string? where, Action<SqliteCommand> bind, string tail, CancellationToken cancellationToken, Func<string>? lateWhere = null)
+    {
+        ThrowIfDisposed();
+        await using var connection = await OpenReadAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        bind(command);
+        command.CommandText = $"SELECT {DocumentColumns} FROM documents d WHERE {where ?? lateWhere!()} {tail};";
+        var documents = new List<Document>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            documents.Add(ReadDocument(reader, 0));
+        }
+
+        return documents;
+    }
+
+    public Task<IReadOnlyList<Chunk>> GetChunksAsync(string documentId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(documentId);
+        return QueryChunksAsync("d.id = $id ORDER BY c.ordinal", c => c.Parameters.AddWithValue("$id", documentId), cancellationToken);
+    }
+
+    public Task<IReadOnlyList<Chunk>> GetChunksByIdAsync(IReadOnlyCollection<string> chunkIds, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(chunkIds);
+        if (chunkIds.Count == 0)
+        {
+            return Task.FromResult<IReadOnlyList<Chunk>>([]);
+        }
+
+        var json = JsonSerializer.Serialize(chunkIds.ToArray(), EmbeddedJsonContext.Default.StringArray);
+        return QueryChunksAsync("c.id IN (SELECT value FROM json_each($ids))", c => c.Parameters.AddWithValue("$ids", json), cancellationToken);
+    }
+
+    private async Task<IReadOnlyList<Chunk>> QueryChunksAsync(string where, Action<SqliteCommand> bind, CancellationToken cancellationToken)
+    {
+        ThrowIfDisposed();
+        await using var connection = await OpenReadAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        bind(command);
+        command.CommandText = $"""
+            SELECT c.id, c.ordinal, c.heading, c.text, c.embedding, {DocumentColumns}
+            FROM chunks c JOIN documents d ON d.rowid = c.document_rowid
+            WHERE {where};
+            """;
+        var chunks = new List<Chunk>();
+        var documents = new Dictionary<string, Document>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var documentId = reader.GetString(5);
+            if (!documents.TryGetValue(documentId, out var document))
+            {
+                document = ReadDocument(reader, 5);
+                documents[documentId] = document;
+            }
+
+            chunks.Add(new Chunk
+            {
+                Id = reader.GetString(0),
+                DocumentId = documentId,
+                Ordinal = reader.GetInt32(1),
+                Heading = reader.IsDBNull(2) ? null : reader.GetString(2),
+                Text = reader.GetString(3),
+                Embedding = ReadVector(reader, 4),
+                Document = document,
+            });
+        }
+
+        return chunks;
+    }
+
+    public async Task<IReadOnlyList<SourceSummary>> ListSourcesAsync(CancellationToken cancellationToken = default)
+    {
+        ThrowIfDisposed();
+        await using var connection = await OpenReadAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT source, COUNT(*), MAX(updated_at) FROM documents GROUP BY source ORDER BY source;";
+        var sources = new List<SourceSummary>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            sources.Add(new SourceSummary(reader.GetString(0), reader.GetInt32(1), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(2))));
+        }
+
+        return sources;
+    }
+
+    public async Task RecordToolCallAsync(ToolCallRecord record, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        record = record.Truncated();
+        await _writeLock.WaitAsync(cancellationToken);
+        try
+        {
+            ThrowIfDisposed();
+            await using var command = _writer.CreateCommand();
+            command.CommandText = """
+                INSERT INTO tool_calls (id, caller, tool, arguments_hash, duration_ms, outcome, result, timestamp, session_id)
+                VALUES ($id, $caller, $tool, $args, $duration, $outcome, $result, $timestamp, $session)
+                ON CONFLICT (id) DO UPDATE SET caller = excluded.caller, tool = excluded.tool, arguments_hash = excluded.arguments_hash,
+                    duration_ms = excluded.duration_ms, outcome = excluded.outcome, result = excluded.result,
+                    timestamp = excluded.timestamp, session_id = excluded.session_id;
+                """;
+            command.Parameters.AddWithValue("$id", record.Id);
+            command.Parameters.AddWithValue("$caller", record.Caller);
+            command.Parameters.AddWithValue("$tool", record.Tool);
+            command.Parameters.AddWithValue("$args", record.ArgumentsHash);
+            command.Parameters.AddWithValue("$duration", record.Duration.TotalMilliseconds);
+            command.Parameters.AddWithValue("$outcome", record.Outcome.ToString());
+            command.Parameters.AddWithValue("$result", (object?)record.Result ?? DBNull.Value);
+            command.Parameters.AddWithValue("$timestamp", record.Timestamp.ToUnixTimeMilliseconds());
+            command.Parameters.AddWithValue("$session", (object?)record.SessionId ?? DBNull.Value);
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    public async Task<IReadOnlyList<ToolCallRecord>> GetToolCallsAsync(ToolCallQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        ThrowIfDisposed();
+        await using var connection = await OpenReadAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        var where = new StringBuilder("1");
+        void Add(string condition, string name, object value)
+        {
+            where.Append(" AND ").Append(condition);
+            command.Parameters.AddWithValue(name, value);
+        }
+
+        if (query.Caller is { } caller)
+        {
+            Add("caller = $caller", "$caller", caller);
+        }
+
+        if (query.Tool is { } tool)
+        {
+            Add("tool = $tool", "$tool", tool);
+        }
+
+        if (query.SessionId is { } session)
+        {
+            Add("session_id = $session", "$session", session);
+        }
+
+        if (query.Outcome is { } outcome)
+        {
+            Add("outcome = $outcome", "$outcome", outcome.ToString());
+        }
+
+        if (query.Since is { } since)
+        {
+            Add("timestamp >= $since", "$since", since.ToUnixTimeMilliseconds());
+        }
+
+        if (query.Until is { } until)
+        {
+            Add("timestamp <= $until", "$until", until.ToUnixTimeMilliseconds());
+        }
+
+        command.Parameters.AddWithValue("$limit", Math.Max(0, query.Limit));
+        command.CommandText = $"""
+            SELECT id, caller, tool, arguments_hash, duration_ms, outcome, result, timestamp, session_id
+            FROM tool_calls WHERE {where} ORDER BY timestamp DESC, rowid DESC LIMIT $limit;
+            """;
+        var records = new List<ToolCallRecord>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            records.Add(new ToolCallRecord
+            {
+                Id = reader.GetString(0),
+                Caller = reader.GetString(1),
+                Tool = reader.GetString(2),
+                ArgumentsHash = reader.GetString(3),
+                Duration = TimeSpan.FromMilliseconds(reader.GetDouble(4)),
+                Outcome = Enum.Parse<ToolCallOutcome>(reader.GetString(5)),
+                Result = reader.IsDBNull(6) ? null : reader.GetString(6),
+                Timestamp = DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(7)),
+                SessionId = reader.IsDBNull(8) ? null : reader.GetString(8),
+            });
+        }
+
+        return records;
+    }
+
+    public async Task<KnowledgeStoreStats> GetStatsAsync(CancellationToken cancellationToken = default)
+    {
+        ThrowIfDisposed();
+        await using var connection = await OpenReadAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT (SELECT COUNT(*) FROM documents), (SELECT COUNT(*) FROM chunks), (SELECT COUNT(*) FROM tool_calls);";
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        return new KnowledgeStoreStats(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), _model);
+    }
+
+    /// <summary>Runs SQLite's integrity check on the database and the FTS index; returns the problems found (none when healthy).</summary>
+    public async Task<IReadOnlyList<string>> CheckIntegrityAsync(CancellationToken cancellationToken = default)
+    {
+        ThrowIfDisposed();
+        var problems = new List<string>();
+        await using var connection = await OpenReadAsync(cancellationToken);
+        await using (var command = connection.CreateCommand())
+        {
+            command.CommandText = "PRAGMA integrity_check;";
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var line = reader.GetString(0);
+                if (line != "ok")
+                {
+                    problems.Add(line);
+                }
+            }
+        }
+
+        await using (var command = connection.CreateCommand())
+        {
+            command.CommandText = """
+                SELECT 'document ' || d.id || ' says ' || d.chunk_count || ' chunks but has ' || COUNT(c.rowid)
+                FROM documents d LEFT JOIN chunks c ON c.document_rowid = d.rowid
+                GROUP BY d.rowid HAVING COUNT(c.rowid) <> d.chunk_count
+                UNION ALL
+                SELECT 'chunk ' || c.id || ' is missing from the full-text index'
+                FROM chunks c WHERE NOT EXISTS (SELECT 1 FROM chunks_fts f WHERE f.rowid = c.rowid)
+                UNION ALL
+                SELECT 'full-text row ' || f.rowid || ' has no chunk'
+                FROM chunks_fts f WHERE NOT EXISTS (SELECT 1 FROM chunks c WHERE c.rowid = f.rowid);
+                """;
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                problems.Add(reader.GetString(0));
+            }
+        }
+
+        var chunkCount = (await GetStatsAsync(cancellationToken)).Chunks;
+        if (chunkCount != _vectors.Count)
+        {
+            problems.Add($"the vector index holds {_vectors.Count} vectors for {chunkCount} chunks");
+        }
+
+        return problems;
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private async Task<SqliteConnection> OpenReadAsync(CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(_connectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken);
+            SqliteFunctions.Register(connection);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
+    private static Document ReadDocument(SqliteDataReader reader, int offset) => new()
+    {
+        Id = reader.GetString(offset),
+        Source = reader.GetString(offset + 1),
+        Title = reader.GetString(offset + 2),
+        MimeType = reader.GetString(offset + 3),
+        Tags = JsonSerializer.Deserialize(reader.GetString(offset + 4), EmbeddedJsonContext.Default.ListString) ?? [],
+        Metadata = JsonSerializer.Deserialize(reader.GetString(offset + 5), EmbeddedJsonContext.Default.DictionaryStringString) ?? [],
+        CreatedAt = DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(offset + 6)),
+        UpdatedAt = DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(offset + 7)),
+        ContentHash = reader.GetString(offset + 8),
+        ChunkCount = reader.GetInt32(offset + 9),
+    };
+
+    private static float[] ReadVector(SqliteDataReader reader, int ordinal)
+    {
+        var bytes = (byte[])reader.GetValue(ordinal);
+        return MemoryMarshal.Cast<byte, float>(bytes).ToArray();
+    }
+
+    private static async Task ExecuteAsync(SqliteConnection connection, string sql, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static async Task<object?> ScalarAsync(SqliteConnection connection, string sql, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return await command.ExecuteScalarAsync(cancellationToken);
+    }
+
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        await _writeLock.WaitAsync();
+        try
+        {
+            await _writer.DisposeAsync();
+            using var pool = new SqliteConnection(_connectionString);
+            SqliteConnection.ClearPool(pool);
+            _vectors.Dispose();
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 5101, Level = LogLevel.Information, Message = "Opened knowledge store {Path}: {Vectors} vectors, embedding model {Model}")]
+        public static partial void Opened(ILogger logger, string path, int vectors, EmbeddingModelInfo? model);
+    }
+}

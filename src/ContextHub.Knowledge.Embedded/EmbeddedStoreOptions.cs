@@ -1,0 +1,34 @@
+namespace ContextHub.Knowledge.Embedded;
+
+/// <summary>Where and how the embedded store keeps its file.</summary>
+public sealed class EmbeddedStoreOptions
+{
+    /// <summary>The data folder; the store is one SQLite database in it (plus its -wal and -shm files).</summary>
+    public required string DataFolder { get; set; }
+
+    public string FileName { get; set; } = "knowledge.db";
+
+    /// <summary>
+    /// SQLite's synchronous setting for writes. <c>true</c> (the default) is FULL: every acknowledged write survives a
+    /// power loss. <c>false</c> is NORMAL: a write survives a crash of the process (kill -9) but the last transactions
+    /// before a power loss or OS crash may roll back; ingestion is a little faster.
+    /// </summary>
+    public bool SynchronousFull { get; set; } = true;
+
+    /// <summary>BM25 weight of a chunk's text.</summary>
+    public double TextWeight { get; set; } = 1.0;
+
+    /// <summary>BM25 weight of the heading a chunk sits under.</summary>
+    public double HeadingWeight { get; set; } = 1.0;
+
+    /// <summary>BM25 weight of the document title (repeated for each chunk).</summary>
+    public double TitleWeight { get; set; } = 1.0;
+
+    /// <summary>How many tokens a full-text snippet holds (at most 64).</summary>
+    public int SnippetTokens { get; set; } = 24;
+
+    /// <summary>Scan vectors on several threads when the index holds at least this many.</summary>
+    public int ParallelScanThreshold { get; set; } = 32_768;
+
+    public string DatabasePath => Path.Combine(DataFolder, FileName);
+}

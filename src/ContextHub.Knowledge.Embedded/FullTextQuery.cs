@@ -1,0 +1,53 @@
+using System.Text;
+
+namespace ContextHub.Knowledge.Embedded;
+
+/// <summary>
+/// Turns a plain-words query into an FTS5 MATCH expression: each word quoted (no query syntax reaches FTS5), joined
+/// with OR so any word may match and BM25 ranks documents matching more (and rarer) words higher. Common English
+/// stop words are dropped unless nothing else is left.
+/// </summary>
+internal static class FullTextQuery
+{
+    private static readonly HashSet<string> StopWords = new(StringComparer.Ordinal)
+    {
+        "a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "if", "in", "into", "is", "it", "no", "not", "of",
+        "on", "or", "such", "that", "the", "their", "then", "there", "these", "they", "this", "to", "was", "will", "with",
+        "what", "which", "who", "whom", "how", "do", "does", "did", "has", "have", "had", "been", "were", "from", "its",
+        "can", "than", "we", "our", "you", "your", "i", "me", "my", "he", "she", "him", "her", "his", "them", "so",
+    };
+
+    public static string? ToMatchExpression(string query)
+    {
+        var words = Words(query).Distinct(StringComparer.Ordinal).ToList();
+        var kept = words.Where(w => !StopWords.Contains(w)).ToList();
+        if (kept.Count == 0)
+        {
+            kept = words;
+        }
+
+        return kept.Count == 0 ? null : string.Join(" OR ", kept.Select(w => "\"" + w + "\""));
+    }
+
+    private static IEnumerable<string> Words(string text)
+    {
+        var sb = new StringBuilder();
+        foreach (var c in text)
+        {
+            if (char.IsLetterOrDigit(c))
+            {
+                sb.Append(char.ToLowerInvariant(c));
+            }
+            else if (sb.Length > 0)
+            {
+                yield return sb.ToString();
+                sb.Clear();
+            }
+        }
+
+        if (sb.Length > 0)
+        {
+            yield return sb.ToString();
+        }
+    }
+}

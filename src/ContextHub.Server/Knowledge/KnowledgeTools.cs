@@ -1,0 +1,159 @@
+using System.ComponentModel;
+using ContextHub.Knowledge;
+using ContextHub.Knowledge.Filters;
+using ContextHub.Knowledge.Ingestion;
+using ContextHub.Knowledge.Search;
+using ContextHub.Messaging;
+using ContextHub.Storage.PubSub;
+using ContextHub.Tools;
+
+namespace ContextHub.Server.Knowledge;
+
+/// <summary>
+/// The knowledge store as MCP tools: <c>search</c> and <c>fetch</c> in the shape deep-research clients expect
+/// (results with id, title, url; a document with id, title, text, url, metadata), plus <c>ingest</c> and <c>delete</c>.
+/// </summary>
+[McpToolType]
+public static class KnowledgeTools
+{
+    [McpTool("search", Title = "Search the knowledge base", ReadOnly = true, Idempotent = true)]
+    [Description("Searches the knowledge base and returns the best matching documents with a highlighted snippet each. Use fetch with a result's id for the full text.")]
+    public static async Task<SearchResults> SearchAsync(KnowledgeHost knowledge, McpCallContext context,
+        [Description("What to look for, in plain words.")] string query,
+        [Description("How many results (1-50).")] int limit = 10,
+        [Description("hybrid (default: words and meaning), fulltext (exact words, BM25) or vector (meaning).")] string mode = "hybrid",
+        [Description("Only documents carrying one of these tags.")] string[]? tags = null,
+        [Description("Only documents from this source.")] string? source = null)
+    {
+        if (limit is < 1 or > 50)
+        {
+            throw new ArgumentException("limit must be from 1 to 50.");
+        }
+
+        var request = new SearchRequest
+        {
+            Query = query,
+            Limit = limit,
+            Mode = ParseMode(mode),
+            Filter = Filter(tags, source),
+        };
+        var hits = await knowledge.Service.SearchAsync(request, context.CancellationToken);
+        return new SearchResults([.. hits.Select(h => new SearchResultItem(h.DocumentId, h.Title, h.ResourceUri, h.Snippet, Math.Round(h.Score, 6), h.Source))]);
+    }
+
+    [McpTool("fetch", Title = "Fetch a document", ReadOnly = true, Idempotent = true)]
+    [Description("Returns the full text and metadata of a knowledge-base document, by the id search returned.")]
+    public static async Task<FetchedDocument> FetchAsync(KnowledgeHost knowledge, McpCallContext context,
+        [Description("The document id (from search results).")] string id)
+    {
+        var document = await knowledge.Service.GetDocumentAsync(id, context.CancellationToken)
+            ?? throw new ArgumentException($"No document with id '{id}'. Use search to find ids.");
+        var chunks = await knowledge.Service.GetChunksAsync(id, context.CancellationToken);
+        var metadata = new Dictionary<string, string>(document.Metadata)
+        {
+            ["source"] = document.Source,
+            ["mimeType"] = document.MimeType,
+            ["updatedAt"] = document.UpdatedAt.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
+        };
+        if (document.Tags.Count > 0)
+        {
+            metadata["tags"] = string.Join(",", document.Tags);
+        }
+
+        return new FetchedDocument(document.Id, document.Title, JoinChunks(chunks), document.ResourceUri, metadata);
+    }
+
+    [McpTool("ingest", Title = "Add a document to the knowledge base")]
+    [Description("Adds (or replaces) one document from its text. The same text under another source is refused as a duplicate; the same source with new text replaces the old one.")]
+    public static async Task<IngestOutcome> IngestAsync(KnowledgeHost knowledge, INotificationBus bus, McpCallContext context,
+        [Description("Where the document comes from (a path or URL); names it and gives its id.")] string source,
+        [Description("The content.")] string text,
+        [Description("The document's title; by default taken from the content.")] string? title = null,
+        [Description("text/plain (default), text/markdown, text/html or application/json.")] string? mimeType = null,
+        [Description("Tags to filter searches by.")] string[]? tags = null)
+    {
+        var request = IngestionRequest.FromText(source, text, mimeType ?? MimeTypes.FromFileName(source) ?? MimeTypes.PlainText) with
+        {
+            Title = title,
+            Tags = tags ?? [],
+        };
+        var result = await knowledge.Service.IngestAsync(request, context.CancellationToken);
+        await context.ReportProgressAsync(1, 1, result.ToString());
+        if (result.Status is IngestionStatus.Added or IngestionStatus.Updated)
+        {
+            await AnnounceAsync(bus, result.DocumentId!);
+        }
+
+        return result.Succeeded
+            ? new IngestOutcome(result.DocumentId, result.Status.ToString().ToLowerInvariant(), result.ChunkCount, null, result.DuplicateOf)
+            : throw new ArgumentException($"Could not ingest '{source}' ({result.ErrorKind}): {result.Error}");
+    }
+
+    [McpTool("delete", Title = "Remove a document from the knowledge base", Destructive = true, Idempotent = true)]
+    [Description("Removes a document and all its chunks from every index.")]
+    public static async Task<DeleteOutcome> DeleteAsync(KnowledgeHost knowledge, INotificationBus bus, McpCallContext context,
+        [Description("The document id.")] string id)
+    {
+        var deleted = await knowledge.Service.DeleteDocumentAsync(id, context.CancellationToken);
+        if (deleted)
+        {
+            await AnnounceAsync(bus, id);
+        }
+
+        return new DeleteOutcome(id, deleted);
+    }
+
+    internal static SearchMode ParseMode(string mode) => mode.ToLowerInvariant() switch
+    {
+        "hybrid" => SearchMode.Hybrid,
+        "fulltext" or "full-text" or "text" => SearchMode.FullText,
+        "vector" or "semantic" => SearchMode.Vector,
+        _ => throw new ArgumentException($"mode '{mode}' is not one of hybrid, fulltext, vector."),
+    };
+
+    internal static MetadataFilter? Filter(string[]? tags, string? source)
+    {
+        var parts = new List<MetadataFilter>();
+        if (tags is { Length: > 0 })
+        {
+            parts.Add(MetadataFilter.In(DocumentFields.Tags, [.. tags.Select(t => (FilterValue)t)]));
+        }
+
+        if (!string.IsNullOrEmpty(source))
+        {
+            parts.Add(MetadataFilter.Equal(DocumentFields.Source, source));
+        }
+
+        return parts.Count switch
+        {
+            0 => null,
+            1 => parts[0],
+            _ => MetadataFilter.And([.. parts]),
+        };
+    }
+
+    internal static string JoinChunks(IReadOnlyList<Chunk> chunks) => string.Join("\n\n", chunks.OrderBy(c => c.Ordinal).Select(c => c.Text));
+
+    private static async Task AnnounceAsync(INotificationBus bus, string documentId)
+    {
+        await bus.PublishAsync(new ServerEvent(ServerEventKind.ResourcesListChanged));
+        await bus.PublishAsync(new ServerEvent(ServerEventKind.ResourceUpdated, KnowledgeUris.Document(documentId)));
+    }
+}
+
+public sealed record SearchResults(
+    [property: Description("Best first.")] IReadOnlyList<SearchResultItem> Results);
+
+public sealed record SearchResultItem(
+    [property: Description("The document id, for fetch.")] string Id,
+    string Title,
+    [property: Description("The document's resource URI (kb://documents/{id}).")] string Url,
+    [property: Description("An excerpt with the matched words between ** marks.")] string Snippet,
+    double Score,
+    string Source);
+
+public sealed record FetchedDocument(string Id, string Title, string Text, string Url, IReadOnlyDictionary<string, string> Metadata);
+
+public sealed record IngestOutcome(string? Id, string Status, int Chunks, string? Error, string? DuplicateOf);
+
+public sealed record DeleteOutcome(string Id, bool Deleted);

@@ -1,0 +1,62 @@
+using ContextHub.Knowledge.Embedded;
+using ContextHub.Knowledge.Storage;
+
+namespace ContextHub.Knowledge.Tests;
+
+/// <summary>The contract suite against the embedded (SQLite) backend, a temporary data folder per test.</summary>
+public sealed class EmbeddedKnowledgeStoreTests : KnowledgeStoreContractTests
+{
+    private readonly TempFolder _folder = new();
+
+    protected override async Task<IKnowledgeStore> CreateStoreAsync() =>
+        await EmbeddedKnowledgeStore.OpenAsync(Path.Combine(_folder.Path, Guid.NewGuid().ToString("N")));
+
+    protected override async Task<IKnowledgeStore?> ReopenStoreAsync(IKnowledgeStore store)
+    {
+        var path = ((EmbeddedKnowledgeStore)store).DatabasePath;
+        await store.DisposeAsync();
+        return await EmbeddedKnowledgeStore.OpenAsync(Path.GetDirectoryName(path)!);
+    }
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        _folder.Dispose();
+    }
+
+    [Fact]
+    public async Task The_database_uses_wal_and_passes_its_integrity_check()
+    {
+        await using var store = await EmbeddedKnowledgeStore.OpenAsync(Path.Combine(_folder.Path, "wal"));
+        await store.BindEmbeddingModelAsync(Model4);
+        await store.UpsertDocumentAsync(Doc("a"), [C("a", 0, "hello world", 1, 0, 0, 0)]);
+        Assert.True(File.Exists(store.DatabasePath + "-wal"));
+        Assert.Empty(await store.CheckIntegrityAsync());
+    }
+}
+
+/// <summary>A temporary folder removed on dispose.</summary>
+public sealed class TempFolder : IDisposable
+{
+    public TempFolder()
+    {
+        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "contexthub-kb-" + Guid.NewGuid().ToString("N")[..12]);
+        Directory.CreateDirectory(Path);
+    }
+
+    public string Path { get; }
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(Path, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+}

@@ -1,0 +1,96 @@
+using System.Text.Json;
+using ContextHub.Knowledge;
+using ContextHub.Server.Knowledge;
+using ContextHub.Server.Tests.Infrastructure;
+using ContextHub.Server.Tests.SdkClient;
+using Microsoft.Extensions.DependencyInjection;
+using ModelContextProtocol;
+using ModelContextProtocol.Protocol;
+
+namespace ContextHub.Server.Tests.Knowledge;
+
+/// <summary>The knowledge store behind the MCP door: ingest, search, fetch, kb:// resources, delete, and the tool-call record.</summary>
+[Collection(ServerCollection.Name)]
+public sealed class KnowledgeMcpTests(TestServer server)
+{
+    [Fact]
+    public async Task Ingested_text_is_searchable_fetchable_readable_and_deletable()
+    {
+        await using var client = await SdkClients.ConnectAsync(server, "2026-07-28");
+        var source = "notes/" + Guid.NewGuid().ToString("N") + ".md";
+
+        var ingested = await client.CallToolAsync("ingest", new Dictionary<string, object?>
+        {
+            ["source"] = source,
+            ["text"] = "# Lighthouse keeping\n\nThe keeper trims the wick at dusk and polishes the great lens every morning.",
+            ["tags"] = new[] { "maritime" },
+        });
+        var id = ingested.StructuredContent!.Value.GetProperty("id").GetString()!;
+        var found = await client.CallToolAsync("search", new Dictionary<string, object?> { ["query"] = "polishes the lens", ["tags"] = new[] { "maritime" } });
+        var filteredOut = await client.CallToolAsync("search", new Dictionary<string, object?> { ["query"] = "polishes the lens", ["tags"] = new[] { "aviation" } });
+        var fetched = await client.CallToolAsync("fetch", new Dictionary<string, object?> { ["id"] = id });
+        var resources = await client.ListResourcesAsync();
+        var read = await client.ReadResourceAsync(KnowledgeUris.Document(id));
+
+        Assert.Equal("added", ingested.StructuredContent!.Value.GetProperty("status").GetString());
+        var hit = found.StructuredContent!.Value.GetProperty("results")[0];
+        Assert.Equal(id, hit.GetProperty("id").GetString());
+        Assert.Equal(KnowledgeUris.Document(id), hit.GetProperty("url").GetString());
+        Assert.Contains("**", hit.GetProperty("snippet").GetString(), StringComparison.Ordinal);
+        Assert.Equal(0, filteredOut.StructuredContent!.Value.GetProperty("results").GetArrayLength());
+        Assert.Contains("polishes the great lens", fetched.StructuredContent!.Value.GetProperty("text").GetString(), StringComparison.Ordinal);
+        Assert.Contains(resources, r => r.Uri == KnowledgeUris.Document(id));
+        Assert.Contains("trims the wick", Assert.IsType<TextResourceContents>(Assert.Single(read.Contents)).Text, StringComparison.Ordinal);
+
+        var deleted = await client.CallToolAsync("delete", new Dictionary<string, object?> { ["id"] = id });
+        var afterDelete = await client.CallToolAsync("search", new Dictionary<string, object?> { ["query"] = "polishes the lens", ["mode"] = "fulltext" });
+        var gone = await Assert.ThrowsAsync<McpProtocolException>(() => client.ReadResourceAsync(KnowledgeUris.Document(id)).AsTask());
+
+        Assert.True(deleted.StructuredContent!.Value.GetProperty("deleted").GetBoolean());
+        Assert.DoesNotContain(afterDelete.StructuredContent!.Value.GetProperty("results").EnumerateArray(), r => r.GetProperty("id").GetString() == id);
+        Assert.Equal(McpErrorCode.InvalidParams, gone.ErrorCode);
+    }
+
+    [Fact]
+    public async Task The_same_text_under_another_source_is_a_duplicate_and_bad_input_is_a_tool_error()
+    {
+        await using var client = await SdkClients.ConnectAsync(server, "2025-11-25");
+        var text = "Unique text " + Guid.NewGuid().ToString("N");
+
+        var first = await client.CallToolAsync("ingest", new Dictionary<string, object?> { ["source"] = "a-" + text, ["text"] = text });
+        var second = await client.CallToolAsync("ingest", new Dictionary<string, object?> { ["source"] = "b-" + text, ["text"] = text });
+        var empty = await client.CallToolAsync("ingest", new Dictionary<string, object?> { ["source"] = "empty.txt", ["text"] = "   " });
+        var badMode = await client.CallToolAsync("search", new Dictionary<string, object?> { ["query"] = "x", ["mode"] = "telepathy" });
+        var missing = await client.CallToolAsync("fetch", new Dictionary<string, object?> { ["id"] = "no-such-document" });
+
+        Assert.Equal("added", first.StructuredContent!.Value.GetProperty("status").GetString());
+        Assert.Equal("duplicate", second.StructuredContent!.Value.GetProperty("status").GetString());
+        Assert.Equal(first.StructuredContent!.Value.GetProperty("id").GetString(), second.StructuredContent!.Value.GetProperty("duplicateOf").GetString());
+        Assert.True(empty.IsError);
+        Assert.True(badMode.IsError);
+        Assert.Contains("telepathy", Assert.IsType<TextContentBlock>(Assert.Single(badMode.Content)).Text, StringComparison.Ordinal);
+        Assert.True(missing.IsError);
+    }
+
+    [Fact]
+    public async Task Every_tool_call_is_recorded_in_the_metadata_index()
+    {
+        await using var client = await SdkClients.ConnectAsync(server, "2026-07-28");
+        var marker = Guid.NewGuid().ToString("N");
+
+        await client.CallToolAsync("echo", new Dictionary<string, object?> { ["message"] = marker });
+
+        var store = server.Services.GetRequiredService<KnowledgeHost>().Service.Store.Metadata;
+        ToolCallRecord? record = null;
+        for (var i = 0; i < 100 && record is null; i++)
+        {
+            record = (await store.GetToolCallsAsync(new ToolCallQuery { Tool = "echo", Limit = 50 })).FirstOrDefault(r => r.Result?.Contains(marker, StringComparison.Ordinal) == true);
+            await Task.Delay(record is null ? 50 : 0);
+        }
+
+        Assert.NotNull(record);
+        Assert.Equal(ToolCallOutcome.Success, record.Outcome);
+        Assert.Equal("anonymous@streamablehttp", record.Caller);
+        Assert.Equal(64, record.ArgumentsHash.Length);
+    }
+}
