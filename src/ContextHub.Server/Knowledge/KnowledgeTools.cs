@@ -89,6 +89,37 @@ public static class KnowledgeTools
             : throw new ArgumentException($"Could not ingest '{source}' ({result.ErrorKind}): {result.Error}");
     }
 
+    [McpTool("ingest_many", Title = "Add many documents to the knowledge base")]
+    [Description("Adds (or replaces) several documents, reporting progress after each one. A document that fails is reported and the others go on.")]
+    public static async Task<IngestManyOutcome> IngestManyAsync(KnowledgeHost knowledge, INotificationBus bus, McpCallContext context,
+        [Description("The documents: each with source and text, and optionally title, mimeType and tags.")] IngestDocument[] documents)
+    {
+        if (documents.Length is 0 or > 1000)
+        {
+            throw new ArgumentException("documents must hold 1 to 1000 documents.");
+        }
+
+        var requests = documents.Select(d => IngestionRequest.FromText(d.Source, d.Text, d.MimeType ?? MimeTypes.FromFileName(d.Source) ?? MimeTypes.PlainText) with
+        {
+            Title = d.Title,
+            Tags = d.Tags ?? [],
+        }).ToList();
+        var outcomes = new List<IngestOutcome>(requests.Count);
+        foreach (var request in requests)
+        {
+            var result = await knowledge.Service.IngestAsync(request, context.CancellationToken);
+            outcomes.Add(new IngestOutcome(result.DocumentId, result.Status.ToString().ToLowerInvariant(), result.ChunkCount, result.Error, result.DuplicateOf));
+            await context.ReportProgressAsync(outcomes.Count, requests.Count, result.ToString());
+        }
+
+        if (outcomes.Any(o => o.Status is "added" or "updated"))
+        {
+            await bus.PublishAsync(new ServerEvent(ServerEventKind.ResourcesListChanged));
+        }
+
+        return new IngestManyOutcome(outcomes);
+    }
+
     [McpTool("delete", Title = "Remove a document from the knowledge base", Destructive = true, Idempotent = true)]
     [Description("Removes a document and all its chunks from every index.")]
     public static async Task<DeleteOutcome> DeleteAsync(KnowledgeHost knowledge, INotificationBus bus, McpCallContext context,
@@ -157,3 +188,13 @@ public sealed record FetchedDocument(string Id, string Title, string Text, strin
 public sealed record IngestOutcome(string? Id, string Status, int Chunks, string? Error, string? DuplicateOf);
 
 public sealed record DeleteOutcome(string Id, bool Deleted);
+
+public sealed record IngestManyOutcome([property: Description("One outcome per document, in order; failed ones carry an error.")] IReadOnlyList<IngestOutcome> Documents);
+
+/// <summary>One document to ingest.</summary>
+public sealed record IngestDocument(
+    [property: Description("Where the document comes from; names it and gives its id.")] string Source,
+    [property: Description("The content.")] string Text,
+    [property: Description("The title; by default taken from the content.")] string? Title = null,
+    [property: Description("text/plain (default), text/markdown, text/html or application/json.")] string? MimeType = null,
+    [property: Description("Tags to filter searches by.")] string[]? Tags = null);

@@ -73,6 +73,54 @@ public sealed class KnowledgeMcpTests(TestServer server)
     }
 
     [Fact]
+    public async Task Ingesting_many_documents_reports_progress_and_goes_on_past_a_bad_one()
+    {
+        // Raw HTTP: the SDK client may drop progress that arrives together with the result; the stream itself must hold it.
+        var run = Guid.NewGuid().ToString("N");
+        var body = new System.Text.Json.Nodes.JsonObject
+        {
+            ["jsonrpc"] = "2.0",
+            ["id"] = 1,
+            ["method"] = "tools/call",
+            ["params"] = new System.Text.Json.Nodes.JsonObject
+            {
+                ["name"] = "ingest_many",
+                ["arguments"] = new System.Text.Json.Nodes.JsonObject
+                {
+                    ["documents"] = new System.Text.Json.Nodes.JsonArray(
+                        new System.Text.Json.Nodes.JsonObject { ["source"] = $"{run}/one.txt", ["text"] = "Otters hold hands while they sleep." },
+                        new System.Text.Json.Nodes.JsonObject { ["source"] = $"{run}/empty.txt", ["text"] = "" },
+                        new System.Text.Json.Nodes.JsonObject { ["source"] = $"{run}/three.md", ["text"] = "# Crows\n\nCrows remember faces." }),
+                },
+                ["_meta"] = new System.Text.Json.Nodes.JsonObject
+                {
+                    ["progressToken"] = "ingest",
+                    ["io.modelcontextprotocol/protocolVersion"] = "2026-07-28",
+                    ["io.modelcontextprotocol/clientCapabilities"] = new System.Text.Json.Nodes.JsonObject(),
+                },
+            },
+        };
+        using var http = new HttpClient();
+        using var request = new HttpRequestMessage(HttpMethod.Post, server.McpEndpoint)
+        {
+            Content = new StringContent(body.ToJsonString(), System.Text.Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Accept.ParseAdd("application/json, text/event-stream");
+        request.Headers.Add("Mcp-Method", "tools/call");
+        request.Headers.Add("Mcp-Name", "ingest_many");
+
+        using var response = await http.SendAsync(request);
+        var events = (await response.Content.ReadAsStringAsync()).Split('\n')
+            .Where(l => l.StartsWith("data: ", StringComparison.Ordinal))
+            .Select(l => JsonDocument.Parse(l[6..]).RootElement.Clone()).ToList();
+
+        Assert.Equal([1, 2, 3], events.Take(3).Select(e => e.GetProperty("params").GetProperty("progress").GetInt32()));
+        var documents = events[3].GetProperty("result").GetProperty("structuredContent").GetProperty("documents");
+        Assert.Equal(["added", "failed", "added"], documents.EnumerateArray().Select(d => d.GetProperty("status").GetString()));
+        Assert.False(string.IsNullOrEmpty(documents[1].GetProperty("error").GetString()));
+    }
+
+    [Fact]
     public async Task Every_tool_call_is_recorded_in_the_metadata_index()
     {
         await using var client = await SdkClients.ConnectAsync(server, "2026-07-28");
