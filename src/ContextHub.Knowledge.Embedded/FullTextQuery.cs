@@ -17,16 +17,21 @@ internal static class FullTextQuery
         "can", "than", "we", "our", "you", "your", "i", "me", "my", "he", "she", "him", "her", "his", "them", "so",
     };
 
-    public static string? ToMatchExpression(string query)
+    /// <summary>The query's distinct words, lower-cased, without stop words (unless nothing else is left).</summary>
+    public static IReadOnlyList<string> Terms(string query)
     {
         var words = Words(query).Distinct(StringComparer.Ordinal).ToList();
         var kept = words.Where(w => !StopWords.Contains(w)).ToList();
-        if (kept.Count == 0)
-        {
-            kept = words;
-        }
+        return kept.Count == 0 ? words : kept;
+    }
 
-        return kept.Count == 0 ? null : string.Join(" OR ", kept.Select(w => "\"" + w + "\""));
+    /// <summary>Each term quoted (so no FTS5 syntax gets through), joined with OR.</summary>
+    public static string Join(IEnumerable<string> terms) => string.Join(" OR ", terms.Select(w => "\"" + w + "\""));
+
+    public static string? ToMatchExpression(string query)
+    {
+        var terms = Terms(query);
+        return terms.Count == 0 ? null : Join(terms);
     }
 
     private static IEnumerable<string> Words(string text)

@@ -33,6 +33,32 @@ public sealed class EmbeddedKnowledgeStoreTests : KnowledgeStoreContractTests
         Assert.True(File.Exists(store.DatabasePath + "-wal"));
         Assert.Empty(await store.CheckIntegrityAsync());
     }
+
+    [Fact]
+    public async Task Common_terms_are_left_out_of_large_full_text_queries_but_the_rarest_stays()
+    {
+        await using var store = await EmbeddedKnowledgeStore.OpenAsync(new EmbeddedStoreOptions
+        {
+            DataFolder = Path.Combine(_folder.Path, "prune"),
+            CommonTermPruningMinChunks = 1,
+            CommonTermShare = 0.4,
+        });
+        await store.BindEmbeddingModelAsync(Model4);
+        for (var i = 0; i < 10; i++)
+        {
+            var text = i == 3 ? "common words and one zebra" : i < 6 ? "common words and giraffe" : "common words";
+            await store.UpsertDocumentAsync(Doc("d" + i), [C("d" + i, 0, text, 1, 0, 0, 0)]);
+        }
+
+        Storage.IFullTextIndex fullText = store;
+        // "common" is in every chunk and is dropped; "giraffe" (5 of 10) too; "zebra" decides.
+        var hits = await fullText.SearchAsync("common giraffe zebra", 10);
+        Assert.Equal("d3", Assert.Single(hits).DocumentId);
+        Assert.Contains("**zebra**", hits[0].Snippet, StringComparison.Ordinal);
+        // Only common terms: the rarest is kept.
+        Assert.Equal(5, (await fullText.SearchAsync("common giraffe", 10)).Count);
+        Assert.Equal(10, (await fullText.SearchAsync("common", 10)).Count);
+    }
 }
 
 /// <summary>A temporary folder removed on dispose.</summary>

@@ -134,6 +134,29 @@ public static class KnowledgeTools
         return new DeleteOutcome(id, deleted);
     }
 
+    [McpTool("tool_calls", Title = "Recent tool calls", ReadOnly = true)]
+    [Description("Lists recorded tool calls, newest first: who called which tool, how long it took, how it went, and a short result.")]
+    public static async Task<ToolCallList> ToolCallsAsync(KnowledgeHost knowledge, McpCallContext context,
+        [Description("Only calls of this tool.")] string? tool = null,
+        [Description("Only calls by this caller (identity@transport).")] string? caller = null,
+        [Description("Only success, error, cancelled or timedout calls.")] string? outcome = null,
+        [Description("Only calls since this time (ISO 8601).")] DateTimeOffset? since = null,
+        [Description("How many (1-500).")] int limit = 50)
+    {
+        if (limit is < 1 or > 500)
+        {
+            throw new ArgumentException("limit must be from 1 to 500.");
+        }
+
+        ToolCallOutcome? wanted = outcome is null ? null
+            : Enum.TryParse<ToolCallOutcome>(outcome, ignoreCase: true, out var parsed) ? parsed
+            : throw new ArgumentException($"outcome '{outcome}' is not one of success, error, cancelled, timedout.");
+        var records = await knowledge.Service.Store.Metadata.GetToolCallsAsync(
+            new ToolCallQuery { Tool = tool, Caller = caller, Outcome = wanted, Since = since, Limit = limit }, context.CancellationToken);
+        return new ToolCallList([.. records.Select(r => new ToolCallEntry(r.Timestamp, r.Caller, r.Tool, r.Outcome.ToString().ToLowerInvariant(),
+            Math.Round(r.Duration.TotalMilliseconds, 3), r.ArgumentsHash, r.Result, r.SessionId))]);
+    }
+
     internal static SearchMode ParseMode(string mode) => mode.ToLowerInvariant() switch
     {
         "hybrid" => SearchMode.Hybrid,
@@ -188,6 +211,11 @@ public sealed record FetchedDocument(string Id, string Title, string Text, strin
 public sealed record IngestOutcome(string? Id, string Status, int Chunks, string? Error, string? DuplicateOf);
 
 public sealed record DeleteOutcome(string Id, bool Deleted);
+
+public sealed record ToolCallList(IReadOnlyList<ToolCallEntry> Calls);
+
+public sealed record ToolCallEntry(DateTimeOffset Timestamp, string Caller, string Tool, string Outcome, double DurationMs,
+    [property: Description("SHA-256 of the arguments: equal calls share it.")] string ArgumentsHash, string? Result, string? SessionId);
 
 public sealed record IngestManyOutcome([property: Description("One outcome per document, in order; failed ones carry an error.")] IReadOnlyList<IngestOutcome> Documents);
 

@@ -140,5 +140,9 @@ public sealed class KnowledgeMcpTests(TestServer server)
         Assert.Equal(ToolCallOutcome.Success, record.Outcome);
         Assert.Equal("anonymous@streamablehttp", record.Caller);
         Assert.Equal(64, record.ArgumentsHash.Length);
+
+        var listed = await client.CallToolAsync("tool_calls", new Dictionary<string, object?> { ["tool"] = "echo", ["outcome"] = "success" });
+        Assert.Contains(listed.StructuredContent!.Value.GetProperty("calls").EnumerateArray(),
+            c => c.GetProperty("result").GetString()!.Contains(marker, StringComparison.Ordinal));
     }
 }
