@@ -5,6 +5,7 @@
 # table reports the median over the rounds.
 #
 # Environment (all optional): SECONDS_PER_RUN=10 CONNECTIONS=32 ROUNDS=3 DOORS="mcp ws rest graphql" PORT=5921 NO_BUILD=1
+#   CONTEXTHUB_ARGS="--ContextHub:Knowledge:RecordToolCalls=false" (extra settings for ContextHub)
 set -euo pipefail
 
 bench="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -26,7 +27,8 @@ if [ -z "${NO_BUILD:-}" ]; then
 fi
 
 dotnet artifacts/bin/ContextHub.Server/release/contexthub.dll --urls "http://127.0.0.1:$port" \
-  --Logging:LogLevel:Default=Warning --Logging:LogLevel:Microsoft.Hosting.Lifetime=Warning > "$bench/results/doors-$stamp.server.log" 2>&1 &
+  --Logging:LogLevel:Default=Warning --Logging:LogLevel:Microsoft.Hosting.Lifetime=Warning \
+  "--ContextHub:Knowledge:DataFolder=$bench/results/doors-$stamp.knowledge" ${CONTEXTHUB_ARGS:-} > "$bench/results/doors-$stamp.server.log" 2>&1 &
 server_pid=$!
 trap 'kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do

@@ -15,6 +15,7 @@
 #   SERVERS="contexthub sdk bare ts"   which servers, in round-1 order
 #   BASE_PORT=5911                     contexthub, sdk, bare, ts listen on BASE_PORT+0..3 (127.0.0.1 only)
 #   NO_BUILD=1                         skip dotnet build / npm ci (use what artifacts/ and node_modules hold)
+#   CONTEXTHUB_ARGS="--ContextHub:Knowledge:RecordToolCalls=false"   extra settings for ContextHub
 #
 # Output: a markdown table on stdout, also written to bench/results/http-<timestamp>.md (git-ignored), and the raw
 # wrk output of every run under bench/results/http-<timestamp>/.
@@ -77,7 +78,8 @@ start_server() {
   local -a cmd
   case "$name" in
     contexthub) cmd=(dotnet artifacts/bin/ContextHub.Server/release/contexthub.dll --urls "$url"
-                     --Logging:LogLevel:Default=Warning --Logging:LogLevel:Microsoft.Hosting.Lifetime=Warning) ;;
+                     --Logging:LogLevel:Default=Warning --Logging:LogLevel:Microsoft.Hosting.Lifetime=Warning
+                     "--ContextHub:Knowledge:DataFolder=$raw_dir/knowledge" ${CONTEXTHUB_ARGS:-}) ;;
     sdk) cmd=(dotnet artifacts/bin/SdkServer/release/bench-sdk-server.dll --urls "$url" --Logging:LogLevel:Default=Warning) ;;
     bare) cmd=(dotnet artifacts/bin/BareServer/release/bench-bare-server.dll --urls "$url" --Logging:LogLevel:Default=Warning) ;;
     ts) cmd=(node "$bench/Baselines/ts-server/server.mjs" --host 127.0.0.1 --port "$port") ;;
@@ -263,6 +265,7 @@ cpu="$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null |
   echo "- machine: $(nproc) cores ($cpu), $(awk '/^MemTotal:/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo) RAM; wrk and the server share the cores; load average (1/5/15 min) when the script started: $load_at_start"
   echo "- .NET $(dotnet --version 2>/dev/null || echo '?'), node $(node --version 2>/dev/null || echo '-'), $(wrk -v 2>&1 | head -1 | awk '{ print $1, $2 }')"
   echo "- load: \`wrk -t$threads -c$connections -d$duration --latency\`, $rounds round(s), order alternating; warm-up $warmup per server; servers loaded one at a time"
+  echo "- ContextHub settings: ${CONTEXTHUB_ARGS:-defaults (knowledge store on, tool calls recorded)}"
   echo "- request: POST /mcp, body \`bench/http/echo-request.json\` (2026-07-28 \`_meta\` with protocolVersion and clientCapabilities), headers Mcp-Method/Mcp-Name; MCP-Protocol-Version 2026-07-28 (TS SDK: 2025-11-25, see \`bench/http/echo-ts.lua\`)"
   echo "- medians over the rounds; RSS read from /proc/PID/status right after the last load"
   echo

@@ -690,15 +690,28 @@ public sealed partial class EmbeddedKnowledgeStore : IKnowledgeStore, IVectorInd
         return sources;
     }
 
-    public async Task RecordToolCallAsync(ToolCallRecord record, CancellationToken cancellationToken = default)
+    public Task RecordToolCallAsync(ToolCallRecord record, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(record);
-        record = record.Truncated();
+        return RecordToolCallsAsync([record], cancellationToken);
+    }
+
+    /// <summary>Writes the records in one transaction: one commit (and one sync to disk) for the whole batch.</summary>
+    public async Task RecordToolCallsAsync(IReadOnlyList<ToolCallRecord> records, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(records);
+        if (records.Count == 0)
+        {
+            return;
+        }
+
         await _writeLock.WaitAsync(cancellationToken);
         try
         {
             ThrowIfDisposed();
+            await using var transaction = (SqliteTransaction)await _writer.BeginTransactionAsync(cancellationToken);
             await using var command = _writer.CreateCommand();
+            command.Transaction = transaction;
             command.CommandText = """
                 INSERT INTO tool_calls (id, caller, tool, arguments_hash, duration_ms, outcome, result, timestamp, session_id)
                 VALUES ($id, $caller, $tool, $args, $duration, $outcome, $result, $timestamp, $session)
@@ -706,16 +719,31 @@ public sealed partial class EmbeddedKnowledgeStore : IKnowledgeStore, IVectorInd
                     duration_ms = excluded.duration_ms, outcome = excluded.outcome, result = excluded.result,
                     timestamp = excluded.timestamp, session_id = excluded.session_id;
                 """;
-            command.Parameters.AddWithValue("$id", record.Id);
-            command.Parameters.AddWithValue("$caller", record.Caller);
-            command.Parameters.AddWithValue("$tool", record.Tool);
-            command.Parameters.AddWithValue("$args", record.ArgumentsHash);
-            command.Parameters.AddWithValue("$duration", record.Duration.TotalMilliseconds);
-            command.Parameters.AddWithValue("$outcome", record.Outcome.ToString());
-            command.Parameters.AddWithValue("$result", (object?)record.Result ?? DBNull.Value);
-            command.Parameters.AddWithValue("$timestamp", record.Timestamp.ToUnixTimeMilliseconds());
-            command.Parameters.AddWithValue("$session", (object?)record.SessionId ?? DBNull.Value);
-            await command.ExecuteNonQueryAsync(cancellationToken);
+            var id = command.Parameters.Add("$id", SqliteType.Text);
+            var caller = command.Parameters.Add("$caller", SqliteType.Text);
+            var tool = command.Parameters.Add("$tool", SqliteType.Text);
+            var args = command.Parameters.Add("$args", SqliteType.Text);
+            var duration = command.Parameters.Add("$duration", SqliteType.Real);
+            var outcome = command.Parameters.Add("$outcome", SqliteType.Text);
+            var result = command.Parameters.Add("$result", SqliteType.Text);
+            var timestamp = command.Parameters.Add("$timestamp", SqliteType.Integer);
+            var session = command.Parameters.Add("$session", SqliteType.Text);
+            foreach (var original in records)
+            {
+                var record = original.Truncated();
+                id.Value = record.Id;
+                caller.Value = record.Caller;
+                tool.Value = record.Tool;
+                args.Value = record.ArgumentsHash;
+                duration.Value = record.Duration.TotalMilliseconds;
+                outcome.Value = record.Outcome.ToString();
+                result.Value = (object?)record.Result ?? DBNull.Value;
+                timestamp.Value = record.Timestamp.ToUnixTimeMilliseconds();
+                session.Value = (object?)record.SessionId ?? DBNull.Value;
+                await command.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            await transaction.CommitAsync(cancellationToken);
         }
         finally
         {

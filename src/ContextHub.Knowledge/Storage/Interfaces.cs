@@ -61,6 +61,15 @@ public interface IMetadataIndex
 
     Task RecordToolCallAsync(ToolCallRecord record, CancellationToken cancellationToken = default);
 
+    /// <summary>Records several tool calls; backends that can write them in one step do (the server batches under load).</summary>
+    async Task RecordToolCallsAsync(IReadOnlyList<ToolCallRecord> records, CancellationToken cancellationToken = default)
+    {
+        foreach (var record in records)
+        {
+            await RecordToolCallAsync(record, cancellationToken);
+        }
+    }
+
     /// <summary>Tool calls matching the query, newest first.</summary>
     Task<IReadOnlyList<ToolCallRecord>> GetToolCallsAsync(ToolCallQuery query, CancellationToken cancellationToken = default);
 

@@ -28,9 +28,13 @@ public static class KnowledgeRegistration
         services.TryAddSingleton<KnowledgeHost>();
         services.AddHostedService(sp => sp.GetRequiredService<KnowledgeHost>());
         services.AddSingleton<IResourceProvider, KnowledgeResourceProvider>();
-        services.TryAddSingleton<ToolCallRecorder>();
-        services.AddSingleton<IMcpResultRecorder>(sp => sp.GetRequiredService<ToolCallRecorder>());
-        services.AddHostedService(sp => sp.GetRequiredService<ToolCallRecorder>());
+        if (configuration.GetValue($"{KnowledgeServerOptions.Section}:RecordToolCalls", true))
+        {
+            services.TryAddSingleton<ToolCallRecorder>();
+            services.AddSingleton<IMcpResultRecorder>(sp => sp.GetRequiredService<ToolCallRecorder>());
+            services.AddHostedService(sp => sp.GetRequiredService<ToolCallRecorder>());
+        }
+
         services.AddHostedService<KnowledgeFolderWatcher>();
         return builder.WithTools(typeof(KnowledgeTools));
     }

@@ -16,6 +16,9 @@ public sealed class KnowledgeServerOptions
     /// <summary>Where the embedded store keeps its files; relative paths are taken from the working directory.</summary>
     public string DataFolder { get; set; } = "data";
 
+    /// <summary>Keep a record of every tool call in the metadata index (step 5 of the design's flow).</summary>
+    public bool RecordToolCalls { get; set; } = true;
+
     /// <summary>A folder whose files are ingested at start and again when they change; empty watches none.</summary>
     public string? WatchFolder { get; set; }
 

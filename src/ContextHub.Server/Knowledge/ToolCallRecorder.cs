@@ -10,17 +10,22 @@ namespace ContextHub.Server.Knowledge;
 
 /// <summary>
 /// Step 5 of the design's flow: every tool call's record (caller, tool, arguments hash, duration, outcome, short result)
-/// goes to the metadata index. The record is taken on the request's path; the write happens in the background, so a
-/// slow store never slows a call (records beyond a bounded queue are dropped and counted in the log).
+/// goes to the metadata index. The record is taken on the request's path; the writes happen in the background, in
+/// batches (one transaction each), so a slow store never slows a call. Records beyond a bounded queue are dropped and
+/// counted; the count is logged at most once every ten seconds.
 /// </summary>
 public sealed partial class ToolCallRecorder : BackgroundService, IMcpResultRecorder
 {
     private const int ShortResultLength = 200;
+    private const int BatchSize = 1000;
+    private static readonly TimeSpan DropReportInterval = TimeSpan.FromSeconds(10);
     private readonly Channel<ToolCallRecord> _queue = Channel.CreateBounded<ToolCallRecord>(
         new BoundedChannelOptions(10_000) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
     private readonly KnowledgeHost _knowledge;
     private readonly TimeProvider _time;
     private readonly ILogger<ToolCallRecorder> _logger;
+    private long _dropped;
+    private long _lastDropReport;
 
     public ToolCallRecorder(KnowledgeHost knowledge, TimeProvider time, ILogger<ToolCallRecorder> logger)
     {
@@ -65,36 +70,55 @@ public sealed partial class ToolCallRecorder : BackgroundService, IMcpResultReco
         };
         if (!_queue.Writer.TryWrite(record))
         {
-            LogDropped(record.Tool);
+            Interlocked.Increment(ref _dropped);
         }
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        await foreach (var record in _queue.Reader.ReadAllAsync(stoppingToken))
+        var batch = new List<ToolCallRecord>(BatchSize);
+        while (await _queue.Reader.WaitToReadAsync(stoppingToken))
         {
-            if (!_knowledge.IsOpen)
+            while (batch.Count < BatchSize && _queue.Reader.TryRead(out var record))
             {
-                continue;
+                batch.Add(record);
             }
 
-            try
+            if (_knowledge.IsOpen)
             {
-                await _knowledge.Service.RecordToolCallAsync(record, stoppingToken);
+                try
+                {
+                    await _knowledge.Service.Store.Metadata.RecordToolCallsAsync(batch, stoppingToken);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    LogFailed(e, batch.Count);
+                }
             }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                LogFailed(e, record.Tool);
-            }
+
+            batch.Clear();
+            ReportDrops();
         }
+    }
+
+    private void ReportDrops()
+    {
+        var now = _time.GetTimestamp();
+        if (Interlocked.Read(ref _dropped) == 0 || _time.GetElapsedTime(Interlocked.Read(ref _lastDropReport), now) < DropReportInterval)
+        {
+            return;
+        }
+
+        Interlocked.Exchange(ref _lastDropReport, now);
+        LogDropped(Interlocked.Exchange(ref _dropped, 0));
     }
 
     private static string TextOf(CallToolResult result) =>
         string.Join(" ", result.Content.OfType<TextContentBlock>().Select(t => t.Text));
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Tool-call record for {Tool} dropped: the record queue is full")]
-    private partial void LogDropped(string tool);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} tool-call records dropped: calls came faster than the store could keep them")]
+    private partial void LogDropped(long count);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not store the tool-call record for {Tool}")]
-    private partial void LogFailed(Exception exception, string tool);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not store {Count} tool-call records")]
+    private partial void LogFailed(Exception exception, int count);
 }
