@@ -48,7 +48,7 @@ try
         sizes.Add(await SearchBench.RunAsync(options, corpus, chunks, root, cts.Token));
     }
 
-    var markdown = Report.Build(options, args, started, loadAverage, ingestion, sizes);
+    var markdown = Report.Build(options, args, started, loadAverage, corpus, ingestion, sizes);
     Console.WriteLine();
     Console.WriteLine(markdown);
     var path = options.Output ?? Path.Combine(Report.RepositoryRoot(), "bench", "results", $"knowledge-{started:yyyyMMdd'T'HHmmss'Z'}.md");
@@ -172,7 +172,7 @@ namespace ContextHub.KnowledgeBench
         public const double RecallGoal = 0.95;
         public const int GoalChunks = 100_000;
 
-        public static string Build(BenchOptions options, string[] args, DateTimeOffset started, string loadAverage, IngestionResults? ingestion, IReadOnlyList<SizeResults> sizes)
+        public static string Build(BenchOptions options, string[] args, DateTimeOffset started, string loadAverage, SyntheticCorpus corpus, IngestionResults? ingestion, IReadOnlyList<SizeResults> sizes)
         {
             var md = new System.Text.StringBuilder();
             void Line(string text = "") => md.Append(text).Append('\n');
@@ -200,6 +200,7 @@ namespace ContextHub.KnowledgeBench
             if (sizes.Count > 0)
             {
                 Search(md, options, ingestion, sizes);
+                Slowest(md, corpus, sizes);
                 Recall(md, sizes);
             }
 
@@ -319,6 +320,48 @@ namespace ContextHub.KnowledgeBench
             foreach (var r in sizes.SelectMany(s => s.Rows))
             {
                 Line($"| {Format.N0(r.Chunks)} | {r.Operation} | {r.Filter} | {Format.F2(r.Stats.Mean)} | {Format.F2(r.Stats.P50)} | {Format.F2(r.Stats.P99)} | {Format.F2(r.Stats.Max)} | {Format.F1(r.AverageHits)} |");
+            }
+
+            Line();
+        }
+
+        private static void Slowest(System.Text.StringBuilder md, SyntheticCorpus corpus, IReadOnlyList<SizeResults> sizes)
+        {
+            void Line(string text = "") => md.Append(text).Append('\n');
+            var largest = sizes.MaxBy(s => s.Build.Chunks)!;
+            var defaults = new Knowledge.Embedded.EmbeddedStoreOptions { DataFolder = "." };
+            var threshold = defaults.CommonTermShare;
+            var commonOnly = largest.Queries.Select(q => q.Split(' ').All(w => corpus.ExpectedChunkShare(w) > threshold)).ToList();
+            Line($"### Where the hybrid tail comes from ({Format.N0(largest.Build.Chunks)} chunks)");
+            Line();
+            Line($"The embedded store leaves out of the full-text match the words found in more than {Format.Percent(threshold)} of chunks once it holds " +
+                 $"{Format.N0(defaults.CommonTermPruningMinChunks)} chunks or more (`EmbeddedStoreOptions.CommonTermShare`), but always keeps the rarest word, " +
+                 "and every chunk containing a kept word is scored. Below, each query word carries the share of chunks expected to contain it " +
+                 $"(from its frequency in the generator). *Common-only* queries are those with no word under {Format.Percent(threshold)}.");
+            Line();
+            Line("| filter | common-only queries | their mean ms | p50 ms of the others | p99 ms of the others | p99 ms of all |");
+            Line("|---|---:|---:|---:|---:|---:|");
+            var hybrid = largest.Rows.Where(r => r.Operation.StartsWith("hybrid", StringComparison.Ordinal)).ToList();
+            foreach (var row in hybrid)
+            {
+                var common = row.Latencies.Where((_, i) => commonOnly[i]).ToList();
+                var others = LatencyStats.From(row.Latencies.Where((_, i) => !commonOnly[i]).ToList());
+                Line($"| {row.Filter} | {common.Count} of {row.Latencies.Count} | {(common.Count == 0 ? "–" : Format.F2(common.Average()))} | " +
+                     $"{Format.F2(others.P50)} | {Format.F2(others.P99)} | {Format.F2(row.Stats.P99)} |");
+            }
+
+            Line();
+            Line("The five slowest hybrid queries of each line:");
+            Line();
+            Line("| filter | ms | query |");
+            Line("|---|---:|---|");
+            foreach (var row in hybrid)
+            {
+                foreach (var (ms, i) in row.Latencies.Select((ms, i) => (ms, i)).OrderByDescending(x => x.ms).Take(5))
+                {
+                    var words = largest.Queries[i].Split(' ').Select(w => $"{w} ({Format.F1(corpus.ExpectedChunkShare(w) * 100)} %)");
+                    Line($"| {row.Filter} | {Format.F2(ms)} | {string.Join(", ", words)} |");
+                }
             }
 
             Line();

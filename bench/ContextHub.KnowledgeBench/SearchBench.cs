@@ -10,11 +10,12 @@ namespace ContextHub.KnowledgeBench;
 internal sealed record BuildInfo(int Chunks, int Documents, TimeSpan Build, TimeSpan Reopen, long DiskBytes, long ManagedBytes, long WorkingSetBytes);
 
 /// <summary>One latency line: an operation under a filter at a store size, plus the average number of hits (a sanity check).</summary>
-internal sealed record SearchRow(int Chunks, string Operation, string Filter, LatencyStats Stats, double AverageHits);
+/// <param name="Latencies">Per measured query, in the order of <see cref="SizeResults.Queries"/>.</param>
+internal sealed record SearchRow(int Chunks, string Operation, string Filter, LatencyStats Stats, double AverageHits, IReadOnlyList<double> Latencies);
 
 internal sealed record RecallRow(int Chunks, string Filter, int Queries, double Recall, double Minimum, int Imperfect);
 
-internal sealed record SizeResults(BuildInfo Build, IReadOnlyList<SearchRow> Rows, IReadOnlyList<RecallRow> Recall);
+internal sealed record SizeResults(BuildInfo Build, IReadOnlyList<string> Queries, IReadOnlyList<SearchRow> Rows, IReadOnlyList<RecallRow> Recall);
 
 /// <summary>
 /// Search latency and vector recall at one store size. The store is built by writing synthetic documents with
@@ -47,42 +48,12 @@ internal static class SearchBench
         var perDocument = options.ChunksPerDocument;
         var documents = (chunks + perDocument - 1) / perDocument;
         int ChunksOf(int d) => Math.Min(perDocument, chunks - (d * perDocument));
-        var model = new EmbeddingModelInfo(ModelId, SyntheticCorpus.Dimensions);
 
         Console.WriteLine();
         Console.WriteLine($"Search at {chunks:N0} chunks ({documents:N0} documents of up to {perDocument} chunks)");
 
-        // Build: synchronous NORMAL, since durability is not what is measured here.
-        var buildWatch = Stopwatch.StartNew();
-        await using (var builder = await EmbeddedKnowledgeStore.OpenAsync(new EmbeddedStoreOptions { DataFolder = folder, SynchronousFull = false }, null, cancellationToken))
-        {
-            await builder.BindEmbeddingModelAsync(model, cancellationToken);
-            var progress = new ProgressLine("building", documents, "documents");
-            var epoch = new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero);
-            for (var d = 0; d < documents; d++)
-            {
-                var id = SyntheticCorpus.DocumentId(d);
-                var list = new List<Chunk>(ChunksOf(d));
-                for (var c = 0; c < ChunksOf(d); c++)
-                {
-                    list.Add(new Chunk { Id = Chunk.MakeId(id, c), DocumentId = id, Ordinal = c, Text = corpus.ChunkText(d, c), Embedding = corpus.ChunkVector(d, c) });
-                }
-
-                await builder.UpsertDocumentAsync(new Document
-                {
-                    Id = id,
-                    Source = "bench/source-" + (d % 50),
-                    Title = corpus.Title(d),
-                    Tags = [SyntheticCorpus.Tag(d)],
-                    CreatedAt = epoch.AddMinutes(d),
-                    UpdatedAt = epoch.AddMinutes(d),
-                    ContentHash = Convert.ToHexStringLower(BitConverter.GetBytes(SyntheticCorpus.Mix(options.Seed, d, 99))) + id,
-                }, list, cancellationToken);
-                progress.Report(d + 1, $"{Math.Min(chunks, (d + 1) * perDocument):N0} chunks");
-            }
-        }
-
-        var build = buildWatch.Elapsed;
+        // Built in a method of its own: a disposed store held by this method's state machine would keep its vectors alive.
+        var build = await BuildAsync(options, corpus, chunks, documents, ChunksOf, folder, cancellationToken);
         var reopenWatch = Stopwatch.StartNew();
         await using var store = await EmbeddedKnowledgeStore.OpenAsync(new EmbeddedStoreOptions { DataFolder = folder }, null, cancellationToken);
         var reopen = reopenWatch.Elapsed;
@@ -156,13 +127,46 @@ internal static class SearchBench
                 }
 
                 var stats = LatencyStats.From(latencies);
-                rows.Add(new SearchRow(chunks, name, label, stats, (double)hits / measured.Count));
+                rows.Add(new SearchRow(chunks, name, label, stats, (double)hits / measured.Count, latencies));
                 Console.WriteLine($"  {name,-30} filter {label,-30} mean {stats.Mean,7:F2} ms  p50 {stats.P50,7:F2} ms  p99 {stats.P99,7:F2} ms  max {stats.Max,7:F2} ms  hits {(double)hits / measured.Count:F1}");
             }
         }
 
         var recall = await RecallAsync(store, corpus, chunks, perDocument, measured.Select(q => q.Vector).ToList(), filters[1].Filter!, cancellationToken);
-        return new SizeResults(buildInfo, rows, recall);
+        return new SizeResults(buildInfo, measured.Select(q => q.Text).ToList(), rows, recall);
+    }
+
+    private static async Task<TimeSpan> BuildAsync(BenchOptions options, SyntheticCorpus corpus, int chunks, int documents, Func<int, int> chunksOf, string folder, CancellationToken cancellationToken)
+    {
+        // Synchronous NORMAL: durability is not what is measured here.
+        var watch = Stopwatch.StartNew();
+        await using var builder = await EmbeddedKnowledgeStore.OpenAsync(new EmbeddedStoreOptions { DataFolder = folder, SynchronousFull = false }, null, cancellationToken);
+        await builder.BindEmbeddingModelAsync(new EmbeddingModelInfo(ModelId, SyntheticCorpus.Dimensions), cancellationToken);
+        var progress = new ProgressLine("building", documents, "documents");
+        var epoch = new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        for (var d = 0; d < documents; d++)
+        {
+            var id = SyntheticCorpus.DocumentId(d);
+            var list = new List<Chunk>(chunksOf(d));
+            for (var c = 0; c < chunksOf(d); c++)
+            {
+                list.Add(new Chunk { Id = Chunk.MakeId(id, c), DocumentId = id, Ordinal = c, Text = corpus.ChunkText(d, c), Embedding = corpus.ChunkVector(d, c) });
+            }
+
+            await builder.UpsertDocumentAsync(new Document
+            {
+                Id = id,
+                Source = "bench/source-" + (d % 50),
+                Title = corpus.Title(d),
+                Tags = [SyntheticCorpus.Tag(d)],
+                CreatedAt = epoch.AddMinutes(d),
+                UpdatedAt = epoch.AddMinutes(d),
+                ContentHash = Convert.ToHexStringLower(BitConverter.GetBytes(SyntheticCorpus.Mix(options.Seed, d, 99))) + id,
+            }, list, cancellationToken);
+            progress.Report(d + 1, $"{Math.Min(chunks, (d + 1) * options.ChunksPerDocument):N0} chunks");
+        }
+
+        return watch.Elapsed;
     }
 
     /// <summary>

@@ -42,12 +42,14 @@ internal sealed class SyntheticCorpus
     private readonly string[] _vocabulary;
     private readonly double[] _cdf;
     private readonly float[][] _centroids;
+    private readonly Dictionary<string, int> _rank;
 
     public SyntheticCorpus(int seed)
     {
         _seed = seed;
         _vocabulary = BuildVocabulary(seed);
         _cdf = BuildZipfCdf(_vocabulary.Length, s: 1.0, q: 2.7);
+        _rank = _vocabulary.Select((w, i) => (w, i)).ToDictionary(x => x.w, x => x.i, StringComparer.Ordinal);
         var random = new Random(Mix(seed, -7, -7));
         _centroids = new float[Clusters][];
         for (var c = 0; c < Clusters; c++)
@@ -73,6 +75,21 @@ internal sealed class SyntheticCorpus
         var u = low + (random.NextDouble() * (1 - low));
         var index = Array.BinarySearch(_cdf, u);
         return _vocabulary[Math.Min(index >= 0 ? index : ~index, _vocabulary.Length - 1)];
+    }
+
+    /// <summary>
+    /// The expected share of search-store chunks (about 155 words each) that contain <paramref name="word"/>, from its
+    /// frequency: 1 − (1 − p)^155. Explains slow full-text queries without reading the index.
+    /// </summary>
+    public double ExpectedChunkShare(string word)
+    {
+        if (!_rank.TryGetValue(word, out var r))
+        {
+            return 0;
+        }
+
+        var p = _cdf[r] - (r == 0 ? 0 : _cdf[r - 1]);
+        return 1 - Math.Pow(1 - p, 155);
     }
 
     /// <summary>About 130–180 words in sentences of 6–21 words (≈ 1000 characters, the default chunk size).</summary>

@@ -130,48 +130,60 @@ public sealed class KnowledgeService
             return [];
         }
 
-        // With one hit per document, fetch more chunks so that collapsing still leaves enough documents.
+        // With one hit per document, fetch more chunks so that collapsing still leaves enough documents; when the chunks
+        // of a few documents crowd the candidates, ask again for more (a document's chunks tend to sit close together).
+        var queryVector = request.Mode == SearchMode.FullText ? (ReadOnlyMemory<float>?)null : await EmbedQueryAsync(request.Query, cancellationToken);
         var perList = request.OneHitPerDocument ? Math.Max(request.Limit * 3, request.Limit + 20) : request.Limit;
-        IReadOnlyList<FullTextHit> fullText = [];
-        IReadOnlyList<VectorHit> vector = [];
-        switch (request.Mode)
+        IReadOnlyList<FullTextHit> fullText;
+        IReadOnlyList<VectorHit> vector;
+        Dictionary<string, (int Rank, FullTextHit Hit)> ftRank;
+        Dictionary<string, (int Rank, VectorHit Hit)> vecRank;
+        List<(string ChunkId, string DocumentId, double Score)> ranked;
+        while (true)
         {
-            case SearchMode.FullText:
-                fullText = await _store.FullText.SearchAsync(request.Query, perList, request.Filter, cancellationToken);
-                break;
-            case SearchMode.Vector:
-                vector = await VectorSearchAsync(request.Query, perList, request.Filter, cancellationToken);
-                break;
-            default:
-                var candidates = Math.Max(perList, _options.HybridCandidates);
-                var ft = _store.FullText.SearchAsync(request.Query, candidates, request.Filter, cancellationToken);
-                var vec = VectorSearchAsync(request.Query, candidates, request.Filter, cancellationToken);
-                await Task.WhenAll(ft, vec);
-                fullText = await ft;
-                vector = await vec;
-                break;
-        }
+            var k = request.Mode == SearchMode.Hybrid ? Math.Max(perList, _options.HybridCandidates) : perList;
+            var ft = request.Mode == SearchMode.Vector
+                ? Task.FromResult<IReadOnlyList<FullTextHit>>([])
+                : _store.FullText.SearchAsync(request.Query, k, request.Filter, cancellationToken);
+            var vec = request.Mode == SearchMode.FullText
+                ? Task.FromResult<IReadOnlyList<VectorHit>>([])
+                : _store.Vectors.SearchAsync(queryVector!.Value, k, request.Filter, cancellationToken);
+            await Task.WhenAll(ft, vec);
+            fullText = await ft;
+            vector = await vec;
 
-        var ftRank = new Dictionary<string, (int Rank, FullTextHit Hit)>();
-        for (var i = 0; i < fullText.Count; i++)
-        {
-            ftRank.TryAdd(fullText[i].ChunkId, (i + 1, fullText[i]));
-        }
+            ftRank = new Dictionary<string, (int Rank, FullTextHit Hit)>();
+            for (var i = 0; i < fullText.Count; i++)
+            {
+                ftRank.TryAdd(fullText[i].ChunkId, (i + 1, fullText[i]));
+            }
 
-        var vecRank = new Dictionary<string, (int Rank, VectorHit Hit)>();
-        for (var i = 0; i < vector.Count; i++)
-        {
-            vecRank.TryAdd(vector[i].ChunkId, (i + 1, vector[i]));
-        }
+            vecRank = new Dictionary<string, (int Rank, VectorHit Hit)>();
+            for (var i = 0; i < vector.Count; i++)
+            {
+                vecRank.TryAdd(vector[i].ChunkId, (i + 1, vector[i]));
+            }
 
-        List<(string ChunkId, string DocumentId, double Score)> ranked = request.Mode switch
-        {
-            SearchMode.FullText => fullText.Select(h => (h.ChunkId, h.DocumentId, h.Score)).ToList(),
-            SearchMode.Vector => vector.Select(h => (h.ChunkId, h.DocumentId, h.Score)).ToList(),
-            _ => ReciprocalRankFusion.Fuse([fullText.Select(h => h.ChunkId).ToList(), vector.Select(h => h.ChunkId).ToList()], _options.RrfK)
-                .Select(f => (f.Key, ftRank.TryGetValue(f.Key, out var a) ? a.Hit.DocumentId : vecRank[f.Key].Hit.DocumentId, f.Score))
-                .ToList(),
-        };
+            var ftRanks = ftRank;
+            var vecRanks = vecRank;
+            ranked = request.Mode switch
+            {
+                SearchMode.FullText => fullText.Select(h => (h.ChunkId, h.DocumentId, h.Score)).ToList(),
+                SearchMode.Vector => vector.Select(h => (h.ChunkId, h.DocumentId, h.Score)).ToList(),
+                _ => ReciprocalRankFusion.Fuse([fullText.Select(h => h.ChunkId).ToList(), vector.Select(h => h.ChunkId).ToList()], _options.RrfK)
+                    .Select(f => (f.Key, ftRanks.TryGetValue(f.Key, out var a) ? a.Hit.DocumentId : vecRanks[f.Key].Hit.DocumentId, f.Score))
+                    .ToList(),
+            };
+
+            var exhausted = fullText.Count < k && vector.Count < k;
+            if (!request.OneHitPerDocument || exhausted || k >= MaxCandidates
+                || ranked.Select(r => r.DocumentId).Distinct().Take(request.Limit).Count() >= request.Limit)
+            {
+                break;
+            }
+
+            perList = Math.Min(k * 4, MaxCandidates);
+        }
 
         var picked = new List<(string ChunkId, string DocumentId, double Score)>(request.Limit);
         var documents = new HashSet<string>();
@@ -218,12 +230,14 @@ public sealed class KnowledgeService
         return hits;
     }
 
-    private async Task<IReadOnlyList<VectorHit>> VectorSearchAsync(string query, int k, MetadataFilter? filter, CancellationToken cancellationToken)
+    /// <summary>Most candidates one list may fetch when collapsing to one hit per document needs more.</summary>
+    private const int MaxCandidates = 2000;
+
+    private async Task<ReadOnlyMemory<float>> EmbedQueryAsync(string query, CancellationToken cancellationToken)
     {
         var model = await InitializeAsync(cancellationToken);
         var embeddings = await _embedder.GenerateAsync([query], cancellationToken: cancellationToken);
-        var vector = CheckedVector(embeddings[0], model);
-        return await _store.Vectors.SearchAsync(vector, k, filter, cancellationToken);
+        return CheckedVector(embeddings[0], model);
     }
 
     private static ReadOnlyMemory<float> CheckedVector(Embedding<float> embedding, EmbeddingModelInfo model)

@@ -39,6 +39,30 @@ public sealed class KnowledgeServiceTests : IAsyncLifetime
         return path;
     }
 
+    [Theory]
+    [InlineData(SearchMode.Vector)]
+    [InlineData(SearchMode.FullText)]
+    [InlineData(SearchMode.Hybrid)]
+    public async Task One_hit_per_document_still_fills_the_limit_when_a_few_documents_crowd_the_candidates(SearchMode mode)
+    {
+        // Two long documents whose many chunks all match, then eight short ones that match less well.
+        for (var d = 0; d < 2; d++)
+        {
+            var text = string.Join("\n\n", Enumerable.Range(0, 60).Select(i => $"Harbour ferries sail at dawn, paragraph {i} of crowded document {d}."));
+            await _service.IngestAsync(IngestionRequest.FromText($"crowd-{d}.txt", text));
+        }
+
+        for (var d = 0; d < 8; d++)
+        {
+            await _service.IngestAsync(IngestionRequest.FromText($"single-{d}.txt", $"A ferry schedule, number {d}, with harbour notes and other matters {d * 7}."));
+        }
+
+        var hits = await _service.SearchAsync(new SearchRequest { Query = "harbour ferries", Mode = mode, Limit = 6 });
+
+        Assert.Equal(6, hits.Count);
+        Assert.Equal(6, hits.Select(h => h.DocumentId).Distinct().Count());
+    }
+
     [Fact]
     public async Task A_batch_reports_each_bad_file_and_ingests_the_rest()
     {
