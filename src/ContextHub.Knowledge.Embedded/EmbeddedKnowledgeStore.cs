@@ -503,7 +503,9 @@ public sealed partial class EmbeddedKnowledgeStore : IKnowledgeStore, IVectorInd
             return [];
         }
 
-        // Step 2: snippets of the k winners.
+        // Step 2: snippets of the best winners only (each costs a MATCH of its own); the rest get none, and the knowledge
+        // service cuts a snippet from the chunk text for any of those it returns.
+        var snippetLimit = Math.Max(0, _options.SnippetLimit);
         var tokens = Math.Clamp(_options.SnippetTokens, 4, 64);
         var hits = new List<FullTextHit>(ranked.Count);
         await using (var command = connection.CreateCommand())
@@ -516,8 +518,13 @@ public sealed partial class EmbeddedKnowledgeStore : IKnowledgeStore, IVectorInd
             var rowIdParameter = command.Parameters.Add("$rowid", SqliteType.Integer);
             foreach (var (rowId, chunkId, documentId, score) in ranked)
             {
-                rowIdParameter.Value = rowId;
-                var snippet = await command.ExecuteScalarAsync(cancellationToken) as string ?? "";
+                var snippet = "";
+                if (hits.Count < snippetLimit)
+                {
+                    rowIdParameter.Value = rowId;
+                    snippet = await command.ExecuteScalarAsync(cancellationToken) as string ?? "";
+                }
+
                 hits.Add(new FullTextHit(chunkId, documentId, score, snippet));
             }
         }

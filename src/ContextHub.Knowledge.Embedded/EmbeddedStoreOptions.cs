@@ -24,6 +24,9 @@ public sealed class EmbeddedStoreOptions
     /// <summary>BM25 weight of the document title (repeated for each chunk).</summary>
     public double TitleWeight { get; set; } = 1.0;
 
+    /// <summary>How many of a full-text search's best hits get a snippet from FTS5 (each costs a query); the rest get none.</summary>
+    public int SnippetLimit { get; set; } = 10;
+
     /// <summary>How many tokens a full-text snippet holds (at most 64).</summary>
     public int SnippetTokens { get; set; } = 24;
 

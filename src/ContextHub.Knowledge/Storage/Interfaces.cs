@@ -6,7 +6,7 @@ namespace ContextHub.Knowledge.Storage;
 public sealed record VectorHit(string ChunkId, string DocumentId, double Score);
 
 /// <summary>A chunk found by a full-text search; <see cref="Score"/> is BM25 (higher is better).</summary>
-/// <param name="Snippet">A short excerpt with matched terms between <see cref="FullTextMarkers.Open"/> and <see cref="FullTextMarkers.Close"/>.</param>
+/// <param name="Snippet">A short excerpt with matched terms between <see cref="FullTextMarkers.Open"/> and <see cref="FullTextMarkers.Close"/>; a backend may leave it empty past its best hits (callers cut one from the chunk text).</param>
 public sealed record FullTextHit(string ChunkId, string DocumentId, double Score, string Snippet);
 
 /// <summary>How full-text snippets mark the matched terms.</summary>
