@@ -1,4 +1,5 @@
 using System.Text;
+using ContextHub.Knowledge.Search;
 
 namespace ContextHub.Knowledge.Embedded;
 
@@ -20,7 +21,7 @@ internal static class FullTextQuery
     /// <summary>The query's distinct words, lower-cased, without stop words (unless nothing else is left).</summary>
     public static IReadOnlyList<string> Terms(string query)
     {
-        var words = Words(query).Distinct(StringComparer.Ordinal).ToList();
+        var words = TextWords.Of(query).Distinct(StringComparer.Ordinal).ToList();
         var kept = words.Where(w => !StopWords.Contains(w)).ToList();
         return kept.Count == 0 ? words : kept;
     }
@@ -32,27 +33,5 @@ internal static class FullTextQuery
     {
         var terms = Terms(query);
         return terms.Count == 0 ? null : Join(terms);
-    }
-
-    private static IEnumerable<string> Words(string text)
-    {
-        var sb = new StringBuilder();
-        foreach (var c in text)
-        {
-            if (char.IsLetterOrDigit(c))
-            {
-                sb.Append(char.ToLowerInvariant(c));
-            }
-            else if (sb.Length > 0)
-            {
-                yield return sb.ToString();
-                sb.Clear();
-            }
-        }
-
-        if (sb.Length > 0)
-        {
-            yield return sb.ToString();
-        }
     }
 }

@@ -1,4 +1,5 @@
 using System.Text;
+using ContextHub.Knowledge.Search;
 using Microsoft.Extensions.AI;
 
 namespace ContextHub.Knowledge.Embeddings;
@@ -40,7 +41,7 @@ public sealed class HashingEmbeddingGenerator : IEmbeddingGenerator<string, Embe
     public float[] Embed(string text)
     {
         var vector = new float[Dimensions];
-        foreach (var word in Words(text))
+        foreach (var word in TextWords.Of(text))
         {
             var hash = Fnv1a(Stem(word));
             var bucket = (int)(hash % (uint)Dimensions);
@@ -57,32 +58,6 @@ public sealed class HashingEmbeddingGenerator : IEmbeddingGenerator<string, Embe
         }
 
         return vector;
-    }
-
-    private static IEnumerable<string> Words(string text)
-    {
-        var sb = new StringBuilder();
-        foreach (var c in text)
-        {
-            if (char.IsLetterOrDigit(c))
-            {
-                sb.Append(char.ToLowerInvariant(c));
-            }
-            else if (sb.Length > 0)
-            {
-                if (sb.Length > 2)
-                {
-                    yield return sb.ToString();
-                }
-
-                sb.Clear();
-            }
-        }
-
-        if (sb.Length > 2)
-        {
-            yield return sb.ToString();
-        }
     }
 
     private static string Stem(string word)
