@@ -135,51 +135,15 @@ public sealed class McpConnection : IMcpChannel, IAsyncDisposable
     {
         using (document)
         {
-            var buffer = new ArrayBufferWriter<byte>();
-            if (_session is null || !McpProtocol.AllowsBatches(_session.ProtocolVersion))
+            if (_session is not { } session || !JsonRpcBatch.Allowed(session))
             {
-                await WriteAsync(w => JsonRpcWriter.WriteError(w, default,
-                    McpErrorException.InvalidRequest("JSON-RPC batches are only part of protocol revision 2025-03-26")));
+                await WriteAsync(w => JsonRpcWriter.WriteError(w, default, JsonRpcBatch.NotAllowed()));
                 return;
             }
 
-            var answers = new List<byte[]>();
-            foreach (var item in document.RootElement.EnumerateArray())
+            if (await _manager.ProcessBatchAsync(document.RootElement, session, NewRequest, _closing.Token) is { } answers)
             {
-                var kind = JsonRpcMessage.Classify(item, out var method, out var id, out var parameters, out var error);
-                if (kind == JsonRpcMessageKind.Invalid)
-                {
-                    answers.Add(JsonRpcWriter.ToBytes(w => JsonRpcWriter.WriteError(w, id, error!)));
-                }
-                else if (kind == JsonRpcMessageKind.Notification)
-                {
-                    await _manager.ProcessNotificationAsync(NewRequest(method, id, parameters), _closing.Token);
-                }
-                else if (kind == JsonRpcMessageKind.Response)
-                {
-                    _session.OutgoingRequests.TryComplete(item);
-                }
-                else if (await HandleAsync(NewRequest(method, id, parameters), _closing.Token) is { } answer)
-                {
-                    answers.Add(answer);
-                }
-            }
-
-            if (answers.Count > 0)
-            {
-                var joined = new List<byte>(answers.Sum(a => a.Length) + answers.Count + 2) { (byte)'[' };
-                for (var i = 0; i < answers.Count; i++)
-                {
-                    if (i > 0)
-                    {
-                        joined.Add((byte)',');
-                    }
-
-                    joined.AddRange(answers[i]);
-                }
-
-                joined.Add((byte)']');
-                await SendAsync(joined.ToArray());
+                await SendAsync(answers);
             }
         }
     }

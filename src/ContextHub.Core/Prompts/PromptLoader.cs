@@ -1,3 +1,4 @@
+using ContextHub.Hosting;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -13,15 +14,13 @@ public sealed partial class PromptLoader : IHostedService, IDisposable
     private readonly PromptManager _prompts;
     private readonly PromptOptions _options;
     private readonly ILogger<PromptLoader> _logger;
-    private readonly Timer _reload;
-    private FileSystemWatcher? _watcher;
+    private FolderWatch? _watch;
 
     public PromptLoader(PromptManager prompts, IOptions<PromptOptions> options, ILogger<PromptLoader> logger)
     {
         _prompts = prompts;
         _options = options.Value;
         _logger = logger;
-        _reload = new Timer(_ => Load());
     }
 
     public Task StartAsync(CancellationToken cancellationToken)
@@ -34,13 +33,7 @@ public sealed partial class PromptLoader : IHostedService, IDisposable
         Load();
         if (Directory.Exists(_options.Folder) && _options.Watch)
         {
-            _watcher = new FileSystemWatcher(_options.Folder, "*.md") { IncludeSubdirectories = true };
-            FileSystemEventHandler changed = (_, _) => _reload.Change(TimeSpan.FromMilliseconds(100), Timeout.InfiniteTimeSpan);
-            _watcher.Changed += changed;
-            _watcher.Created += changed;
-            _watcher.Deleted += changed;
-            _watcher.Renamed += (_, _) => _reload.Change(TimeSpan.FromMilliseconds(100), Timeout.InfiniteTimeSpan);
-            _watcher.EnableRaisingEvents = true;
+            _watch = new FolderWatch(_options.Folder, "*.md", recursive: true, Load);
         }
 
         return Task.CompletedTask;
@@ -48,8 +41,8 @@ public sealed partial class PromptLoader : IHostedService, IDisposable
 
     public Task StopAsync(CancellationToken cancellationToken)
     {
-        _watcher?.Dispose();
-        _watcher = null;
+        _watch?.Dispose();
+        _watch = null;
         return Task.CompletedTask;
     }
 
@@ -76,11 +69,7 @@ public sealed partial class PromptLoader : IHostedService, IDisposable
         LogLoaded(loaded.Count, _options.Folder!);
     }
 
-    public void Dispose()
-    {
-        _watcher?.Dispose();
-        _reload.Dispose();
-    }
+    public void Dispose() => _watch?.Dispose();
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Skipped prompt file {Path}: {Reason}")]
     private partial void LogBadPrompt(string path, string reason);

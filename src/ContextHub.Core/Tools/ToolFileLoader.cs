@@ -1,3 +1,4 @@
+using ContextHub.Hosting;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -15,10 +16,9 @@ public sealed partial class ToolFileLoader : IHostedService, IDisposable
     private readonly IHttpClientFactory _clients;
     private readonly ToolOptions _options;
     private readonly ILogger<ToolFileLoader> _logger;
-    private readonly Timer _reload;
     private readonly Lock _gate = new();
     private HashSet<string> _owned = new(StringComparer.Ordinal);
-    private FileSystemWatcher? _watcher;
+    private FolderWatch? _watch;
 
     public ToolFileLoader(ToolRegistry registry, IHttpClientFactory clients, IOptions<ToolOptions> options, ILogger<ToolFileLoader> logger)
     {
@@ -26,7 +26,6 @@ public sealed partial class ToolFileLoader : IHostedService, IDisposable
         _clients = clients;
         _options = options.Value;
         _logger = logger;
-        _reload = new Timer(_ => Load());
     }
 
     public Task StartAsync(CancellationToken cancellationToken)
@@ -39,13 +38,7 @@ public sealed partial class ToolFileLoader : IHostedService, IDisposable
         Load();
         if (Directory.Exists(_options.Folder) && _options.Watch)
         {
-            _watcher = new FileSystemWatcher(_options.Folder) { IncludeSubdirectories = false };
-            FileSystemEventHandler changed = (_, _) => _reload.Change(TimeSpan.FromMilliseconds(100), Timeout.InfiniteTimeSpan);
-            _watcher.Changed += changed;
-            _watcher.Created += changed;
-            _watcher.Deleted += changed;
-            _watcher.Renamed += (_, _) => _reload.Change(TimeSpan.FromMilliseconds(100), Timeout.InfiniteTimeSpan);
-            _watcher.EnableRaisingEvents = true;
+            _watch = new FolderWatch(_options.Folder, "*", recursive: false, Load);
         }
 
         return Task.CompletedTask;
@@ -53,8 +46,8 @@ public sealed partial class ToolFileLoader : IHostedService, IDisposable
 
     public Task StopAsync(CancellationToken cancellationToken)
     {
-        _watcher?.Dispose();
-        _watcher = null;
+        _watch?.Dispose();
+        _watch = null;
         return Task.CompletedTask;
     }
 
@@ -90,11 +83,7 @@ public sealed partial class ToolFileLoader : IHostedService, IDisposable
         }
     }
 
-    public void Dispose()
-    {
-        _watcher?.Dispose();
-        _reload.Dispose();
-    }
+    public void Dispose() => _watch?.Dispose();
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Skipped tool file {Path}: {Reason}")]
     private partial void LogBadTool(string path, string reason);

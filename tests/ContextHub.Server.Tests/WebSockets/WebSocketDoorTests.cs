@@ -111,6 +111,31 @@ public sealed class WebSocketDoorTests(TestServer server)
         Assert.Equal(WebSocketState.Open, socket.State);
     }
 
+    [Theory]
+    [InlineData("2025-03-26", true)]
+    [InlineData("2025-11-25", false)]
+    public async Task Batches_are_answered_only_in_2025_03_26(string revision, bool allowed)
+    {
+        using var socket = await ConnectAsync();
+        await RoundTripAsync(socket, "{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"" + revision
+            + "\",\"capabilities\":{},\"clientInfo\":{\"name\":\"batch\",\"version\":\"1\"}}}");
+
+        var answer = await RoundTripAsync(socket,
+            """[{"jsonrpc":"2.0","id":1,"method":"ping"},{"jsonrpc":"2.0","method":"notifications/initialized"},{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"echo","arguments":{"message":"b"}}},{"jsonrpc":"2.0","id":3}]""");
+
+        if (allowed)
+        {
+            Assert.Equal(3, answer.GetArrayLength()); // ping, echo, and the invalid third message; the notification gets none
+            Assert.Equal("echo: b", answer[1].GetProperty("result").GetProperty("content")[0].GetProperty("text").GetString());
+            Assert.Equal(-32600, answer[2].GetProperty("error").GetProperty("code").GetInt32());
+        }
+        else
+        {
+            Assert.Equal(-32600, answer.GetProperty("error").GetProperty("code").GetInt32());
+            Assert.Contains("batches", answer.GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
+        }
+    }
+
     [Fact]
     public async Task A_plain_http_request_gets_426()
     {

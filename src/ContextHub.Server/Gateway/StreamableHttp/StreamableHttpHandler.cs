@@ -119,7 +119,7 @@ public sealed class StreamableHttpHandler
         if (root.ValueKind == JsonValueKind.Array)
         {
             session = sessionId.Length > 0 ? _sessions.Find(sessionId) : null;
-            await HandleBatchAsync(context, root, session, acceptsSse);
+            await HandleBatchAsync(context, root, session);
             return;
         }
 
@@ -364,74 +364,27 @@ public sealed class StreamableHttpHandler
 
     private static McpErrorException Mismatch(string message) => new(McpProtocol.ErrorCodes.HeaderMismatch, message) { HttpStatus = 400 };
 
-    private async Task HandleBatchAsync(HttpContext context, JsonElement root, McpSession? session, bool acceptsSse)
+    private async Task HandleBatchAsync(HttpContext context, JsonElement root, McpSession? session)
     {
-        if (session is null || !McpProtocol.AllowsBatches(session.ProtocolVersion))
+        if (session is null || !JsonRpcBatch.Allowed(session))
         {
-            await RejectAsync(context, StatusCodes.Status400BadRequest, McpProtocol.ErrorCodes.InvalidRequest,
-                "Invalid request: JSON-RPC batches are only part of protocol revision 2025-03-26.");
+            await WriteErrorAsync(context, StatusCodes.Status400BadRequest, default, JsonRpcBatch.NotAllowed());
             return;
         }
 
-        var answers = new List<byte[]>();
-        foreach (var item in root.EnumerateArray())
-        {
-            var kind = JsonRpcMessage.Classify(item, out var method, out var id, out var parameters, out var invalid);
-            switch (kind)
-            {
-                case JsonRpcMessageKind.Invalid:
-                    answers.Add(Serialize(w => JsonRpcWriter.WriteError(w, id, invalid!)));
-                    break;
-                case JsonRpcMessageKind.Response:
-                    session.OutgoingRequests.TryComplete(item);
-                    break;
-                default:
-                    var request = new McpRequest
-                    {
-                        Method = method, Id = id, Params = parameters, Session = session,
-                        Caller = new McpCaller(McpTransportKind.StreamableHttp, context.Connection.RemoteIpAddress),
-                    };
-                    if (kind == JsonRpcMessageKind.Notification)
-                    {
-                        await _manager.ProcessNotificationAsync(request, context.RequestAborted);
-                        break;
-                    }
-
-                    try
-                    {
-                        var result = await _manager.ProcessAsync(request, context.RequestAborted);
-                        answers.Add(Serialize(w => JsonRpcWriter.WriteResult(w, id, result)));
-                    }
-                    catch (McpErrorException e)
-                    {
-                        answers.Add(Serialize(w => JsonRpcWriter.WriteError(w, id, e)));
-                    }
-
-                    break;
-            }
-        }
-
-        if (answers.Count == 0)
+        var caller = new McpCaller(McpTransportKind.StreamableHttp, context.Connection.RemoteIpAddress);
+        var answers = await _manager.ProcessBatchAsync(root, session,
+            (method, id, parameters) => new McpRequest { Method = method, Id = id, Params = parameters, Session = session, Caller = caller },
+            context.RequestAborted);
+        if (answers is null)
         {
             context.Response.StatusCode = StatusCodes.Status202Accepted;
             return;
         }
 
         context.Response.ContentType = "application/json";
-        var body = context.Response.BodyWriter;
-        body.Write("["u8);
-        for (var i = 0; i < answers.Count; i++)
-        {
-            if (i > 0)
-            {
-                body.Write(","u8);
-            }
-
-            body.Write(answers[i]);
-        }
-
-        body.Write("]"u8);
-        await body.FlushAsync(context.RequestAborted);
+        context.Response.ContentLength = answers.Length;
+        await context.Response.Body.WriteAsync(answers, context.RequestAborted);
     }
 
     public async Task GetAsync(HttpContext context)
