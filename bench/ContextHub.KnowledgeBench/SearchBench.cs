@@ -32,6 +32,12 @@ internal static class SearchBench
 
     public static async Task<SizeResults> RunAsync(BenchOptions options, SyntheticCorpus corpus, int chunks, string root, CancellationToken cancellationToken)
     {
+        if (options.Stores is { } stores)
+        {
+            // Kept between runs: one folder per size, seed and chunks per document, built the first time only.
+            return await RunCoreAsync(options, corpus, chunks, Path.Combine(stores, $"search-{chunks}-seed{options.Seed}-per{options.ChunksPerDocument}"), cancellationToken);
+        }
+
         var folder = Path.Combine(root, "search-" + chunks);
         try
         {
@@ -53,7 +59,9 @@ internal static class SearchBench
         Console.WriteLine($"Search at {chunks:N0} chunks ({documents:N0} documents of up to {perDocument} chunks)");
 
         // Built in a method of its own: a disposed store held by this method's state machine would keep its vectors alive.
-        var build = await BuildAsync(options, corpus, chunks, documents, ChunksOf, folder, cancellationToken);
+        var build = File.Exists(Path.Combine(folder, BuiltMarker))
+            ? TimeSpan.Zero
+            : await BuildAsync(options, corpus, chunks, documents, ChunksOf, folder, cancellationToken);
         var reopenWatch = Stopwatch.StartNew();
         await using var store = await EmbeddedKnowledgeStore.OpenAsync(new EmbeddedStoreOptions { DataFolder = folder }, null, cancellationToken);
         var reopen = reopenWatch.Elapsed;
@@ -64,7 +72,7 @@ internal static class SearchBench
 
         var managed = GC.GetTotalMemory(forceFullCollection: true);
         var buildInfo = new BuildInfo(chunks, documents, build, reopen, Format.FolderSize(folder), managed, Environment.WorkingSet);
-        Console.WriteLine($"  built in {build.TotalSeconds:F1} s ({chunks / build.TotalSeconds:N0} chunks/s), reopened in {reopen.TotalSeconds:F2} s; " +
+        Console.WriteLine((build == TimeSpan.Zero ? $"  reused the store in {folder}" : $"  built in {build.TotalSeconds:F1} s ({chunks / build.TotalSeconds:N0} chunks/s)") + $", reopened in {reopen.TotalSeconds:F2} s; " +
                           $"{Format.Size(buildInfo.DiskBytes)} on disk, managed heap {Format.Size(managed)}, working set {Format.Size(buildInfo.WorkingSetBytes)}");
 
         // Queries: 2–4 words (not among the 30 most frequent), and a vector: three in four are an existing chunk's
@@ -136,8 +144,12 @@ internal static class SearchBench
         return new SizeResults(buildInfo, measured.Select(q => q.Text).ToList(), rows, recall);
     }
 
+    /// <summary>Written after a complete build, so a kept store interrupted half-way is built again.</summary>
+    private const string BuiltMarker = "bench-built";
+
     private static async Task<TimeSpan> BuildAsync(BenchOptions options, SyntheticCorpus corpus, int chunks, int documents, Func<int, int> chunksOf, string folder, CancellationToken cancellationToken)
     {
+        IngestionBench.DeleteFolder(folder);
         // Synchronous NORMAL: durability is not what is measured here.
         var watch = Stopwatch.StartNew();
         await using var builder = await EmbeddedKnowledgeStore.OpenAsync(new EmbeddedStoreOptions { DataFolder = folder, SynchronousFull = false }, null, cancellationToken);
@@ -166,6 +178,7 @@ internal static class SearchBench
             progress.Report(d + 1, $"{Math.Min(chunks, (d + 1) * options.ChunksPerDocument):N0} chunks");
         }
 
+        await File.WriteAllTextAsync(Path.Combine(folder, BuiltMarker), "", cancellationToken);
         return watch.Elapsed;
     }
 

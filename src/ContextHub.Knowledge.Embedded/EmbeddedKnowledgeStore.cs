@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
+using ContextHub.Knowledge.Embedded.FullText;
 using ContextHub.Knowledge.Filters;
 using ContextHub.Knowledge.Storage;
 using Microsoft.Data.Sqlite;
@@ -12,8 +13,9 @@ namespace ContextHub.Knowledge.Embedded;
 
 /// <summary>
 /// The default knowledge store: one SQLite database under the data folder. Documents, chunks, sources and tool calls
-/// are tables (tags and metadata as JSON); full text is an FTS5 table ranked with bm25() and cut with snippet();
-/// vectors are BLOBs in the chunk rows, searched exactly over an in-memory copy. A document and its chunks are written
+/// are tables (tags and metadata as JSON); vectors are BLOBs in the chunk rows, searched exactly over an in-memory copy;
+/// full text is ranked with BM25 over an in-memory inverted index rebuilt from the chunk rows, and cut into snippets
+/// by an FTS5 table. A document and its chunks are written
 /// in one transaction (WAL journal, synchronous FULL by default), so after a crash each document is either complete
 /// or absent.
 /// </summary>
@@ -26,6 +28,7 @@ public sealed partial class EmbeddedKnowledgeStore : IKnowledgeStore, IVectorInd
     private readonly SqliteConnection _writer;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly VectorSet _vectors;
+    private readonly Bm25Index _fullText;
     private readonly ILogger _logger;
     private volatile EmbeddingModelInfo? _model;
     private int _disposed;
@@ -37,6 +40,7 @@ public sealed partial class EmbeddedKnowledgeStore : IKnowledgeStore, IVectorInd
         _writer = writer;
         _logger = logger;
         _vectors = new VectorSet(options.ParallelScanThreshold);
+        _fullText = new Bm25Index(options.TextWeight, options.HeadingWeight, options.TitleWeight);
     }
 
     public IVectorIndex Vectors => this;
@@ -51,6 +55,9 @@ public sealed partial class EmbeddedKnowledgeStore : IKnowledgeStore, IVectorInd
 
     /// <summary>How many vectors the in-memory index holds.</summary>
     public int VectorCount => _vectors.Count;
+
+    /// <summary>How many chunks the in-memory full-text index holds.</summary>
+    public int FullTextCount => _fullText.Count;
 
     /// <summary>Opens (creating when missing) the store in <see cref="EmbeddedStoreOptions.DataFolder"/>.</summary>
     public static Task<EmbeddedKnowledgeStore> OpenAsync(string dataFolder, CancellationToken cancellationToken = default) =>
@@ -168,22 +175,60 @@ public sealed partial class EmbeddedKnowledgeStore : IKnowledgeStore, IVectorInd
         }
 
         await using var command = _writer.CreateCommand();
-        command.CommandText = "SELECT c.rowid, c.document_rowid, c.id, d.id, c.embedding FROM chunks c JOIN documents d ON d.rowid = c.document_rowid";
+        command.CommandText = "SELECT c.rowid, c.document_rowid, c.id, d.id, c.embedding, c.text, c.heading, d.title FROM chunks c JOIN documents d ON d.rowid = c.document_rowid";
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var batch = new List<VectorSet.Entry>(4096);
+        const int BatchSize = 4096;
+        var vectors = new List<VectorSet.Entry>(BatchSize);
+        var rows = new List<(long ChunkRowId, long DocumentRowId, string ChunkId, string DocumentId, string Text, string? Heading, string Title)>(BatchSize);
+        var titles = new Dictionary<long, Bm25Index.AnalyzedField>();
+        var prepared = new List<Bm25Index.Prepared>();
         while (await reader.ReadAsync(cancellationToken))
         {
-            batch.Add(new VectorSet.Entry(reader.GetInt64(0), reader.GetInt64(1), reader.GetString(2), reader.GetString(3), ReadVector(reader, 4)));
-            if (batch.Count == 4096)
+            var chunkId = reader.GetString(2);
+            var documentId = reader.GetString(3);
+            vectors.Add(new VectorSet.Entry(reader.GetInt64(0), reader.GetInt64(1), chunkId, documentId, ReadVector(reader, 4)));
+            rows.Add((reader.GetInt64(0), reader.GetInt64(1), chunkId, documentId, reader.GetString(5), reader.IsDBNull(6) ? null : reader.GetString(6), reader.GetString(7)));
+            if (vectors.Count == BatchSize)
             {
-                _vectors.Apply([], batch);
-                batch.Clear();
+                LoadBatch(vectors, rows, titles, prepared);
             }
         }
 
-        _vectors.Apply([], batch);
+        LoadBatch(vectors, rows, titles, prepared);
+        _fullText.Load(prepared);
         var loaded = _vectors.Count;
         Log.Opened(_logger, _options.DatabasePath, loaded, _model);
+    }
+
+    /// <summary>Adds a batch of loaded chunks to the vector index and analyses their text for the full-text index, on every core.</summary>
+    private void LoadBatch(
+        List<VectorSet.Entry> vectors,
+        List<(long ChunkRowId, long DocumentRowId, string ChunkId, string DocumentId, string Text, string? Heading, string Title)> rows,
+        Dictionary<long, Bm25Index.AnalyzedField> titles,
+        List<Bm25Index.Prepared> prepared)
+    {
+        _vectors.Apply([], vectors);
+        foreach (var row in rows)
+        {
+            if (!titles.ContainsKey(row.DocumentRowId))
+            {
+                titles[row.DocumentRowId] = _fullText.Analyze(row.Title);
+            }
+        }
+
+        var batch = new Bm25Index.Prepared[rows.Count];
+        Parallel.For(0, rows.Count, i =>
+        {
+            var row = rows[i];
+            batch[i] = _fullText.Prepare(row.ChunkRowId, row.DocumentRowId, row.ChunkId, row.DocumentId, row.Text, row.Heading, titles[row.DocumentRowId]);
+        });
+        prepared.AddRange(batch);
+        vectors.Clear();
+        rows.Clear();
+        if (titles.Count > 65_536)
+        {
+            titles.Clear(); // chunks come in row order, so a document's chunks are mostly together
+        }
     }
 
     // ------------------------------------------------------------------ IKnowledgeStore
@@ -262,12 +307,17 @@ public sealed partial class EmbeddedKnowledgeStore : IKnowledgeStore, IVectorInd
             }
         }
 
+        // Analysed before the write lock: the text's terms do not depend on the row ids given below.
+        var title = _fullText.Analyze(document.Title);
+        var analysed = chunks.Select(c => _fullText.Prepare(0, 0, c.Id, document.Id, c.Text, c.Heading, title)).ToList();
+
         await _writeLock.WaitAsync(cancellationToken);
         try
         {
             ThrowIfDisposed();
             List<long> removed;
             var added = new List<VectorSet.Entry>(chunks.Count);
+            var addedText = new List<Bm25Index.Prepared>(chunks.Count);
             await using (var tx = _writer.BeginTransaction(deferred: false))
             {
                 var documentRowId = await FindDocumentRowIdAsync(tx, document.Id, cancellationToken);
@@ -295,8 +345,9 @@ public sealed partial class EmbeddedKnowledgeStore : IKnowledgeStore, IVectorInd
                 var fHeading = insertFts.Parameters.Add("$heading", SqliteType.Text);
                 insertFts.Parameters.AddWithValue("$title", document.Title);
 
-                foreach (var chunk in chunks)
+                for (var i = 0; i < chunks.Count; i++)
                 {
+                    var chunk = chunks[i];
                     var vector = VectorMath.Normalized(chunk.Embedding);
                     pId.Value = chunk.Id;
                     pOrdinal.Value = chunk.Ordinal;
@@ -310,13 +361,15 @@ public sealed partial class EmbeddedKnowledgeStore : IKnowledgeStore, IVectorInd
                     fHeading.Value = (object?)chunk.Heading ?? DBNull.Value;
                     await insertFts.ExecuteNonQueryAsync(cancellationToken);
                     added.Add(new VectorSet.Entry(rowId, documentRowId.Value, chunk.Id, document.Id, vector));
+                    addedText.Add(analysed[i] with { ChunkRowId = rowId, DocumentRowId = documentRowId.Value });
                 }
 
                 await tx.CommitAsync(CancellationToken.None);
             }
 
-            // Committed: now the in-memory vectors follow, still under the write lock so they change in commit order.
+            // Committed: now the in-memory indices follow, still under the write lock so they change in commit order.
             _vectors.Apply(removed, added);
+            _fullText.Apply(removed, addedText);
         }
         finally
         {
@@ -349,6 +402,7 @@ public sealed partial class EmbeddedKnowledgeStore : IKnowledgeStore, IVectorInd
             }
 
             _vectors.Apply(removed, []);
+            _fullText.Apply(removed, []);
             return true;
         }
         finally
@@ -435,24 +489,10 @@ public sealed partial class EmbeddedKnowledgeStore : IKnowledgeStore, IVectorInd
             throw new EmbeddingModelMismatchException(model, new EmbeddingModelInfo("(query embedding)", query.Length), _options.DatabasePath);
         }
 
-        HashSet<long>? allowed = null;
-        if (filter is not null)
+        var allowed = await AllowedDocumentsAsync(filter, cancellationToken);
+        if (allowed is { Count: 0 })
         {
-            allowed = [];
-            await using var connection = await OpenReadAsync(cancellationToken);
-            await using var command = connection.CreateCommand();
-            var where = SqlFilterTranslator.Translate(filter, command);
-            command.CommandText = $"SELECT d.rowid FROM documents d WHERE {where};";
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                allowed.Add(reader.GetInt64(0));
-            }
-
-            if (allowed.Count == 0)
-            {
-                return [];
-            }
+            return [];
         }
 
         var normalized = VectorMath.Normalized(query);
@@ -466,101 +506,82 @@ public sealed partial class EmbeddedKnowledgeStore : IKnowledgeStore, IVectorInd
         ArgumentNullException.ThrowIfNull(query);
         ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
         ThrowIfDisposed();
-        var terms = FullTextQuery.Terms(query);
-        if (terms.Count == 0)
+        var words = TermAnalyzer.QueryWords(query);
+        var termIds = _fullText.Lookup(TermAnalyzer.QueryTerms(words));
+        if (termIds.Count == 0)
         {
             return [];
         }
 
-        await using var connection = await OpenReadAsync(cancellationToken);
-        var match = await PruneCommonTermsAsync(connection, terms, cancellationToken);
-        var weights = string.Create(CultureInfo.InvariantCulture, $"{_options.TextWeight}, {_options.HeadingWeight}, {_options.TitleWeight}");
-
-        // Step 1: rank only; no snippet is computed for the rows that lose.
-        var ranked = new List<(long RowId, string ChunkId, string DocumentId, double Score)>(k);
-        await using (var command = connection.CreateCommand())
+        var allowed = await AllowedDocumentsAsync(filter, cancellationToken);
+        if (allowed is { Count: 0 })
         {
-            var where = SqlFilterTranslator.Translate(filter, command);
-            command.CommandText = $"""
-                SELECT f.rowid, c.id, d.id, bm25(chunks_fts, {weights}) AS score
-                FROM chunks_fts f
-                JOIN chunks c ON c.rowid = f.rowid
-                JOIN documents d ON d.rowid = c.document_rowid
-                WHERE chunks_fts MATCH $match AND {where}
-                ORDER BY score LIMIT $k;
-                """;
-            command.Parameters.AddWithValue("$match", match);
-            command.Parameters.AddWithValue("$k", k);
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                ranked.Add((reader.GetInt64(0), reader.GetString(1), reader.GetString(2), -reader.GetDouble(3)));
-            }
+            return [];
         }
 
+        // Step 1: rank in memory (BM25 over the inverted index).
+        var ranked = _fullText.Search(termIds, k, allowed);
         if (ranked.Count == 0)
         {
             return [];
         }
 
-        // Step 2: snippets of the best winners only (each costs a MATCH of its own); the rest get none, and the knowledge
-        // service cuts a snippet from the chunk text for any of those it returns.
-        var snippetLimit = Math.Max(0, _options.SnippetLimit);
-        var tokens = Math.Clamp(_options.SnippetTokens, 4, 64);
+        // Step 2: FTS5 snippets of the best winners only (each costs a MATCH of its own); the rest get none, and the
+        // knowledge service cuts a snippet from the chunk text for any of those it returns.
+        var snippetLimit = Math.Min(ranked.Count, Math.Max(0, _options.SnippetLimit));
         var hits = new List<FullTextHit>(ranked.Count);
-        await using (var command = connection.CreateCommand())
+        if (snippetLimit > 0)
         {
+            var tokens = Math.Clamp(_options.SnippetTokens, 4, 64);
+            await using var connection = await OpenReadAsync(cancellationToken);
+            await using var command = connection.CreateCommand();
             command.CommandText = $"SELECT snippet(chunks_fts, 0, $open, $close, $ellipsis, {tokens}) FROM chunks_fts WHERE chunks_fts MATCH $match AND rowid = $rowid;";
-            command.Parameters.AddWithValue("$match", match);
+            command.Parameters.AddWithValue("$match", MatchExpression(words));
             command.Parameters.AddWithValue("$open", FullTextMarkers.Open);
             command.Parameters.AddWithValue("$close", FullTextMarkers.Close);
             command.Parameters.AddWithValue("$ellipsis", FullTextMarkers.Ellipsis.ToString());
             var rowIdParameter = command.Parameters.Add("$rowid", SqliteType.Integer);
-            foreach (var (rowId, chunkId, documentId, score) in ranked)
+            for (var i = 0; i < snippetLimit; i++)
             {
-                var snippet = "";
-                if (hits.Count < snippetLimit)
-                {
-                    rowIdParameter.Value = rowId;
-                    snippet = await command.ExecuteScalarAsync(cancellationToken) as string ?? "";
-                }
-
+                var (rowId, chunkId, documentId, score) = ranked[i];
+                rowIdParameter.Value = rowId;
+                var snippet = await command.ExecuteScalarAsync(cancellationToken) as string ?? "";
                 hits.Add(new FullTextHit(chunkId, documentId, score, snippet));
             }
+        }
+
+        for (var i = snippetLimit; i < ranked.Count; i++)
+        {
+            var (_, chunkId, documentId, score) = ranked[i];
+            hits.Add(new FullTextHit(chunkId, documentId, score, ""));
         }
 
         return hits;
     }
 
-    /// <summary>
-    /// The MATCH expression for the query's terms, without the terms found in more than
-    /// <see cref="EmbeddedStoreOptions.CommonTermShare"/> of all chunks once the index is large: their BM25 weight is
-    /// close to zero, yet scoring every chunk they match is what makes a search slow (100k chunks: 86 ms → 5 ms).
-    /// The rarest term always stays.
-    /// </summary>
-    private async Task<string> PruneCommonTermsAsync(SqliteConnection connection, IReadOnlyList<string> terms, CancellationToken cancellationToken)
+    /// <summary>An FTS5 MATCH expression for the words: each one quoted (no FTS5 syntax gets through), joined with OR.</summary>
+    private static string MatchExpression(IEnumerable<string> words) => string.Join(" OR ", words.Select(w => "\"" + w + "\""));
+
+    /// <summary>The row ids of the documents a filter lets through; null without a filter.</summary>
+    private async Task<HashSet<long>?> AllowedDocumentsAsync(MetadataFilter? filter, CancellationToken cancellationToken)
     {
-        var total = _vectors.Count;
-        if (terms.Count < 2 || total < _options.CommonTermPruningMinChunks || _options.CommonTermShare >= 1)
+        if (filter is null)
         {
-            return FullTextQuery.Join(terms);
+            return null;
         }
 
-        var counts = new List<(string Term, long Count)>(terms.Count);
-        await using (var command = connection.CreateCommand())
+        var allowed = new HashSet<long>();
+        await using var connection = await OpenReadAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        var where = SqlFilterTranslator.Translate(filter, command);
+        command.CommandText = $"SELECT d.rowid FROM documents d WHERE {where};";
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
         {
-            command.CommandText = "SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH $term;";
-            var term = command.Parameters.Add("$term", SqliteType.Text);
-            foreach (var t in terms)
-            {
-                term.Value = FullTextQuery.Join([t]);
-                counts.Add((t, (long)(await command.ExecuteScalarAsync(cancellationToken))!));
-            }
+            allowed.Add(reader.GetInt64(0));
         }
 
-        var limit = _options.CommonTermShare * total;
-        var kept = counts.Where(c => c.Count <= limit).Select(c => c.Term).ToList();
-        return FullTextQuery.Join(kept.Count > 0 ? kept : [counts.MinBy(c => c.Count).Term]);
+        return allowed;
     }
 
     // ------------------------------------------------------------------ IMetadataIndex
@@ -884,6 +905,11 @@ public sealed partial class EmbeddedKnowledgeStore : IKnowledgeStore, IVectorInd
             problems.Add($"the vector index holds {_vectors.Count} vectors for {chunkCount} chunks");
         }
 
+        if (chunkCount != _fullText.Count)
+        {
+            problems.Add($"the full-text index holds {_fullText.Count} chunks for {chunkCount} chunks");
+        }
+
         return problems;
     }
 
@@ -955,6 +981,7 @@ public sealed partial class EmbeddedKnowledgeStore : IKnowledgeStore, IVectorInd
             using var pool = new SqliteConnection(_connectionString);
             SqliteConnection.ClearPool(pool);
             _vectors.Dispose();
+            _fullText.Dispose();
         }
         finally
         {

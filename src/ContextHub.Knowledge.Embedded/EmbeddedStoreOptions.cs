@@ -33,14 +33,5 @@ public sealed class EmbeddedStoreOptions
     /// <summary>Scan vectors on several threads when the index holds at least this many.</summary>
     public int ParallelScanThreshold { get; set; } = 32_768;
 
-    /// <summary>
-    /// Full-text queries leave out terms found in more than this share of all chunks (the rarest term always stays):
-    /// their BM25 weight is near zero but scoring every chunk they match is slow. 1 turns this off.
-    /// </summary>
-    public double CommonTermShare { get; set; } = 0.05;
-
-    /// <summary>Common terms are left out only once the index holds at least this many chunks.</summary>
-    public int CommonTermPruningMinChunks { get; set; } = 20_000;
-
     public string DatabasePath => Path.Combine(DataFolder, FileName);
 }
