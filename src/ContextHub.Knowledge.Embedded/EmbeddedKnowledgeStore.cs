@@ -89,7 +89,9 @@ public sealed partial class EmbeddedKnowledgeStore : IKnowledgeStore, IVectorInd
                 """, cancellationToken);
             store = new EmbeddedKnowledgeStore(options, connectionString, writer, (ILogger?)logger ?? NullLogger.Instance);
             await store.CreateSchemaAsync(cancellationToken);
+            await store.ReadChangePositionAsync(cancellationToken);
             await store.LoadAsync(cancellationToken);
+            store.StartPolling();
             return store;
         }
         catch
@@ -157,6 +159,7 @@ public sealed partial class EmbeddedKnowledgeStore : IKnowledgeStore, IVectorInd
             CREATE INDEX IF NOT EXISTS tool_calls_time ON tool_calls (timestamp);
             INSERT OR IGNORE INTO store_info (key, value) VALUES ('schema_version', '1');
             """, cancellationToken);
+        await ExecuteAsync(_writer, ChangeLogSchema, cancellationToken);
 
         var version = await ScalarAsync(_writer, "SELECT value FROM store_info WHERE key = 'schema_version'", cancellationToken);
         if (!string.Equals(version?.ToString(), SchemaVersion.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal))
@@ -175,7 +178,7 @@ public sealed partial class EmbeddedKnowledgeStore : IKnowledgeStore, IVectorInd
         }
 
         await using var command = _writer.CreateCommand();
-        command.CommandText = "SELECT c.rowid, c.document_rowid, c.id, d.id, c.embedding, c.text, c.heading, d.title FROM chunks c JOIN documents d ON d.rowid = c.document_rowid";
+        command.CommandText = LoadChunksSql;
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         const int BatchSize = 4096;
         var vectors = new List<VectorSet.Entry>(BatchSize);
@@ -184,10 +187,9 @@ public sealed partial class EmbeddedKnowledgeStore : IKnowledgeStore, IVectorInd
         var prepared = new List<Bm25Index.Prepared>();
         while (await reader.ReadAsync(cancellationToken))
         {
-            var chunkId = reader.GetString(2);
-            var documentId = reader.GetString(3);
-            vectors.Add(new VectorSet.Entry(reader.GetInt64(0), reader.GetInt64(1), chunkId, documentId, ReadVector(reader, 4)));
-            rows.Add((reader.GetInt64(0), reader.GetInt64(1), chunkId, documentId, reader.GetString(5), reader.IsDBNull(6) ? null : reader.GetString(6), reader.GetString(7)));
+            var row = ReadChunkRow(reader);
+            vectors.Add(row.Vector);
+            rows.Add((row.Vector.ChunkRowId, row.Vector.DocumentRowId, row.Vector.ChunkId, row.Vector.DocumentId, row.Text, row.Heading, row.Title));
             if (vectors.Count == BatchSize)
             {
                 LoadBatch(vectors, rows, titles, prepared);
@@ -199,6 +201,13 @@ public sealed partial class EmbeddedKnowledgeStore : IKnowledgeStore, IVectorInd
         var loaded = _vectors.Count;
         Log.Opened(_logger, _options.DatabasePath, loaded, _model);
     }
+
+    /// <summary>What the in-memory indices need of each chunk; <see cref="ReadChunkRow"/> reads one row of it.</summary>
+    private const string LoadChunksSql = "SELECT c.rowid, c.document_rowid, c.id, d.id, c.embedding, c.text, c.heading, d.title FROM chunks c JOIN documents d ON d.rowid = c.document_rowid";
+
+    private static (VectorSet.Entry Vector, string Text, string? Heading, string Title) ReadChunkRow(SqliteDataReader reader) =>
+        (new VectorSet.Entry(reader.GetInt64(0), reader.GetInt64(1), reader.GetString(2), reader.GetString(3), ReadVector(reader, 4)),
+         reader.GetString(5), reader.IsDBNull(6) ? null : reader.GetString(6), reader.GetString(7));
 
     /// <summary>Adds a batch of loaded chunks to the vector index and analyses their text for the full-text index, on every core.</summary>
     private void LoadBatch(
@@ -318,8 +327,10 @@ public sealed partial class EmbeddedKnowledgeStore : IKnowledgeStore, IVectorInd
             List<long> removed;
             var added = new List<VectorSet.Entry>(chunks.Count);
             var addedText = new List<Bm25Index.Prepared>(chunks.Count);
+            long logged;
             await using (var tx = _writer.BeginTransaction(deferred: false))
             {
+                await CatchUpAsync(tx, cancellationToken);
                 var documentRowId = await FindDocumentRowIdAsync(tx, document.Id, cancellationToken);
                 removed = documentRowId is { } existing ? await RemoveChunksAsync(tx, existing, cancellationToken) : [];
                 documentRowId = await WriteDocumentAsync(tx, documentRowId, document, chunks.Count, cancellationToken);
@@ -364,12 +375,14 @@ public sealed partial class EmbeddedKnowledgeStore : IKnowledgeStore, IVectorInd
                     addedText.Add(analysed[i] with { ChunkRowId = rowId, DocumentRowId = documentRowId.Value });
                 }
 
+                logged = await LogChangesAsync(tx, removed.Concat(added.Select(a => a.ChunkRowId)), cancellationToken);
                 await tx.CommitAsync(CancellationToken.None);
             }
 
             // Committed: now the in-memory indices follow, still under the write lock so they change in commit order.
             _vectors.Apply(removed, added);
             _fullText.Apply(removed, addedText);
+            _appliedSeq = logged;
         }
         finally
         {
@@ -385,10 +398,13 @@ public sealed partial class EmbeddedKnowledgeStore : IKnowledgeStore, IVectorInd
         {
             ThrowIfDisposed();
             List<long> removed;
+            long logged;
             await using (var tx = _writer.BeginTransaction(deferred: false))
             {
+                await CatchUpAsync(tx, cancellationToken);
                 if (await FindDocumentRowIdAsync(tx, documentId, cancellationToken) is not { } rowId)
                 {
+                    await tx.CommitAsync(CancellationToken.None); // keeps what the catch-up applied consistent with the log position
                     return false;
                 }
 
@@ -398,11 +414,13 @@ public sealed partial class EmbeddedKnowledgeStore : IKnowledgeStore, IVectorInd
                 command.CommandText = "DELETE FROM documents WHERE rowid = $rowid;";
                 command.Parameters.AddWithValue("$rowid", rowId);
                 await command.ExecuteNonQueryAsync(cancellationToken);
+                logged = await LogChangesAsync(tx, removed, cancellationToken);
                 await tx.CommitAsync(CancellationToken.None);
             }
 
             _vectors.Apply(removed, []);
             _fullText.Apply(removed, []);
+            _appliedSeq = logged;
             return true;
         }
         finally
@@ -974,6 +992,7 @@ public sealed partial class EmbeddedKnowledgeStore : IKnowledgeStore, IVectorInd
             return;
         }
 
+        await StopPollingAsync();
         await _writeLock.WaitAsync();
         try
         {

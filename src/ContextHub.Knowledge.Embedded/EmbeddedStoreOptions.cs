@@ -33,5 +33,12 @@ public sealed class EmbeddedStoreOptions
     /// <summary>Scan vectors on several threads when the index holds at least this many.</summary>
     public int ParallelScanThreshold { get; set; } = 32_768;
 
+    /// <summary>
+    /// How often the store looks for writes other processes committed to the same database (the <c>ingest</c> command
+    /// beside a running server) and applies them to its in-memory indices. Zero turns the polling off
+    /// (<see cref="EmbeddedKnowledgeStore.RefreshAsync"/> still applies them on demand, and every write does first).
+    /// </summary>
+    public TimeSpan ExternalChangesPollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
     public string DatabasePath => Path.Combine(DataFolder, FileName);
 }

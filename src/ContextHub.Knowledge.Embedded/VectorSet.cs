@@ -42,6 +42,20 @@ internal sealed class VectorSet : IDisposable
         }
     }
 
+    /// <summary>The row ids of every chunk held.</summary>
+    public List<long> ChunkRowIds()
+    {
+        _lock.EnterReadLock();
+        try
+        {
+            return _chunkRowIds.AsSpan(0, _count).ToArray().ToList();
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+    }
+
     public readonly record struct Entry(long ChunkRowId, long DocumentRowId, string ChunkId, string DocumentId, ReadOnlyMemory<float> Vector);
 
     /// <summary>Removes <paramref name="removedChunkRowIds"/> and adds <paramref name="added"/>, as one step for readers.</summary>

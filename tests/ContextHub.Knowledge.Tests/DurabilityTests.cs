@@ -20,6 +20,40 @@ public sealed class DurabilityTests
         return File.Exists(own) ? own : Path.Combine(baseDir, "ContextHub.Knowledge.CrashHost.dll");
     }
 
+    [Fact]
+    public async Task A_running_store_sees_what_another_process_ingests_without_reopening()
+    {
+        using var folder = new TempFolder();
+        var data = Path.Combine(folder.Path, "data");
+        await using var running = await EmbeddedKnowledgeStore.OpenAsync(new EmbeddedStoreOptions { DataFolder = data, ExternalChangesPollInterval = TimeSpan.FromMilliseconds(100) });
+        Assert.Equal(0, running.VectorCount);
+
+        using var child = Process.Start(new ProcessStartInfo("dotnet", [CrashHostPath(), data, Path.Combine(folder.Path, "ack.txt"), "5"])
+        {
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+            UseShellExecute = false,
+        })!;
+        var stderr = child.StandardError.ReadToEndAsync();
+        await child.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(90));
+        Assert.True(child.ExitCode == 0, await stderr);
+
+        var chunks = (await running.GetStatsAsync()).Chunks;
+        Assert.True(chunks > 5);
+        var deadline = Stopwatch.StartNew();
+        while ((running.VectorCount != chunks || running.FullTextCount != chunks) && deadline.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.Equal(chunks, running.VectorCount);
+        Assert.Equal(chunks, running.FullTextCount);
+        var hits = await ((Storage.IFullTextIndex)running).SearchAsync("marker4", 100);
+        Assert.NotEmpty(hits);
+        Assert.All(hits, h => Assert.Equal("crash-4", h.DocumentId));
+        Assert.Empty(await running.CheckIntegrityAsync());
+    }
+
     [Theory]
     [InlineData(12)]
     [InlineData(30)]

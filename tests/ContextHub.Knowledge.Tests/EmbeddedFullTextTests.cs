@@ -302,3 +302,96 @@ public sealed class EmbeddedFullTextTests : IDisposable
         throw new InvalidOperationException("Cannot find the repository root (ContextHub.slnx) above " + AppContext.BaseDirectory);
     }
 }
+
+/// <summary>Two stores on one database stand for two processes (the ingest command beside a running server).</summary>
+public sealed class EmbeddedExternalChangesTests : IDisposable
+{
+    private static readonly EmbeddingModelInfo Model = new("test-model", 2);
+    private readonly TempFolder _folder = new();
+
+    public void Dispose() => _folder.Dispose();
+
+    private Task<EmbeddedKnowledgeStore> OpenAsync(TimeSpan poll) =>
+        EmbeddedKnowledgeStore.OpenAsync(new EmbeddedStoreOptions { DataFolder = _folder.Path, ExternalChangesPollInterval = poll });
+
+    private static async Task WriteAsync(EmbeddedKnowledgeStore store, string id, string text, float x = 1)
+    {
+        await store.BindEmbeddingModelAsync(Model);
+        await store.UpsertDocumentAsync(
+            new Document { Id = id, Source = "test", Title = id, MimeType = MimeTypes.PlainText, CreatedAt = DateTimeOffset.UnixEpoch, UpdatedAt = DateTimeOffset.UnixEpoch, ContentHash = text },
+            [new Chunk { Id = Chunk.MakeId(id, 0), DocumentId = id, Ordinal = 0, Text = text, Embedding = new float[] { x, 1 - x } }]);
+    }
+
+    private static async Task<List<string>> FindAsync(EmbeddedKnowledgeStore store, string query) =>
+        (await ((IFullTextIndex)store).SearchAsync(query, 10)).Select(h => h.DocumentId).ToList();
+
+    [Fact]
+    public async Task Writes_of_another_process_reach_the_in_memory_indices_on_refresh()
+    {
+        await using var server = await OpenAsync(TimeSpan.Zero);
+        await WriteAsync(server, "mine", "written by the server about otters", 0);
+        await using (var cli = await OpenAsync(TimeSpan.Zero))
+        {
+            await WriteAsync(cli, "theirs", "written by the command line about otters and beavers");
+            Assert.Equal(["theirs", "mine"], await FindAsync(cli, "otters beavers"));
+        }
+
+        // Not yet applied: the server's memory is as it was.
+        Assert.Equal(["mine"], await FindAsync(server, "otters beavers"));
+        Assert.Equal(1, server.VectorCount);
+
+        await server.RefreshAsync();
+        Assert.Equal(["theirs", "mine"], await FindAsync(server, "otters beavers"));
+        Assert.Equal(2, server.VectorCount);
+        Assert.Equal("theirs", (await ((IVectorIndex)server).SearchAsync(new float[] { 1, 0 }, 1)).Single().DocumentId);
+        Assert.Empty(await server.CheckIntegrityAsync());
+
+        // Replaced and deleted by the other process.
+        await using (var cli = await OpenAsync(TimeSpan.Zero))
+        {
+            await WriteAsync(cli, "theirs", "now only about beavers", 0);
+            Assert.True(await cli.DeleteDocumentAsync("mine"));
+        }
+
+        await server.RefreshAsync();
+        Assert.Empty(await FindAsync(server, "otters"));
+        Assert.Equal(["theirs"], await FindAsync(server, "beavers"));
+        Assert.Equal(1, server.VectorCount);
+        Assert.Equal(1, server.FullTextCount);
+        Assert.Empty(await server.CheckIntegrityAsync());
+    }
+
+    [Fact]
+    public async Task A_write_first_applies_what_another_process_wrote()
+    {
+        await using var server = await OpenAsync(TimeSpan.Zero);
+        await WriteAsync(server, "a", "alpha text");
+        await using (var cli = await OpenAsync(TimeSpan.Zero))
+        {
+            await WriteAsync(cli, "b", "beta text");
+        }
+
+        await WriteAsync(server, "c", "gamma text");
+        Assert.Equal(["a", "b", "c"], (await FindAsync(server, "text")).Order());
+        Assert.Equal(3, server.VectorCount);
+    }
+
+    [Fact]
+    public async Task A_running_store_picks_up_another_process_writes_by_itself()
+    {
+        await using var server = await OpenAsync(TimeSpan.FromMilliseconds(50));
+        await WriteAsync(server, "a", "alpha text");
+        await using (var cli = await OpenAsync(TimeSpan.Zero))
+        {
+            await WriteAsync(cli, "b", "beta walrus");
+        }
+
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while ((await FindAsync(server, "walrus")).Count == 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(25);
+        }
+
+        Assert.Equal(["b"], await FindAsync(server, "walrus"));
+    }
+}
