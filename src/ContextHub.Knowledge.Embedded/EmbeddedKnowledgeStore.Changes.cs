@@ -188,14 +188,14 @@ public sealed partial class EmbeddedKnowledgeStore
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
-                var row = ReadChunkRow(reader);
-                vectors.Add(row.Vector);
-                if (!titles.TryGetValue(row.Vector.DocumentRowId, out var title))
+                var (vector, chunkText, heading, title) = ReadChunkRow(reader);
+                if (!titles.TryGetValue(vector.DocumentRowId, out var analysedTitle))
                 {
-                    titles[row.Vector.DocumentRowId] = title = _fullText.Analyze(row.Title);
+                    titles[vector.DocumentRowId] = analysedTitle = _fullText.Analyze(title);
                 }
 
-                text.Add(_fullText.Prepare(row.Vector.ChunkRowId, row.Vector.DocumentRowId, row.Vector.ChunkId, row.Vector.DocumentId, row.Text, row.Heading, title));
+                vectors.Add(vector);
+                text.Add(_fullText.Prepare(vector.ChunkRowId, vector.DocumentRowId, vector.ChunkId, vector.DocumentId, chunkText, heading, analysedTitle));
             }
         }
 

@@ -15,9 +15,8 @@ namespace ContextHub.Knowledge.Embedded;
 /// The default knowledge store: one SQLite database under the data folder. Documents, chunks, sources and tool calls
 /// are tables (tags and metadata as JSON); vectors are BLOBs in the chunk rows, searched exactly over an in-memory copy;
 /// full text is ranked with BM25 over an in-memory inverted index rebuilt from the chunk rows, and cut into snippets
-/// by an FTS5 table. A document and its chunks are written
-/// in one transaction (WAL journal, synchronous FULL by default), so after a crash each document is either complete
-/// or absent.
+/// by an FTS5 table. A document and its chunks are written in one transaction (WAL journal, synchronous FULL by
+/// default), so after a crash each document is either complete or absent.
 /// </summary>
 public sealed partial class EmbeddedKnowledgeStore : IKnowledgeStore, IVectorIndex, IFullTextIndex, IMetadataIndex
 {
@@ -181,22 +180,19 @@ public sealed partial class EmbeddedKnowledgeStore : IKnowledgeStore, IVectorInd
         command.CommandText = LoadChunksSql;
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         const int BatchSize = 4096;
-        var vectors = new List<VectorSet.Entry>(BatchSize);
-        var rows = new List<(long ChunkRowId, long DocumentRowId, string ChunkId, string DocumentId, string Text, string? Heading, string Title)>(BatchSize);
+        var rows = new List<(VectorSet.Entry Vector, string Text, string? Heading, string Title)>(BatchSize);
         var titles = new Dictionary<long, Bm25Index.AnalyzedField>();
         var prepared = new List<Bm25Index.Prepared>();
         while (await reader.ReadAsync(cancellationToken))
         {
-            var row = ReadChunkRow(reader);
-            vectors.Add(row.Vector);
-            rows.Add((row.Vector.ChunkRowId, row.Vector.DocumentRowId, row.Vector.ChunkId, row.Vector.DocumentId, row.Text, row.Heading, row.Title));
-            if (vectors.Count == BatchSize)
+            rows.Add(ReadChunkRow(reader));
+            if (rows.Count == BatchSize)
             {
-                LoadBatch(vectors, rows, titles, prepared);
+                LoadBatch(rows, titles, prepared);
             }
         }
 
-        LoadBatch(vectors, rows, titles, prepared);
+        LoadBatch(rows, titles, prepared);
         _fullText.Load(prepared);
         var loaded = _vectors.Count;
         Log.Opened(_logger, _options.DatabasePath, loaded, _model);
@@ -211,28 +207,26 @@ public sealed partial class EmbeddedKnowledgeStore : IKnowledgeStore, IVectorInd
 
     /// <summary>Adds a batch of loaded chunks to the vector index and analyses their text for the full-text index, on every core.</summary>
     private void LoadBatch(
-        List<VectorSet.Entry> vectors,
-        List<(long ChunkRowId, long DocumentRowId, string ChunkId, string DocumentId, string Text, string? Heading, string Title)> rows,
+        List<(VectorSet.Entry Vector, string Text, string? Heading, string Title)> rows,
         Dictionary<long, Bm25Index.AnalyzedField> titles,
         List<Bm25Index.Prepared> prepared)
     {
-        _vectors.Apply([], vectors);
+        _vectors.Apply([], rows.ConvertAll(r => r.Vector));
         foreach (var row in rows)
         {
-            if (!titles.ContainsKey(row.DocumentRowId))
+            if (!titles.ContainsKey(row.Vector.DocumentRowId))
             {
-                titles[row.DocumentRowId] = _fullText.Analyze(row.Title);
+                titles[row.Vector.DocumentRowId] = _fullText.Analyze(row.Title);
             }
         }
 
         var batch = new Bm25Index.Prepared[rows.Count];
         Parallel.For(0, rows.Count, i =>
         {
-            var row = rows[i];
-            batch[i] = _fullText.Prepare(row.ChunkRowId, row.DocumentRowId, row.ChunkId, row.DocumentId, row.Text, row.Heading, titles[row.DocumentRowId]);
+            var (vector, text, heading, title) = rows[i];
+            batch[i] = _fullText.Prepare(vector.ChunkRowId, vector.DocumentRowId, vector.ChunkId, vector.DocumentId, text, heading, titles[vector.DocumentRowId]);
         });
         prepared.AddRange(batch);
-        vectors.Clear();
         rows.Clear();
         if (titles.Count > 65_536)
         {
