@@ -48,7 +48,7 @@ internal sealed class VectorSet : IDisposable
         _lock.EnterReadLock();
         try
         {
-            return _chunkRowIds.AsSpan(0, _count).ToArray().ToList();
+            return [.. _chunkRowIds.AsSpan(0, _count)];
         }
         finally
         {

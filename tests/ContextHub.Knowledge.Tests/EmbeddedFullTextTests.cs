@@ -229,6 +229,14 @@ public sealed class EmbeddedFullTextTests : IDisposable
     }
 
     [Fact]
+    public void Tokens_longer_than_128_characters_are_skipped_and_split_nothing()
+    {
+        var terms = new List<string>();
+        TermAnalyzer.Terms("start " + new string('x', 129) + " end " + new string('y', 128), t => terms.Add(t.ToString()));
+        Assert.Equal(["start", "end", new string('y', 128)], terms);
+    }
+
+    [Fact]
     public async Task Queries_without_a_known_word_find_nothing_and_punctuation_is_not_syntax()
     {
         await using var store = await EmbeddedKnowledgeStore.OpenAsync(Path.Combine(_folder.Path, "odd"));
@@ -358,6 +366,38 @@ public sealed class EmbeddedExternalChangesTests : IDisposable
         Assert.Equal(["theirs"], await FindAsync(server, "beavers"));
         Assert.Equal(1, server.VectorCount);
         Assert.Equal(1, server.FullTextCount);
+        Assert.Empty(await server.CheckIntegrityAsync());
+    }
+
+    [Fact]
+    public async Task A_store_that_missed_pruned_log_entries_reloads_its_indices_whole()
+    {
+        await using var server = await OpenAsync(TimeSpan.Zero);
+        await WriteAsync(server, "a", "alpha text");
+        await using (var cli = await OpenAsync(TimeSpan.Zero))
+        {
+            await WriteAsync(cli, "b", "beta text");
+            Assert.True(await cli.DeleteDocumentAsync("a"));
+        }
+
+        // The entries for b and for deleting a are gone, as pruning would leave them; one newer entry follows.
+        await using (var connection = new SqliteConnection($"Data Source={server.DatabasePath}"))
+        {
+            await connection.OpenAsync();
+            await using var prune = connection.CreateCommand();
+            prune.CommandText = "DELETE FROM changes;";
+            await prune.ExecuteNonQueryAsync();
+        }
+
+        await using (var cli = await OpenAsync(TimeSpan.Zero))
+        {
+            await WriteAsync(cli, "c", "gamma text");
+        }
+
+        await server.RefreshAsync();
+        Assert.Equal(["b", "c"], (await FindAsync(server, "text")).Order());
+        Assert.Equal(2, server.VectorCount);
+        Assert.Equal(2, server.FullTextCount);
         Assert.Empty(await server.CheckIntegrityAsync());
     }
 
