@@ -42,6 +42,28 @@ if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
   failed=1  # the run itself failed (a crashed test host counts as a failure)
 fi
 
+# Name each failed test again next to the summary, with the first line of its message, so the end of a long log says
+# what failed without scrolling back through it.
+if [ "$failed" -gt 0 ]; then
+  echo
+  echo "Failed tests:"
+  for trx in "$results"/*.trx; do
+    [ -f "$trx" ] || continue
+    awk '
+      /<UnitTestResult / {
+        name = ""; failing = ($0 ~ /outcome="Failed"/)
+        if (failing && match($0, /testName="[^"]*"/)) name = substr($0, RSTART + 10, RLENGTH - 11)
+        gsub(/&quot;/, "\"", name); gsub(/&apos;/, "\047", name); gsub(/&amp;/, "\\&", name)
+      }
+      failing && name != "" && /<Message>/ {
+        line = $0; sub(/.*<Message>/, "", line); sub(/<\/Message>.*/, "", line)
+        printf "  %s\n      %s\n", name, substr(line, 1, 300); name = ""
+      }
+      failing && name != "" && /<\/UnitTestResult>/ { printf "  %s\n", name; name = "" }
+    ' "$trx"
+  done
+fi
+
 summary="$passed passed, $failed failed"
 [ "$skipped" -gt 0 ] && summary="$summary, $skipped skipped"
 echo

@@ -72,7 +72,7 @@ public sealed class RestResourceTests(TestServer server) : IDisposable
 
             await File.WriteAllTextAsync(file, "second, longer");
             RestResponse changed = first;
-            for (var i = 0; i < 100 && changed.Headers.ETag == first.Headers.ETag; i++)
+            for (var i = 0; i < 100 && (changed.Status == HttpStatusCode.NotModified || changed.Headers.ETag?.Tag == first.Headers.ETag?.Tag); i++)
             {
                 // The file watcher drops the cached copy shortly after the write.
                 await Task.Delay(100);
