@@ -64,19 +64,16 @@ public static class KnowledgeTools
     }
 
     [McpTool("ingest", Title = "Add a document to the knowledge base")]
-    [Description("Adds (or replaces) one document from its text. The same text under another source is refused as a duplicate; the same source with new text replaces the old one.")]
+    [Description("Adds (or replaces) one document, from its text or, for binary formats such as PDF, its bytes in base64. The same content under another source is refused as a duplicate; the same source with new content replaces the old one.")]
     public static async Task<IngestOutcome> IngestAsync(KnowledgeHost knowledge, INotificationBus bus, McpCallContext context,
         [Description("Where the document comes from (a path or URL); names it and gives its id.")] string source,
-        [Description("The content.")] string text,
+        [Description("The content as text (give text or data, not both).")] string? text = null,
+        [Description("The content's bytes in base64, for binary formats such as PDF (give text or data, not both).")] string? data = null,
         [Description("The document's title; by default taken from the content.")] string? title = null,
-        [Description("text/plain (default), text/markdown, text/html or application/json.")] string? mimeType = null,
+        [Description(MimeTypeDescription)] string? mimeType = null,
         [Description("Tags to filter searches by.")] string[]? tags = null)
     {
-        var request = IngestionRequest.FromText(source, text, mimeType ?? MimeTypes.FromFileName(source) ?? MimeTypes.PlainText) with
-        {
-            Title = title,
-            Tags = tags ?? [],
-        };
+        var request = ToRequest(new IngestDocument(source, text, data, title, mimeType, tags));
         var result = await knowledge.Service.IngestAsync(request, context.CancellationToken);
         await context.ReportProgressAsync(1, 1, result.ToString());
         if (result.Status is IngestionStatus.Added or IngestionStatus.Updated)
@@ -92,24 +89,29 @@ public static class KnowledgeTools
     [McpTool("ingest_many", Title = "Add many documents to the knowledge base")]
     [Description("Adds (or replaces) several documents, reporting progress after each one. A document that fails is reported and the others go on.")]
     public static async Task<IngestManyOutcome> IngestManyAsync(KnowledgeHost knowledge, INotificationBus bus, McpCallContext context,
-        [Description("The documents: each with source and text, and optionally title, mimeType and tags.")] IngestDocument[] documents)
+        [Description("The documents: each with source and text (or data in base64), and optionally title, mimeType and tags.")] IngestDocument[] documents)
     {
         if (documents.Length is 0 or > 1000)
         {
             throw new ArgumentException("documents must hold 1 to 1000 documents.");
         }
 
-        var requests = documents.Select(d => IngestionRequest.FromText(d.Source, d.Text, d.MimeType ?? MimeTypes.FromFileName(d.Source) ?? MimeTypes.PlainText) with
+        var outcomes = new List<IngestOutcome>(documents.Length);
+        foreach (var document in documents)
         {
-            Title = d.Title,
-            Tags = d.Tags ?? [],
-        }).ToList();
-        var outcomes = new List<IngestOutcome>(requests.Count);
-        foreach (var request in requests)
-        {
-            var result = await knowledge.Service.IngestAsync(request, context.CancellationToken);
+            IngestionResult result;
+            try
+            {
+                result = await knowledge.Service.IngestAsync(ToRequest(document), context.CancellationToken);
+            }
+            catch (ArgumentException e)
+            {
+                // A document the tool cannot even read fails alone, like one the service refuses.
+                result = new IngestionResult { Source = document.Source, Status = IngestionStatus.Failed, ErrorKind = IngestionErrorKind.Unreadable, Error = e.Message };
+            }
+
             outcomes.Add(new IngestOutcome(result.DocumentId, result.Status.ToString().ToLowerInvariant(), result.ChunkCount, result.Error, result.DuplicateOf));
-            await context.ReportProgressAsync(outcomes.Count, requests.Count, result.ToString());
+            await context.ReportProgressAsync(outcomes.Count, documents.Length, result.ToString());
         }
 
         if (outcomes.Any(o => o.Status is "added" or "updated"))
@@ -186,6 +188,42 @@ public static class KnowledgeTools
         };
     }
 
+    internal const string MimeTypeDescription = "text/plain, text/markdown, text/html, application/json or application/pdf; by default from the source's extension, else text/plain for text.";
+
+    /// <summary>
+    /// The ingestion request for one document of the tools' arguments: exactly one of text and data (base64); the format
+    /// from mimeType, else the source's extension, else (for text only) plain text. Bad arguments throw
+    /// <see cref="ArgumentException"/>.
+    /// </summary>
+    internal static IngestionRequest ToRequest(IngestDocument document)
+    {
+        var (content, mimeType) = (document.Text, document.Data) switch
+        {
+            (not null, not null) => throw new ArgumentException($"Give either text or data for '{document.Source}', not both."),
+            (null, null) => throw new ArgumentException($"Give the content of '{document.Source}' as text, or as data in base64."),
+            (not null, null) => (System.Text.Encoding.UTF8.GetBytes(document.Text), document.MimeType ?? MimeTypes.FromFileName(document.Source) ?? MimeTypes.PlainText),
+            // Bytes of an unnamed format are not assumed to be text: the service refuses them as an unknown format.
+            (null, not null) => (DecodeBase64(document.Data, document.Source), document.MimeType),
+        };
+        return IngestionRequest.FromBytes(document.Source, content, mimeType) with
+        {
+            Title = document.Title,
+            Tags = document.Tags ?? [],
+        };
+    }
+
+    private static byte[] DecodeBase64(string data, string source)
+    {
+        try
+        {
+            return Convert.FromBase64String(data);
+        }
+        catch (FormatException)
+        {
+            throw new ArgumentException($"The data of '{source}' is not valid base64.");
+        }
+    }
+
     internal static string JoinChunks(IReadOnlyList<Chunk> chunks) => string.Join("\n\n", chunks.OrderBy(c => c.Ordinal).Select(c => c.Text));
 
     private static async Task AnnounceAsync(INotificationBus bus, string documentId)
@@ -219,10 +257,11 @@ public sealed record ToolCallEntry(DateTimeOffset Timestamp, string Caller, stri
 
 public sealed record IngestManyOutcome([property: Description("One outcome per document, in order; failed ones carry an error.")] IReadOnlyList<IngestOutcome> Documents);
 
-/// <summary>One document to ingest.</summary>
+/// <summary>One document to ingest: its text, or its bytes in base64.</summary>
 public sealed record IngestDocument(
     [property: Description("Where the document comes from; names it and gives its id.")] string Source,
-    [property: Description("The content.")] string Text,
+    [property: Description("The content as text (give text or data, not both).")] string? Text = null,
+    [property: Description("The content's bytes in base64, for binary formats such as PDF.")] string? Data = null,
     [property: Description("The title; by default taken from the content.")] string? Title = null,
-    [property: Description("text/plain (default), text/markdown, text/html or application/json.")] string? MimeType = null,
+    [property: Description(KnowledgeTools.MimeTypeDescription)] string? MimeType = null,
     [property: Description("Tags to filter searches by.")] string[]? Tags = null);

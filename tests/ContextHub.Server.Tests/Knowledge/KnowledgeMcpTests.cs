@@ -73,6 +73,29 @@ public sealed class KnowledgeMcpTests(TestServer server)
     }
 
     [Fact]
+    public async Task A_pdf_sent_as_base64_data_is_ingested_and_bad_data_is_a_tool_error()
+    {
+        await using var client = await SdkClients.ConnectAsync(server, "2025-11-25");
+        var run = Guid.NewGuid().ToString("N");
+        var pdf = Convert.ToBase64String(KnowledgeRestGraphQLTests.Pdf($"Tardigrades {run} survive the vacuum of space."));
+
+        var ingested = await client.CallToolAsync("ingest", new Dictionary<string, object?> { ["source"] = $"papers/{run}.pdf", ["data"] = pdf });
+        var found = await client.CallToolAsync("search", new Dictionary<string, object?> { ["query"] = $"tardigrades {run}", ["mode"] = "fulltext" });
+        var both = await client.CallToolAsync("ingest", new Dictionary<string, object?> { ["source"] = "x.pdf", ["text"] = "a", ["data"] = pdf });
+        var neither = await client.CallToolAsync("ingest", new Dictionary<string, object?> { ["source"] = "x.pdf" });
+        var notBase64 = await client.CallToolAsync("ingest", new Dictionary<string, object?> { ["source"] = "x.pdf", ["data"] = "***" });
+        var unnamedFormat = await client.CallToolAsync("ingest", new Dictionary<string, object?> { ["source"] = $"blob-{run}", ["data"] = Convert.ToBase64String(new byte[] { 0, 1, 2 }) });
+
+        Assert.Equal("added", ingested.StructuredContent!.Value.GetProperty("status").GetString());
+        Assert.Equal(ingested.StructuredContent!.Value.GetProperty("id").GetString(), found.StructuredContent!.Value.GetProperty("results")[0].GetProperty("id").GetString());
+        foreach (var (result, says) in new[] { (both, "not both"), (neither, "as text, or as data in base64"), (notBase64, "not valid base64"), (unnamedFormat, "unknown format") })
+        {
+            Assert.True(result.IsError, says);
+            Assert.Contains(says, Assert.IsType<TextContentBlock>(Assert.Single(result.Content)).Text, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public async Task Ingesting_many_documents_reports_progress_and_goes_on_past_a_bad_one()
     {
         // Raw HTTP: the SDK client may drop progress that arrives together with the result; the stream itself must hold it.
@@ -90,7 +113,9 @@ public sealed class KnowledgeMcpTests(TestServer server)
                     ["documents"] = new System.Text.Json.Nodes.JsonArray(
                         new System.Text.Json.Nodes.JsonObject { ["source"] = $"{run}/one.txt", ["text"] = "Otters hold hands while they sleep." },
                         new System.Text.Json.Nodes.JsonObject { ["source"] = $"{run}/empty.txt", ["text"] = "" },
-                        new System.Text.Json.Nodes.JsonObject { ["source"] = $"{run}/three.md", ["text"] = "# Crows\n\nCrows remember faces." }),
+                        new System.Text.Json.Nodes.JsonObject { ["source"] = $"{run}/three.md", ["text"] = "# Crows\n\nCrows remember faces." },
+                        new System.Text.Json.Nodes.JsonObject { ["source"] = $"{run}/four.pdf", ["data"] = "@@not base64@@" },
+                        new System.Text.Json.Nodes.JsonObject { ["source"] = $"{run}/five.pdf", ["data"] = Convert.ToBase64String(KnowledgeRestGraphQLTests.Pdf("Moles dig tunnels.")) }),
                 },
                 ["_meta"] = new System.Text.Json.Nodes.JsonObject
                 {
@@ -114,10 +139,11 @@ public sealed class KnowledgeMcpTests(TestServer server)
             .Where(l => l.StartsWith("data: ", StringComparison.Ordinal))
             .Select(l => JsonDocument.Parse(l[6..]).RootElement.Clone()).ToList();
 
-        Assert.Equal([1, 2, 3], events.Take(3).Select(e => e.GetProperty("params").GetProperty("progress").GetInt32()));
-        var documents = events[3].GetProperty("result").GetProperty("structuredContent").GetProperty("documents");
-        Assert.Equal(["added", "failed", "added"], documents.EnumerateArray().Select(d => d.GetProperty("status").GetString()));
+        Assert.Equal([1, 2, 3, 4, 5], events.Take(5).Select(e => e.GetProperty("params").GetProperty("progress").GetInt32()));
+        var documents = events[5].GetProperty("result").GetProperty("structuredContent").GetProperty("documents");
+        Assert.Equal(["added", "failed", "added", "failed", "added"], documents.EnumerateArray().Select(d => d.GetProperty("status").GetString()));
         Assert.False(string.IsNullOrEmpty(documents[1].GetProperty("error").GetString()));
+        Assert.Contains("not valid base64", documents[3].GetProperty("error").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -39,14 +39,97 @@ public sealed class KnowledgeRestGraphQLTests(TestServer server) : IDisposable
     }
 
     [Fact]
-    public async Task Rest_refuses_a_document_without_text_as_a_problem()
+    public async Task Rest_refuses_a_document_without_content_as_a_problem()
     {
         var missing = await PostJsonAsync("/api/v1/knowledge/documents", new JsonObject { ["source"] = "x.txt" });
         var empty = await PostJsonAsync("/api/v1/knowledge/documents", new JsonObject { ["source"] = "x.txt", ["text"] = " " });
+        var both = await PostJsonAsync("/api/v1/knowledge/documents", new JsonObject { ["source"] = "x.txt", ["text"] = "a", ["data"] = "YQ==" });
+        var badBase64 = await PostJsonAsync("/api/v1/knowledge/documents", new JsonObject { ["source"] = "x.pdf", ["data"] = "not base64!" });
 
         Assert.Equal(HttpStatusCode.BadRequest, missing.Status);
-        Assert.Equal("arguments.text", missing.Body.GetProperty("path").GetString());
+        Assert.EndsWith("/invalid-params", missing.Body.GetProperty("type").GetString(), StringComparison.Ordinal);
+        Assert.Contains("as text, or as data in base64", missing.Body.GetProperty("detail").GetString(), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.BadRequest, empty.Status);
+        Assert.Equal(HttpStatusCode.BadRequest, both.Status);
+        Assert.Contains("not both", both.Body.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, badBase64.Status);
+        Assert.Contains("not valid base64", badBase64.Body.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Rest_takes_a_pdf_uploaded_as_a_form_or_sent_as_base64_json()
+    {
+        var run = Guid.NewGuid().ToString("N");
+        var pdf = Pdf($"Glaciers {run} carve fjords", "over many thousands of years.");
+        using var form = new MultipartFormDataContent();
+        var file = new ByteArrayContent(pdf);
+        file.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/pdf");
+        form.Add(file, "file", $"glaciers-{run}.pdf");
+        form.Add(new StringContent("ice"), "tags");
+        form.Add(new StringContent("geology"), "tags");
+        form.Add(new StringContent("Glaciers"), "title");
+
+        using var uploadResponse = await _http.PostAsync("/api/v1/knowledge/documents", form);
+        var uploaded = JsonDocument.Parse(await uploadResponse.Content.ReadAsStringAsync()).RootElement.Clone();
+        var byJson = await PostJsonAsync("/api/v1/knowledge/documents", new JsonObject
+        {
+            ["source"] = $"moraines-{run}.pdf",
+            ["data"] = Convert.ToBase64String(Pdf($"Moraines {run} are heaps of rock a glacier left behind.")),
+        });
+        var found = await GetAsync($"/api/v1/knowledge/search?query={run}+fjords&tag=geology&mode=fulltext");
+        var document = await GetAsync($"/api/v1/knowledge/documents/{Uri.EscapeDataString(uploaded.GetProperty("id").GetString()!)}");
+
+        Assert.Equal(HttpStatusCode.OK, uploadResponse.StatusCode);
+        Assert.Equal("added", uploaded.GetProperty("status").GetString());
+        Assert.Equal(HttpStatusCode.OK, byJson.Status);
+        Assert.Equal("added", byJson.Body.GetProperty("status").GetString());
+        var hit = found.Body.GetProperty("results")[0];
+        Assert.Equal(uploaded.GetProperty("id").GetString(), hit.GetProperty("id").GetString());
+        Assert.Equal("Glaciers", hit.GetProperty("title").GetString());
+        Assert.Equal($"glaciers-{run}.pdf", hit.GetProperty("source").GetString());
+        Assert.Contains("carve fjords", document.Body.GetProperty("text").GetString(), StringComparison.Ordinal);
+        Assert.Equal("application/pdf", document.Body.GetProperty("metadata").GetProperty("mimeType").GetString());
+        Assert.Equal("ice,geology", document.Body.GetProperty("metadata").GetProperty("tags").GetString());
+    }
+
+    [Fact]
+    public async Task Bad_uploads_get_problems_that_say_what_is_wrong()
+    {
+        // No file part.
+        using var noFile = new MultipartFormDataContent { { new StringContent("x.pdf"), "source" } };
+        // A file that is not the PDF its name says.
+        using var notPdf = new MultipartFormDataContent { { new ByteArrayContent("plain words"u8.ToArray()), "file", "fake.pdf" } };
+        // An unknown format.
+        using var unknown = new MultipartFormDataContent { { new ByteArrayContent([1, 2, 3]), "file", "sheet.xlsx" } };
+        // Over the body limit (the test server allows 64 KiB); only a little over, so the client has sent it all before
+        // the server answers without reading it (as with a JSON body over the limit).
+        using var huge = new MultipartFormDataContent { { new ByteArrayContent(new byte[70_000]), "file", "huge.txt" } };
+        // A multipart body cut off before its closing boundary.
+        using var cut = new ByteArrayContent(Encoding.ASCII.GetBytes("--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\n\r\nhello"));
+        cut.Headers.TryAddWithoutValidation("Content-Type", "multipart/form-data; boundary=b");
+        // Neither JSON nor a form.
+        using var plain = new StringContent("just text", Encoding.UTF8, "text/plain");
+
+        var cases = new (string Name, HttpContent Content, HttpStatusCode Status, string Type, string Detail)[]
+        {
+            ("no file", noFile, HttpStatusCode.BadRequest, "invalid-params", "no file part named 'file'"),
+            ("not a pdf", notPdf, HttpStatusCode.BadRequest, "invalid-params", "fake.pdf"),
+            ("unknown format", unknown, HttpStatusCode.BadRequest, "invalid-params", ".xlsx"),
+            ("too large", huge, HttpStatusCode.RequestEntityTooLarge, "too-large", "MaxRequestBodyBytes"),
+            ("cut off", cut, HttpStatusCode.BadRequest, "invalid-request", "multipart/form-data"),
+            ("plain text", plain, HttpStatusCode.UnsupportedMediaType, "unsupported-media-type", "application/json"),
+        };
+        foreach (var (name, content, status, type, detail) in cases)
+        {
+            // A connection of its own each: the server closes one whose body it refused unread.
+            using var http = new HttpClient { BaseAddress = server.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+            using var response = await http.PostAsync("/api/v1/knowledge/documents", content);
+            var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+            Assert.True(status == response.StatusCode, $"{name}: {(int)response.StatusCode} {body}");
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+            Assert.EndsWith("/" + type, body.GetProperty("type").GetString(), StringComparison.Ordinal);
+            Assert.True(body.GetProperty("detail").GetString()!.Contains(detail, StringComparison.Ordinal), $"{name}: {body}");
+        }
     }
 
     [Fact]
@@ -69,6 +152,43 @@ public sealed class KnowledgeRestGraphQLTests(TestServer server) : IDisposable
         Assert.Equal("TOOL_ERROR", badMode.GetProperty("errors")[0].GetProperty("extensions").GetProperty("code").GetString());
         Assert.True(deleted.GetProperty("data").GetProperty("deleteDocument").GetBoolean());
         Assert.Equal(JsonValueKind.Null, gone.GetProperty("data").GetProperty("document").ValueKind);
+    }
+
+    [Fact]
+    public async Task GraphQL_ingests_a_pdf_from_base64_and_refuses_bad_data_as_a_tool_error()
+    {
+        var run = Guid.NewGuid().ToString("N");
+        const string Mutation = "mutation($s: String!, $d: String) { ingestDocument(source: $s, data: $d) { id status chunks } }";
+        var added = await GraphQLAsync(Mutation, new JsonObject { ["s"] = $"dunes-{run}.pdf", ["d"] = Convert.ToBase64String(Pdf($"Dunes {run} migrate with the wind.")) });
+        var found = await GraphQLAsync("query($q: String!) { search(query: $q, mode: \"fulltext\") { id } }", new JsonObject { ["q"] = $"dunes {run}" });
+        var badData = await GraphQLAsync(Mutation, new JsonObject { ["s"] = "bad.pdf", ["d"] = "%%%" });
+        var noContent = await GraphQLAsync(Mutation, new JsonObject { ["s"] = "none.pdf" });
+
+        var outcome = added.GetProperty("data").GetProperty("ingestDocument");
+        Assert.Equal("added", outcome.GetProperty("status").GetString());
+        Assert.Equal(outcome.GetProperty("id").GetString(), found.GetProperty("data").GetProperty("search")[0].GetProperty("id").GetString());
+        foreach (var (bad, says) in new[] { (badData, "not valid base64"), (noContent, "as text, or as data in base64") })
+        {
+            var error = bad.GetProperty("errors")[0];
+            Assert.Equal("TOOL_ERROR", error.GetProperty("extensions").GetProperty("code").GetString());
+            Assert.Contains(says, error.GetProperty("message").GetString(), StringComparison.Ordinal);
+        }
+    }
+
+    /// <summary>A one-page PDF with a line of text each.</summary>
+    internal static byte[] Pdf(params string[] lines)
+    {
+        var builder = new UglyToad.PdfPig.Writer.PdfDocumentBuilder();
+        var font = builder.AddStandard14Font(UglyToad.PdfPig.Fonts.Standard14Fonts.Standard14Font.Helvetica);
+        var page = builder.AddPage(UglyToad.PdfPig.Content.PageSize.A4);
+        var y = 750.0;
+        foreach (var line in lines)
+        {
+            page.AddText(line, 12, new UglyToad.PdfPig.Core.PdfPoint(50, y), font);
+            y -= 20;
+        }
+
+        return builder.Build();
     }
 
     private async Task<(HttpStatusCode Status, JsonElement Body)> PostJsonAsync(string path, JsonObject body)

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using ContextHub.Server.Knowledge;
 using GraphQL;
 using GraphQL.Types;
 using ModelContextProtocol.Protocol;
@@ -31,13 +32,14 @@ internal static class KnowledgeFields
     public static void AddKnowledgeMutations(this ObjectGraphType mutation)
     {
         mutation.Field<NonNullGraphType<IngestOutcomeGraphType>>("ingestDocument")
-            .Description("Adds or replaces a document from its text (the ingest tool).")
+            .Description("Adds or replaces a document from its text, or from its bytes in base64 for binary formats such as PDF (the ingest tool).")
             .Argument<NonNullGraphType<StringGraphType>>("source", "Where the document comes from; names it and gives its id.")
-            .Argument<NonNullGraphType<StringGraphType>>("text", "The content.")
+            .Argument<StringGraphType>("text", "The content as text (give text or data, not both).")
+            .Argument<StringGraphType>("data", "The content's bytes in base64, for binary formats such as PDF.")
             .Argument<StringGraphType>("title", "The title; by default taken from the content.")
-            .Argument<StringGraphType>("mimeType", "text/plain (default), text/markdown, text/html or application/json.")
+            .Argument<StringGraphType>("mimeType", KnowledgeTools.MimeTypeDescription)
             .Argument<ListGraphType<NonNullGraphType<StringGraphType>>>("tags", "Tags to filter searches by.")
-            .ResolveAsync(async ctx => await ToolAsync(ctx, "ingest", Arguments(ctx, "source", "text", "title", "mimeType", "tags")));
+            .ResolveAsync(async ctx => await ToolAsync(ctx, "ingest", Arguments(ctx, "source", "text", "data", "title", "mimeType", "tags")));
         mutation.Field<NonNullGraphType<BooleanGraphType>>("deleteDocument")
             .Description("Removes a document from every index (the delete tool); false when there was none.")
             .Argument<NonNullGraphType<StringGraphType>>("id", "The document id.")

@@ -12,6 +12,8 @@ namespace ContextHub.Server.Gateway.Rest;
 /// </summary>
 internal static class KnowledgeEndpoints
 {
+    private const string UploadFileField = "file";
+
     public static void Map(RouteGroupBuilder api)
     {
         var knowledge = api.MapGroup("/knowledge").WithTags("Knowledge");
@@ -33,8 +35,14 @@ internal static class KnowledgeEndpoints
         knowledge.MapPost("/documents", (Func<HttpContext, Task<IResult>>)IngestAsync)
             .WithName("IngestKnowledgeDocument")
             .WithSummary("Add or replace a document")
-            .WithDescription("Ingests a document from its text. The same source with new text replaces the old document; the same text under another source is reported as a duplicate.")
+            .WithDescription("Ingests a document: as JSON with its text (or its bytes in base64 as data), or uploaded as multipart/form-data with a file part named file (PDF, Markdown, HTML, JSON or text) and optional fields source (default: the file name), title, mimeType (default: the part's type, else the file's extension) and tags (repeated). The same source with new content replaces the old document; the same content under another source is reported as a duplicate.")
             .AcceptsJson<IngestDocumentRequest>("The document.", required: true)
+            .AcceptsUpload(UploadFileField, "The file (PDF, Markdown, HTML, JSON or text).", new Dictionary<string, string>(StringComparer.Ordinal)
+            {
+                ["source"] = "Where the document comes from; by default the file name.",
+                ["title"] = "The title; by default taken from the content.",
+                ["mimeType"] = "The format; by default the file part's type, else the file's extension.",
+            }, ("tags", "Tags to filter searches by (repeat the field for several)."))
             .Produces<IngestOutcome>()
             .ProducesProblems(StatusCodes.Status400BadRequest, StatusCodes.Status413PayloadTooLarge, StatusCodes.Status415UnsupportedMediaType);
 
@@ -82,9 +90,52 @@ internal static class KnowledgeEndpoints
 
     private static async Task<IResult> IngestAsync(HttpContext context)
     {
-        var body = await RestRequests.ReadJsonBodyAsync(context) as JsonObject
-            ?? throw McpErrorException.InvalidParams("the body must be an object with source and text", "body");
-        return Json(await ToolAsync(context, "ingest", body, McpErrorKind.InvalidParams));
+        var arguments = RestRequests.IsMultipartForm(context)
+            ? UploadArguments(await RestRequests.ReadFormBodyAsync(context))
+            : await RestRequests.ReadJsonBodyAsync(context) as JsonObject
+                ?? throw McpErrorException.InvalidParams("the body must be an object with source and text (or data)", "body");
+        return Json(await ToolAsync(context, "ingest", arguments, McpErrorKind.InvalidParams));
+    }
+
+    /// <summary>The ingest tool's arguments for an uploaded file: its bytes as data (base64), the form fields beside them.</summary>
+    private static JsonObject UploadArguments(IFormCollection form)
+    {
+        var file = form.Files.GetFile(UploadFileField)
+            ?? throw McpErrorException.InvalidParams($"the form has no file part named '{UploadFileField}'", UploadFileField);
+        var source = form["source"].FirstOrDefault() is { Length: > 0 } named ? named : Path.GetFileName(file.FileName);
+        if (string.IsNullOrWhiteSpace(source))
+        {
+            throw McpErrorException.InvalidParams("give a source field, or a file name in the file part", "source");
+        }
+
+        var content = new byte[file.Length];
+        using (var stream = file.OpenReadStream())
+        {
+            stream.ReadExactly(content);
+        }
+
+        var arguments = new JsonObject { ["source"] = source, ["data"] = Convert.ToBase64String(content) };
+        if (form["title"].FirstOrDefault() is { Length: > 0 } title)
+        {
+            arguments["title"] = title;
+        }
+
+        // A generic part type says nothing of the format: the tool then goes by the source's extension.
+        var mimeType = form["mimeType"].FirstOrDefault() is { Length: > 0 } given ? given
+            : file.ContentType is { Length: > 0 } partType && !partType.StartsWith("application/octet-stream", StringComparison.OrdinalIgnoreCase) ? partType.Split(';')[0].Trim()
+            : null;
+        if (mimeType is not null)
+        {
+            arguments["mimeType"] = mimeType;
+        }
+
+        var tags = form["tags"].Where(t => !string.IsNullOrWhiteSpace(t)).Select(t => (JsonNode)t!).ToArray();
+        if (tags.Length > 0)
+        {
+            arguments["tags"] = new JsonArray(tags);
+        }
+
+        return arguments;
     }
 
     private static async Task<IResult> DeleteAsync(HttpContext context, [Description("The document id.")] string id)
@@ -115,10 +166,11 @@ internal static class KnowledgeEndpoints
     private static IResult Json(JsonElement body) => TypedResults.Json(body, RestJsonContext.Default.JsonElement);
 }
 
-/// <summary>A document to ingest.</summary>
+/// <summary>A document to ingest, as JSON.</summary>
 public sealed record IngestDocumentRequest(
     [property: Description("Where the document comes from (a path or URL); names it and gives its id.")] string Source,
-    [property: Description("The content.")] string Text,
+    [property: Description("The content as text (give text or data, not both).")] string? Text,
+    [property: Description("The content's bytes in base64, for binary formats such as PDF.")] string? Data,
     [property: Description("The title; by default taken from the content.")] string? Title,
-    [property: Description("text/plain (default), text/markdown, text/html or application/json.")] string? MimeType,
+    [property: Description(KnowledgeTools.MimeTypeDescription)] string? MimeType,
     [property: Description("Tags to filter searches by.")] IReadOnlyList<string>? Tags);

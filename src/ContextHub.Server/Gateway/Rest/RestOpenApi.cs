@@ -43,6 +43,47 @@ internal static class RestOpenApi
             };
         });
 
+    /// <summary>
+    /// Adds a <c>multipart/form-data</c> upload to the request body an earlier <see cref="AcceptsJson{T}"/> described: one
+    /// required file part, optional text fields, and one optional repeated field.
+    /// </summary>
+    public static RouteHandlerBuilder AcceptsUpload(this RouteHandlerBuilder builder, string fileField, string fileDescription,
+        IReadOnlyDictionary<string, string> fields, (string Name, string Description) repeated) =>
+        builder.AddOpenApiOperationTransformer((operation, context, cancellationToken) =>
+        {
+            var properties = new Dictionary<string, IOpenApiSchema>(StringComparer.Ordinal)
+            {
+                [fileField] = new OpenApiSchema { Type = JsonSchemaType.String, Format = "binary", Description = fileDescription },
+            };
+            foreach (var (name, description) in fields)
+            {
+                properties[name] = new OpenApiSchema { Type = JsonSchemaType.String, Description = description };
+            }
+
+            properties[repeated.Name] = new OpenApiSchema
+            {
+                Type = JsonSchemaType.Array,
+                Items = new OpenApiSchema { Type = JsonSchemaType.String },
+                Description = repeated.Description,
+            };
+            var schema = new OpenApiSchema
+            {
+                Type = JsonSchemaType.Object,
+                Required = new HashSet<string>(StringComparer.Ordinal) { fileField },
+                Properties = properties,
+            };
+            operation.RequestBody ??= new OpenApiRequestBody { Required = true, Content = new Dictionary<string, OpenApiMediaType>(StringComparer.Ordinal) };
+            operation.RequestBody.Content!["multipart/form-data"] = new OpenApiMediaType
+            {
+                Schema = schema,
+                Encoding = new Dictionary<string, OpenApiEncoding>(StringComparer.Ordinal)
+                {
+                    [fileField] = new OpenApiEncoding { ContentType = "application/pdf, text/markdown, text/html, application/json, text/plain, application/octet-stream" },
+                },
+            };
+            return Task.CompletedTask;
+        });
+
     /// <summary>Marks a query parameter required in the document (the handler lets the engine report it missing, as a problem).</summary>
     public static RouteHandlerBuilder RequireQueryParameter(this RouteHandlerBuilder builder, string name) =>
         builder.AddOpenApiOperationTransformer((operation, context, cancellationToken) =>

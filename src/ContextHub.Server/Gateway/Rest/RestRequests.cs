@@ -89,27 +89,17 @@ internal static class RestRequests
     public static async Task<JsonNode?> ReadJsonBodyAsync(HttpContext context)
     {
         var request = context.Request;
-        var max = context.RequestServices.GetRequiredService<IOptions<GatewayOptions>>().Value.MaxRequestBodyBytes;
-        var hasBody = context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody ?? request.ContentLength > 0;
+        var hasBody = HasBody(context);
         if (request.ContentType is { Length: > 0 } contentType ? !IsJson(contentType) : hasBody)
         {
             throw new RestRejectedException(RestProblems.UnsupportedMediaType,
                 $"Send the body as JSON (Content-Type: application/json), not '{request.ContentType}'.");
         }
 
-        if (request.ContentLength > max)
-        {
-            throw TooLarge(max);
-        }
-
+        var max = LimitBody(context);
         if (!hasBody)
         {
             return null;
-        }
-
-        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
-        {
-            limit.MaxRequestBodySize = max;
         }
 
         var reader = request.BodyReader;
@@ -171,6 +161,63 @@ internal static class RestRequests
             throw new RestRejectedException(RestProblems.InvalidParams, $"The body does not fit {typeof(T).Name}: {e.Message}", path);
         }
     }
+
+    /// <summary>
+    /// Reads a <c>multipart/form-data</c> body within <c>ContextHub:Gateway:MaxRequestBodyBytes</c>: 413 over the limit,
+    /// 400 for a body that is not well-formed multipart. The caller has checked the media type (<see cref="IsMultipartForm"/>).
+    /// </summary>
+    public static async Task<IFormCollection> ReadFormBodyAsync(HttpContext context)
+    {
+        var max = LimitBody(context);
+        try
+        {
+            return await context.Request.ReadFormAsync(FormCollectionOptions(max), context.RequestAborted);
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            throw TooLarge(max);
+        }
+        catch (InvalidDataException e) when (e.Message.Contains("limit", StringComparison.OrdinalIgnoreCase))
+        {
+            throw TooLarge(max);
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException or BadHttpRequestException)
+        {
+            throw new RestRejectedException(RestProblems.InvalidRequest, $"The body is not valid multipart/form-data: {e.Message}");
+        }
+    }
+
+    public static bool IsMultipartForm(HttpContext context) =>
+        MediaTypeHeaderValue.TryParse(context.Request.ContentType, out var media)
+        && media.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase);
+
+    private static bool HasBody(HttpContext context) =>
+        context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody ?? context.Request.ContentLength > 0;
+
+    /// <summary>Refuses a declared length over the limit and makes the server stop reading past it; returns the limit.</summary>
+    private static long LimitBody(HttpContext context)
+    {
+        var max = context.RequestServices.GetRequiredService<IOptions<GatewayOptions>>().Value.MaxRequestBodyBytes;
+        if (context.Request.ContentLength > max)
+        {
+            throw TooLarge(max);
+        }
+
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            limit.MaxRequestBodySize = max;
+        }
+
+        return max;
+    }
+
+    /// <summary>Form limits that let one file part fill the whole body limit.</summary>
+    private static FormOptions FormCollectionOptions(long max) => new()
+    {
+        MultipartBodyLengthLimit = max,
+        ValueLengthLimit = (int)Math.Min(max, int.MaxValue),
+        BufferBodyLengthLimit = max,
+    };
 
     private static RestRejectedException TooLarge(long max) =>
         new(RestProblems.TooLarge, $"The request body is over the limit of {max} bytes (ContextHub:Gateway:MaxRequestBodyBytes).");
