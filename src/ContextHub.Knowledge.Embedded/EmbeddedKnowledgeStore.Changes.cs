@@ -201,6 +201,7 @@ public sealed partial class EmbeddedKnowledgeStore
 
         _vectors.Apply(touched, vectors);
         _fullText.Apply(touched, text);
+        _allowedDocuments.Invalidate();
         _appliedSeq = last;
         ChangeLog.Applied(_logger, _options.DatabasePath, touched.Count - vectors.Count, vectors.Count, whole);
     }

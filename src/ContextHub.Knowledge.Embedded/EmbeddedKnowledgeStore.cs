@@ -27,6 +27,7 @@ public sealed partial class EmbeddedKnowledgeStore : IKnowledgeStore, IVectorInd
     private readonly SqliteConnection _writer;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly VectorSet _vectors;
+    private readonly AllowedDocumentsCache _allowedDocuments = new();
     private readonly Bm25Index _fullText;
     private readonly ILogger _logger;
     private volatile EmbeddingModelInfo? _model;
@@ -376,6 +377,7 @@ public sealed partial class EmbeddedKnowledgeStore : IKnowledgeStore, IVectorInd
             // Committed: now the in-memory indices follow, still under the write lock so they change in commit order.
             _vectors.Apply(removed, added);
             _fullText.Apply(removed, addedText);
+            _allowedDocuments.Invalidate();
             _appliedSeq = logged;
         }
         finally
@@ -414,6 +416,7 @@ public sealed partial class EmbeddedKnowledgeStore : IKnowledgeStore, IVectorInd
 
             _vectors.Apply(removed, []);
             _fullText.Apply(removed, []);
+            _allowedDocuments.Invalidate();
             _appliedSeq = logged;
             return true;
         }
@@ -582,17 +585,26 @@ public sealed partial class EmbeddedKnowledgeStore : IKnowledgeStore, IVectorInd
             return null;
         }
 
-        var allowed = new HashSet<long>();
-        await using var connection = await OpenReadAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        var where = SqlFilterTranslator.Translate(filter, command);
-        command.CommandText = $"SELECT d.rowid FROM documents d WHERE {where};";
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
+        if (_allowedDocuments.TryGet(filter, out var cached))
         {
-            allowed.Add(reader.GetInt64(0));
+            return cached;
         }
 
+        var version = _allowedDocuments.Version;
+        var allowed = new HashSet<long>();
+        await using (var connection = await OpenReadAsync(cancellationToken))
+        await using (var command = connection.CreateCommand())
+        {
+            var where = SqlFilterTranslator.Translate(filter, command);
+            command.CommandText = $"SELECT d.rowid FROM documents d WHERE {where};";
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                allowed.Add(reader.GetInt64(0));
+            }
+        }
+
+        _allowedDocuments.Add(filter, version, allowed);
         return allowed;
     }
 

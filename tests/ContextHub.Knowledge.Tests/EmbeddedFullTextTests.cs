@@ -370,6 +370,26 @@ public sealed class EmbeddedExternalChangesTests : IDisposable
     }
 
     [Fact]
+    public async Task A_filter_searched_before_another_process_wrote_lets_its_documents_through_after_refresh()
+    {
+        await using var server = await OpenAsync(TimeSpan.Zero);
+        await WriteAsync(server, "mine", "written by the server about otters", 0);
+        var both = ContextHub.Knowledge.Filters.MetadataFilter.In(ContextHub.Knowledge.Filters.DocumentFields.Id, "mine", "theirs");
+        async Task<List<string>> FilteredAsync() =>
+            [.. (await ((IVectorIndex)server).SearchAsync(new float[] { 1, 0 }, 10, both)).Select(h => h.DocumentId)];
+
+        Assert.Equal(["mine"], await FilteredAsync());
+        await using (var cli = await OpenAsync(TimeSpan.Zero))
+        {
+            await WriteAsync(cli, "theirs", "written by the command line about otters");
+        }
+
+        await server.RefreshAsync();
+        Assert.Equal(["theirs", "mine"], await FilteredAsync());
+        Assert.Equal(["theirs", "mine"], (await ((IFullTextIndex)server).SearchAsync("otters command", 10, both)).Select(h => h.DocumentId));
+    }
+
+    [Fact]
     public async Task A_store_that_missed_pruned_log_entries_reloads_its_indices_whole()
     {
         await using var server = await OpenAsync(TimeSpan.Zero);

@@ -169,6 +169,28 @@ public abstract class KnowledgeStoreContractTests : IAsyncLifetime
         _ => throw new ArgumentOutOfRangeException(nameof(name)),
     };
 
+    [Fact]
+    public async Task A_repeated_filter_sees_every_write_in_between()
+    {
+        var store = await SeededAsync();
+        var blue = MetadataFilter.Equal(DocumentFields.Tags, "blue");
+        async Task<string[]> BlueAsync()
+        {
+            var text = await store.FullText.SearchAsync("fox databases vector", 10, blue);
+            var vectors = await store.Vectors.SearchAsync(new float[] { 1, 1, 1, 0 }, 10, blue);
+            Assert.Equal(text.Select(h => h.DocumentId).Distinct().Order(), vectors.Select(h => h.DocumentId).Distinct().Order());
+            return [.. vectors.Select(h => h.DocumentId).Distinct().Order()];
+        }
+
+        Assert.Equal(["alpha", "beta"], await BlueAsync());
+        await store.UpsertDocumentAsync(Doc("beta", "src/a", tags: ["green"]), [C("beta", 0, "Databases store rows in tables.", 0, 1, 0, 0)]);
+        Assert.Equal(["alpha"], await BlueAsync());
+        await store.UpsertDocumentAsync(Doc("gamma", "src/b", tags: ["blue"]), [C("gamma", 0, "Vector search finds nearest neighbours.", 0, 0, 1, 0)]);
+        Assert.Equal(["alpha", "gamma"], await BlueAsync());
+        Assert.True(await store.DeleteDocumentAsync("alpha"));
+        Assert.Equal(["gamma"], await BlueAsync());
+    }
+
     [Theory]
     [MemberData(nameof(Filters))]
     public async Task Filters_apply_to_metadata_full_text_and_vector_search(string name, string[] expected)
