@@ -1,8 +1,7 @@
 using System.Text;
 using ContextHub.Knowledge.Ingestion;
 using ContextHub.Knowledge.Ingestion.Extractors;
-using UglyToad.PdfPig.Fonts.Standard14Fonts;
-using UglyToad.PdfPig.Writer;
+using ContextHub.Tests;
 
 namespace ContextHub.Knowledge.Tests;
 
@@ -89,25 +88,10 @@ public sealed class ExtractorTests
         Assert.DoesNotContain("color", string.Concat(content.Sections.Select(s => s.Text)), StringComparison.Ordinal);
     }
 
-    public static byte[] MakePdf(params string[] lines)
-    {
-        var builder = new PdfDocumentBuilder();
-        var font = builder.AddStandard14Font(Standard14Font.Helvetica);
-        var page = builder.AddPage(UglyToad.PdfPig.Content.PageSize.A4);
-        var y = 750.0;
-        foreach (var line in lines)
-        {
-            page.AddText(line, 12, new UglyToad.PdfPig.Core.PdfPoint(50, y), font);
-            y -= 20;
-        }
-
-        return builder.Build();
-    }
-
     [Fact]
     public void Pdf_text_is_extracted()
     {
-        var content = new PdfExtractor().Extract(MakePdf("Hello from a PDF.", "Second line here."), "d.pdf");
+        var content = new PdfExtractor().Extract(TestPdfs.Make("Hello from a PDF.", "Second line here."), "d.pdf");
         var text = Assert.Single(content.Sections).Text;
         Assert.Contains("Hello from a PDF.", text, StringComparison.Ordinal);
         Assert.Contains("Second line here.", text, StringComparison.Ordinal);
@@ -120,7 +104,7 @@ public sealed class ExtractorTests
         Assert.Equal(IngestionErrorKind.Unreadable, notPdf.Kind);
         Assert.Contains("x.pdf", notPdf.Message, StringComparison.Ordinal);
 
-        var pdf = MakePdf("Some text");
+        var pdf = TestPdfs.Make("Some text");
         var truncated = pdf.AsMemory(0, pdf.Length / 3);
         var broken = Assert.Throws<IngestionException>(() => new PdfExtractor().Extract(truncated, "y.pdf"));
         Assert.Equal(IngestionErrorKind.Unreadable, broken.Kind);

@@ -3,6 +3,7 @@ using ContextHub.Knowledge.Embedded;
 using ContextHub.Knowledge.Embeddings;
 using ContextHub.Knowledge.Ingestion;
 using ContextHub.Knowledge.Search;
+using ContextHub.Tests;
 using Microsoft.Extensions.AI;
 
 namespace ContextHub.Knowledge.Tests;
@@ -77,7 +78,7 @@ public sealed class KnowledgeServiceTests : IAsyncLifetime
             Path.Combine(_folder.Path, "missing.txt"),
             Write("bad.json", "{ \"a\": "),
             Write("page.html", "<html><head><title>Page</title></head><body><p>Cooking pasta with garlic.</p></body></html>"),
-            Write("doc.pdf", ExtractorTests.MakePdf("A PDF about bicycles and gears.")),
+            Write("doc.pdf", TestPdfs.Make("A PDF about bicycles and gears.")),
             Write("data.json", "{\"title\":\"Settings\",\"theme\":\"dark\"}"),
         };
         var progress = new List<IngestionProgress>();

@@ -3,6 +3,7 @@ using ContextHub.Knowledge;
 using ContextHub.Server.Knowledge;
 using ContextHub.Server.Tests.Infrastructure;
 using ContextHub.Server.Tests.SdkClient;
+using ContextHub.Tests;
 using Microsoft.Extensions.DependencyInjection;
 using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
@@ -77,7 +78,7 @@ public sealed class KnowledgeMcpTests(TestServer server)
     {
         await using var client = await SdkClients.ConnectAsync(server, "2025-11-25");
         var run = Guid.NewGuid().ToString("N");
-        var pdf = Convert.ToBase64String(KnowledgeRestGraphQLTests.Pdf($"Tardigrades {run} survive the vacuum of space."));
+        var pdf = Convert.ToBase64String(TestPdfs.Make($"Tardigrades {run} survive the vacuum of space."));
 
         var ingested = await client.CallToolAsync("ingest", new Dictionary<string, object?> { ["source"] = $"papers/{run}.pdf", ["data"] = pdf });
         var found = await client.CallToolAsync("search", new Dictionary<string, object?> { ["query"] = $"tardigrades {run}", ["mode"] = "fulltext" });
@@ -115,7 +116,7 @@ public sealed class KnowledgeMcpTests(TestServer server)
                         new System.Text.Json.Nodes.JsonObject { ["source"] = $"{run}/empty.txt", ["text"] = "" },
                         new System.Text.Json.Nodes.JsonObject { ["source"] = $"{run}/three.md", ["text"] = "# Crows\n\nCrows remember faces." },
                         new System.Text.Json.Nodes.JsonObject { ["source"] = $"{run}/four.pdf", ["data"] = "@@not base64@@" },
-                        new System.Text.Json.Nodes.JsonObject { ["source"] = $"{run}/five.pdf", ["data"] = Convert.ToBase64String(KnowledgeRestGraphQLTests.Pdf("Moles dig tunnels.")) }),
+                        new System.Text.Json.Nodes.JsonObject { ["source"] = $"{run}/five.pdf", ["data"] = Convert.ToBase64String(TestPdfs.Make("Moles dig tunnels.")) }),
                 },
                 ["_meta"] = new System.Text.Json.Nodes.JsonObject
                 {

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ContextHub.Server.Tests.Infrastructure;
+using ContextHub.Tests;
 
 namespace ContextHub.Server.Tests.Knowledge;
 
@@ -60,7 +61,7 @@ public sealed class KnowledgeRestGraphQLTests(TestServer server) : IDisposable
     public async Task Rest_takes_a_pdf_uploaded_as_a_form_or_sent_as_base64_json()
     {
         var run = Guid.NewGuid().ToString("N");
-        var pdf = Pdf($"Glaciers {run} carve fjords", "over many thousands of years.");
+        var pdf = TestPdfs.Make($"Glaciers {run} carve fjords", "over many thousands of years.");
         using var form = new MultipartFormDataContent();
         var file = new ByteArrayContent(pdf);
         file.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/pdf");
@@ -74,7 +75,7 @@ public sealed class KnowledgeRestGraphQLTests(TestServer server) : IDisposable
         var byJson = await PostJsonAsync("/api/v1/knowledge/documents", new JsonObject
         {
             ["source"] = $"moraines-{run}.pdf",
-            ["data"] = Convert.ToBase64String(Pdf($"Moraines {run} are heaps of rock a glacier left behind.")),
+            ["data"] = Convert.ToBase64String(TestPdfs.Make($"Moraines {run} are heaps of rock a glacier left behind.")),
         });
         var found = await GetAsync($"/api/v1/knowledge/search?query={run}+fjords&tag=geology&mode=fulltext");
         var document = await GetAsync($"/api/v1/knowledge/documents/{Uri.EscapeDataString(uploaded.GetProperty("id").GetString()!)}");
@@ -159,7 +160,7 @@ public sealed class KnowledgeRestGraphQLTests(TestServer server) : IDisposable
     {
         var run = Guid.NewGuid().ToString("N");
         const string Mutation = "mutation($s: String!, $d: String) { ingestDocument(source: $s, data: $d) { id status chunks } }";
-        var added = await GraphQLAsync(Mutation, new JsonObject { ["s"] = $"dunes-{run}.pdf", ["d"] = Convert.ToBase64String(Pdf($"Dunes {run} migrate with the wind.")) });
+        var added = await GraphQLAsync(Mutation, new JsonObject { ["s"] = $"dunes-{run}.pdf", ["d"] = Convert.ToBase64String(TestPdfs.Make($"Dunes {run} migrate with the wind.")) });
         var found = await GraphQLAsync("query($q: String!) { search(query: $q, mode: \"fulltext\") { id } }", new JsonObject { ["q"] = $"dunes {run}" });
         var badData = await GraphQLAsync(Mutation, new JsonObject { ["s"] = "bad.pdf", ["d"] = "%%%" });
         var noContent = await GraphQLAsync(Mutation, new JsonObject { ["s"] = "none.pdf" });
@@ -173,22 +174,6 @@ public sealed class KnowledgeRestGraphQLTests(TestServer server) : IDisposable
             Assert.Equal("TOOL_ERROR", error.GetProperty("extensions").GetProperty("code").GetString());
             Assert.Contains(says, error.GetProperty("message").GetString(), StringComparison.Ordinal);
         }
-    }
-
-    /// <summary>A one-page PDF with a line of text each.</summary>
-    internal static byte[] Pdf(params string[] lines)
-    {
-        var builder = new UglyToad.PdfPig.Writer.PdfDocumentBuilder();
-        var font = builder.AddStandard14Font(UglyToad.PdfPig.Fonts.Standard14Fonts.Standard14Font.Helvetica);
-        var page = builder.AddPage(UglyToad.PdfPig.Content.PageSize.A4);
-        var y = 750.0;
-        foreach (var line in lines)
-        {
-            page.AddText(line, 12, new UglyToad.PdfPig.Core.PdfPoint(50, y), font);
-            y -= 20;
-        }
-
-        return builder.Build();
     }
 
     private async Task<(HttpStatusCode Status, JsonElement Body)> PostJsonAsync(string path, JsonObject body)
