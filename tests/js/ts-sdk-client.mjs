@@ -18,7 +18,8 @@ const tools = await client.listTools();
 const echo = await client.callTool({ name: "echo", arguments: { message: "from typescript" } });
 const stats = await client.callTool({ name: "text_stats", arguments: { text: "one two three" } });
 const progress = [];
-await client.callTool({ name: "countdown", arguments: { from: 2, intervalMs: 1 } }, undefined,
+// 100 ms between steps: the SDK drops a progress notification it reads together with the result.
+await client.callTool({ name: "countdown", arguments: { from: 2, intervalMs: 100 } }, undefined,
   { onprogress: (p) => progress.push(p.progress) });
 const ask = await client.callTool({ name: "ask_user", arguments: { question: "Who is calling?" } });
 const badArguments = await client.callTool({ name: "echo", arguments: {} }).then(

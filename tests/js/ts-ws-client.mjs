@@ -17,7 +17,8 @@ await client.connect(new WebSocketClientTransport(new URL(process.argv[2])));
 const tools = await client.listTools();
 const echo = await client.callTool({ name: "echo", arguments: { message: "over websocket" } });
 const progress = [];
-await client.callTool({ name: "countdown", arguments: { from: 2, intervalMs: 1 } }, undefined,
+// 100 ms between steps: the SDK drops a progress notification it reads together with the result.
+await client.callTool({ name: "countdown", arguments: { from: 2, intervalMs: 100 } }, undefined,
   { onprogress: (p) => progress.push(p.progress) });
 await client.callTool({ name: "test_trigger_tool_change", arguments: {} });
 const notified = await Promise.race([heard, new Promise((r) => setTimeout(() => r(false), 5000))]);

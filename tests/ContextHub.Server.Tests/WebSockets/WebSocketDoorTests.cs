@@ -25,6 +25,9 @@ public sealed class WebSocketDoorTests(TestServer server)
         Assert.Equal("ContextHub", seen.GetProperty("server").GetProperty("name").GetString());
         Assert.Contains("echo", seen.GetProperty("tools").EnumerateArray().Select(t => t.GetString()));
         Assert.Equal("echo: over websocket", seen.GetProperty("echo").GetString());
+        // The server sends 0, 1, 2, then the result (the raw socket test checks that order). This client hands
+        // notifications to a later microtask but handles a response at once, so a notification that arrives in the same
+        // read as the result is dropped; the script leaves 100 ms between steps so only the last one can be.
         Assert.Equal([0, 1], seen.GetProperty("progress").EnumerateArray().Select(p => p.GetInt32()).Take(2));
         Assert.True(seen.GetProperty("listChangedHeard").GetBoolean(), "tools/list_changed did not reach the WebSocket client");
     }
@@ -111,6 +114,25 @@ public sealed class WebSocketDoorTests(TestServer server)
         Assert.Equal(WebSocketState.Open, socket.State);
     }
 
+    [Fact]
+    public async Task Progress_notifications_come_in_order_before_the_result()
+    {
+        using var socket = await ConnectAsync();
+        await socket.SendAsync(Encoding.UTF8.GetBytes(
+            """{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"countdown","arguments":{"from":3,"intervalMs":0},"_meta":{"progressToken":"p","io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}}}}"""),
+            WebSocketMessageType.Text, true, CancellationToken.None);
+
+        var messages = new List<JsonElement>();
+        while (messages.Count == 0 || !messages[^1].TryGetProperty("id", out _))
+        {
+            messages.Add(await ReceiveAsync(socket));
+        }
+
+        Assert.Equal([0, 1, 2, 3], messages[..^1].Select(m => m.GetProperty("params").GetProperty("progress").GetInt32()));
+        Assert.All(messages[..^1], m => Assert.Equal("p", m.GetProperty("params").GetProperty("progressToken").GetString()));
+        Assert.Equal("Counted down from 3.", messages[^1].GetProperty("result").GetProperty("content")[0].GetProperty("text").GetString());
+    }
+
     [Theory]
     [InlineData("2025-03-26", true)]
     [InlineData("2025-11-25", false)]
@@ -158,6 +180,11 @@ public sealed class WebSocketDoorTests(TestServer server)
     private static async Task<JsonElement> RoundTripAsync(ClientWebSocket socket, string message)
     {
         await socket.SendAsync(Encoding.UTF8.GetBytes(message), WebSocketMessageType.Text, true, CancellationToken.None);
+        return await ReceiveAsync(socket);
+    }
+
+    private static async Task<JsonElement> ReceiveAsync(ClientWebSocket socket)
+    {
         var buffer = new byte[64 * 1024];
         using var text = new MemoryStream();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
