@@ -17,7 +17,7 @@ if (args.Contains("--stdio"))
     host.Services.AddContextHubServer(host.Configuration);
     host.Services.AddStdioDoor();
     await host.Build().RunAsync();
-    return 0;
+    return Environment.ExitCode; // 1 when a part that must start could not (the knowledge store)
 }
 
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
@@ -27,7 +27,7 @@ builder.Services.AddContextHubServer(builder.Configuration);
 var app = builder.Build();
 app.MapContextHub();
 await app.RunAsync();
-return 0;
+return Environment.ExitCode; // 1 when a part that must start could not (the knowledge store)
 
 /// <summary>The gateway's entry point (public so tests can host the whole app).</summary>
 public partial class Program;

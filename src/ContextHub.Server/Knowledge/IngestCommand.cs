@@ -59,7 +59,11 @@ public static class IngestCommand
         }
 
         var files = paths.Except(missing).SelectMany(Expand).Distinct(StringComparer.Ordinal).ToList();
-        await AnsiConsole.Status().StartAsync("Opening the knowledge store and loading the embedding model…", _ => knowledge.StartAsync(CancellationToken.None));
+        await AnsiConsole.Status().StartAsync("Opening the knowledge store and loading the embedding model…", async _ =>
+        {
+            await knowledge.StartAsync(CancellationToken.None);
+            await knowledge.GetServiceAsync(CancellationToken.None);
+        });
         AnsiConsole.MarkupLineInterpolated($"Knowledge store: [blue]{host.Services.GetRequiredService<IOptions<KnowledgeServerOptions>>().Value.DataFolder}[/]");
 
         IngestionBatchResult batch = new([]);

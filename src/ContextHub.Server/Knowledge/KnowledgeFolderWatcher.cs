@@ -40,6 +40,16 @@ public sealed partial class KnowledgeFolderWatcher : BackgroundService
             return;
         }
 
+        KnowledgeService service;
+        try
+        {
+            service = await _knowledge.GetServiceAsync(stoppingToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            return; // the knowledge host has logged why and stops the server
+        }
+
         using var watcher = new FileSystemWatcher(_folder) { IncludeSubdirectories = true, NotifyFilter = NotifyFilters.FileName | NotifyFilters.LastWrite | NotifyFilters.Size };
         FileSystemEventHandler queue = (_, e) => Queue(e.FullPath);
         watcher.Changed += queue;
@@ -59,7 +69,7 @@ public sealed partial class KnowledgeFolderWatcher : BackgroundService
 
         while (!stoppingToken.IsCancellationRequested)
         {
-            await ApplyAsync(stoppingToken);
+            await ApplyAsync(service, stoppingToken);
             await _signal.WaitAsync(stoppingToken);
             await Task.Delay(Quiet, stoppingToken); // let a burst of writes settle
         }
@@ -71,7 +81,7 @@ public sealed partial class KnowledgeFolderWatcher : BackgroundService
         _signal.Release();
     }
 
-    private async Task ApplyAsync(CancellationToken cancellationToken)
+    private async Task ApplyAsync(KnowledgeService service, CancellationToken cancellationToken)
     {
         var paths = _changed.Keys.Order(StringComparer.Ordinal).ToList();
         foreach (var path in paths)
@@ -83,7 +93,7 @@ public sealed partial class KnowledgeFolderWatcher : BackgroundService
         var changed = false;
         if (present.Count > 0)
         {
-            var batch = await _knowledge.Service.IngestAsync([.. present.Select(p => IngestionRequest.FromFile(p))], null, cancellationToken);
+            var batch = await service.IngestAsync([.. present.Select(p => IngestionRequest.FromFile(p))], null, cancellationToken);
             foreach (var failure in batch.Failures)
             {
                 LogFailed(failure.Source, failure.Error ?? "");
@@ -94,7 +104,7 @@ public sealed partial class KnowledgeFolderWatcher : BackgroundService
 
         foreach (var gone in paths.Where(p => !File.Exists(p) && !Directory.Exists(p)))
         {
-            changed |= await _knowledge.Service.DeleteDocumentAsync(KnowledgeService.DocumentIdFor(Path.GetFullPath(gone)), cancellationToken);
+            changed |= await service.DeleteDocumentAsync(KnowledgeService.DocumentIdFor(Path.GetFullPath(gone)), cancellationToken);
         }
 
         if (changed)

@@ -15,12 +15,8 @@ public sealed class KnowledgeResourceProvider(KnowledgeHost knowledge) : IResour
 
     public async ValueTask<IEnumerable<Resource>> ListResourcesAsync(CancellationToken cancellationToken)
     {
-        if (!knowledge.IsOpen)
-        {
-            return [];
-        }
-
-        var documents = await knowledge.Service.Store.Metadata.FindDocumentsAsync(null, MaxListed, 0, cancellationToken);
+        var service = await knowledge.GetServiceAsync(cancellationToken);
+        var documents = await service.Store.Metadata.FindDocumentsAsync(null, MaxListed, 0, cancellationToken);
         return documents.Select(d => new Resource
         {
             Uri = d.ResourceUri,
@@ -44,30 +40,32 @@ public sealed class KnowledgeResourceProvider(KnowledgeHost knowledge) : IResour
 
     public async ValueTask<ResourceContents[]?> ReadAsync(McpCallContext context, string uri)
     {
-        if (KnowledgeUris.TryParseDocument(uri) is not { } id || !knowledge.IsOpen)
+        if (KnowledgeUris.TryParseDocument(uri) is not { } id)
         {
             return null;
         }
 
-        var document = await knowledge.Service.GetDocumentAsync(id, context.CancellationToken);
+        var service = await knowledge.GetServiceAsync(context.CancellationToken);
+        var document = await service.GetDocumentAsync(id, context.CancellationToken);
         if (document is null)
         {
             return null;
         }
 
-        var chunks = await knowledge.Service.GetChunksAsync(id, context.CancellationToken);
+        var chunks = await service.GetChunksAsync(id, context.CancellationToken);
         return [new TextResourceContents { Uri = uri, MimeType = document.MimeType is "application/pdf" ? "text/plain" : document.MimeType, Text = KnowledgeTools.JoinChunks(chunks) }];
     }
 
     public async ValueTask<IReadOnlyList<string>?> CompleteAsync(string template, string variable, string prefix,
         IReadOnlyDictionary<string, string> context, CancellationToken cancellationToken)
     {
-        if (template != KnowledgeUris.DocumentPrefix + "{id}" || variable != "id" || !knowledge.IsOpen)
+        if (template != KnowledgeUris.DocumentPrefix + "{id}" || variable != "id")
         {
             return null;
         }
 
-        var documents = await knowledge.Service.Store.Metadata.FindDocumentsAsync(null, MaxListed, 0, cancellationToken);
+        var service = await knowledge.GetServiceAsync(cancellationToken);
+        var documents = await service.Store.Metadata.FindDocumentsAsync(null, MaxListed, 0, cancellationToken);
         return [.. documents.Select(d => d.Id).Where(i => i.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))];
     }
 }

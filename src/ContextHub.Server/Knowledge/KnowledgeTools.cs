@@ -37,7 +37,7 @@ public static class KnowledgeTools
             Mode = ParseMode(mode),
             Filter = Filter(tags, source),
         };
-        var hits = await knowledge.Service.SearchAsync(request, context.CancellationToken);
+        var hits = await (await knowledge.GetServiceAsync(context.CancellationToken)).SearchAsync(request, context.CancellationToken);
         return new SearchResults([.. hits.Select(h => new SearchResultItem(h.DocumentId, h.Title, h.ResourceUri, h.Snippet, Math.Round(h.Score, 6), h.Source))]);
     }
 
@@ -46,9 +46,9 @@ public static class KnowledgeTools
     public static async Task<FetchedDocument> FetchAsync(KnowledgeHost knowledge, McpCallContext context,
         [Description("The document id (from search results).")] string id)
     {
-        var document = await knowledge.Service.GetDocumentAsync(id, context.CancellationToken)
+        var document = await (await knowledge.GetServiceAsync(context.CancellationToken)).GetDocumentAsync(id, context.CancellationToken)
             ?? throw new ArgumentException($"No document with id '{id}'. Use search to find ids.");
-        var chunks = await knowledge.Service.GetChunksAsync(id, context.CancellationToken);
+        var chunks = await (await knowledge.GetServiceAsync(context.CancellationToken)).GetChunksAsync(id, context.CancellationToken);
         var metadata = new Dictionary<string, string>(document.Metadata)
         {
             ["source"] = document.Source,
@@ -74,7 +74,7 @@ public static class KnowledgeTools
         [Description("Tags to filter searches by.")] string[]? tags = null)
     {
         var request = ToRequest(new IngestDocument(source, text, data, title, mimeType, tags));
-        var result = await knowledge.Service.IngestAsync(request, context.CancellationToken);
+        var result = await (await knowledge.GetServiceAsync(context.CancellationToken)).IngestAsync(request, context.CancellationToken);
         await context.ReportProgressAsync(1, 1, result.ToString());
         if (result.Status is IngestionStatus.Added or IngestionStatus.Updated)
         {
@@ -102,7 +102,7 @@ public static class KnowledgeTools
             IngestionResult result;
             try
             {
-                result = await knowledge.Service.IngestAsync(ToRequest(document), context.CancellationToken);
+                result = await (await knowledge.GetServiceAsync(context.CancellationToken)).IngestAsync(ToRequest(document), context.CancellationToken);
             }
             catch (ArgumentException e)
             {
@@ -127,7 +127,7 @@ public static class KnowledgeTools
     public static async Task<DeleteOutcome> DeleteAsync(KnowledgeHost knowledge, INotificationBus bus, McpCallContext context,
         [Description("The document id.")] string id)
     {
-        var deleted = await knowledge.Service.DeleteDocumentAsync(id, context.CancellationToken);
+        var deleted = await (await knowledge.GetServiceAsync(context.CancellationToken)).DeleteDocumentAsync(id, context.CancellationToken);
         if (deleted)
         {
             await AnnounceAsync(bus, id);
@@ -153,7 +153,7 @@ public static class KnowledgeTools
         ToolCallOutcome? wanted = outcome is null ? null
             : Enum.TryParse<ToolCallOutcome>(outcome, ignoreCase: true, out var parsed) ? parsed
             : throw new ArgumentException($"outcome '{outcome}' is not one of success, error, cancelled, timedout.");
-        var records = await knowledge.Service.Store.Metadata.GetToolCallsAsync(
+        var records = await (await knowledge.GetServiceAsync(context.CancellationToken)).Store.Metadata.GetToolCallsAsync(
             new ToolCallQuery { Tool = tool, Caller = caller, Outcome = wanted, Since = since, Limit = limit }, context.CancellationToken);
         return new ToolCallList([.. records.Select(r => new ToolCallEntry(r.Timestamp, r.Caller, r.Tool, r.Outcome.ToString().ToLowerInvariant(),
             Math.Round(r.Duration.TotalMilliseconds, 3), r.ArgumentsHash, r.Result, r.SessionId))]);

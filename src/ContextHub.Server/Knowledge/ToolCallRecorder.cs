@@ -76,6 +76,17 @@ public sealed partial class ToolCallRecorder : BackgroundService, IMcpResultReco
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // Calls made while the store opens wait in the queue.
+        KnowledgeService service;
+        try
+        {
+            service = await _knowledge.GetServiceAsync(stoppingToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            return; // the knowledge host has logged why and stops the server
+        }
+
         var batch = new List<ToolCallRecord>(BatchSize);
         while (await _queue.Reader.WaitToReadAsync(stoppingToken))
         {
@@ -84,16 +95,13 @@ public sealed partial class ToolCallRecorder : BackgroundService, IMcpResultReco
                 batch.Add(record);
             }
 
-            if (_knowledge.IsOpen)
+            try
             {
-                try
-                {
-                    await _knowledge.Service.Store.Metadata.RecordToolCallsAsync(batch, stoppingToken);
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    LogFailed(e, batch.Count);
-                }
+                await service.Store.Metadata.RecordToolCallsAsync(batch, stoppingToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                LogFailed(e, batch.Count);
             }
 
             batch.Clear();

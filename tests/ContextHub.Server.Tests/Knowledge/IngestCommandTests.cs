@@ -36,7 +36,28 @@ public sealed class IngestCommandTests : IDisposable
         Assert.Contains("usage", output, StringComparison.Ordinal);
     }
 
-    private async Task<(int ExitCode, string Output)> RunAsync(params string[] paths)
+    [Fact]
+    public async Task A_server_on_a_store_of_another_embedding_model_stops_with_exit_code_1_naming_both()
+    {
+        var docs = Directory.CreateDirectory(Path.Combine(_folder, "docs")).FullName;
+        await File.WriteAllTextAsync(Path.Combine(docs, "note.txt"), "Built with 256 hashing dimensions.");
+        Assert.Equal(0, (await RunAsync(docs)).ExitCode);
+
+        // The store opens after the server has started; finding the other model there stops the server.
+        var (exit, output) = await RunProcessAsync("--urls", "http://127.0.0.1:0",
+            $"--ContextHub:Knowledge:DataFolder={Path.Combine(_folder, "data")}",
+            "--ContextHub:Knowledge:Embeddings:Provider=Hashing", "--ContextHub:Knowledge:Embeddings:Dimensions=64");
+
+        Assert.Equal(1, exit);
+        Assert.Contains("could not open", output, StringComparison.Ordinal);
+        Assert.Contains("256 dimensions", output, StringComparison.Ordinal);
+        Assert.Contains("64 dimensions", output, StringComparison.Ordinal);
+    }
+
+    private Task<(int ExitCode, string Output)> RunAsync(params string[] paths) =>
+        RunProcessAsync(["ingest", .. paths, $"--ContextHub:Knowledge:DataFolder={Path.Combine(_folder, "data")}", "--ContextHub:Knowledge:Embeddings:Provider=Hashing"]);
+
+    private static async Task<(int ExitCode, string Output)> RunProcessAsync(params string[] arguments)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -45,14 +66,11 @@ public sealed class IngestCommandTests : IDisposable
             UseShellExecute = false,
         };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "contexthub.dll"));
-        start.ArgumentList.Add("ingest");
-        foreach (var path in paths)
+        foreach (var argument in arguments)
         {
-            start.ArgumentList.Add(path);
+            start.ArgumentList.Add(argument);
         }
 
-        start.ArgumentList.Add($"--ContextHub:Knowledge:DataFolder={Path.Combine(_folder, "data")}");
-        start.ArgumentList.Add("--ContextHub:Knowledge:Embeddings:Provider=Hashing");
         start.Environment["COLUMNS"] = "300";
         using var process = Process.Start(start)!;
         var output = process.StandardOutput.ReadToEndAsync();

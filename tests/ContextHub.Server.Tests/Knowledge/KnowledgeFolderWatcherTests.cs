@@ -45,7 +45,7 @@ public sealed class KnowledgeFolderWatcherTests : IAsyncDisposable
         var id = KnowledgeService.DocumentIdFor(Path.GetFullPath(path));
         for (var i = 0; i < 200; i++)
         {
-            if ((await host.Service.GetDocumentAsync(id) is not null) == expected)
+            if ((await (await host.GetServiceAsync(CancellationToken.None)).GetDocumentAsync(id) is not null) == expected)
             {
                 return;
             }

@@ -64,17 +64,42 @@ public sealed class OpenAIEmbeddingsTests : IAsyncDisposable
         Assert.Equal(0, await host.Service.Store.Metadata.CountDocumentsAsync());
     }
 
-    private async Task<KnowledgeHost> StartHostAsync(Uri endpoint, string model)
+    [Fact]
+    public async Task Starting_does_not_wait_for_the_store_and_its_users_wait_until_it_is_open()
     {
-        var options = Options.Create(new KnowledgeServerOptions
+        // The endpoint holds every request until released: binding the model asks it for a vector (the dimension probe).
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var endpoint = await StartEndpointAsync(release.Task);
+        await using var host = NewHost(endpoint, "fake-embed-16");
+
+        await host.StartAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
+        var service = host.GetServiceAsync(CancellationToken.None);
+        using var gaveUp = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => host.GetServiceAsync(gaveUp.Token));
+        Assert.False(service.IsCompleted);
+        Assert.Throws<InvalidOperationException>(() => host.Service);
+
+        release.SetResult();
+        var opened = await service.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Same(opened, host.Service);
+        Assert.Equal(IngestionStatus.Added, (await opened.IngestAsync(IngestionRequest.FromText("notes/late", "Opened after the probe was answered."))).Status);
+    }
+
+    private KnowledgeHost NewHost(Uri endpoint, string model) => new(
+        Options.Create(new KnowledgeServerOptions
         {
             DataFolder = Path.Combine(_root, "data"),
             Embeddings = new KnowledgeEmbeddingOptions { Provider = "OpenAI", Endpoint = endpoint.ToString(), Model = model, ApiKey = "test-key" },
-        });
-        var host = new KnowledgeHost(options, NullLoggerFactory.Instance, TimeProvider.System, new ServiceCollection().BuildServiceProvider());
+        }),
+        NullLoggerFactory.Instance, TimeProvider.System, new ServiceCollection().BuildServiceProvider());
+
+    private async Task<KnowledgeHost> StartHostAsync(Uri endpoint, string model)
+    {
+        var host = NewHost(endpoint, model);
         try
         {
             await host.StartAsync(CancellationToken.None);
+            await host.GetServiceAsync(CancellationToken.None);
             return host;
         }
         catch
@@ -88,7 +113,7 @@ public sealed class OpenAIEmbeddingsTests : IAsyncDisposable
     /// POST /v1/embeddings: a deterministic vector per input (word hashes folded into 16 dimensions), as floats or as
     /// base64 float32 when the client asks for <c>encoding_format: base64</c>; 500 for an input containing "FAIL".
     /// </summary>
-    private async Task<Uri> StartEndpointAsync()
+    private async Task<Uri> StartEndpointAsync(Task? released = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
@@ -96,6 +121,11 @@ public sealed class OpenAIEmbeddingsTests : IAsyncDisposable
         _endpoint = builder.Build();
         _endpoint.MapPost("/v1/embeddings", async (HttpContext context) =>
         {
+            if (released is not null)
+            {
+                await released;
+            }
+
             var body = (await JsonNode.ParseAsync(context.Request.Body))!.AsObject();
             var inputs = body["input"] is JsonArray array ? array.Select(i => i!.GetValue<string>()).ToList() : [body["input"]!.GetValue<string>()];
             _requests.Enqueue((body["model"]!.GetValue<string>(), context.Request.Headers.Authorization.ToString(), inputs.Count));

@@ -19,7 +19,9 @@ public sealed class SdkStdioClientTests
             Arguments = [Path.Combine(AppContext.BaseDirectory, "contexthub.dll"), "--stdio", "--Logging:LogLevel:Default=Warning"],
             WorkingDirectory = AppContext.BaseDirectory,
         });
-        await using var client = await McpClient.CreateAsync(transport, new McpClientOptions { ProtocolVersion = revision });
+        // The client gives a server 5 s to answer its first server/discover; the server answers in about 1.3 s on an idle
+        // machine (the knowledge store opens in the background), but the test run loads both cores with other suites.
+        await using var client = await McpClient.CreateAsync(transport, new McpClientOptions { ProtocolVersion = revision, DiscoverProbeTimeout = TimeSpan.FromSeconds(30) });
 
         var tools = await client.ListToolsAsync();
         var result = await client.CallToolAsync("echo", new Dictionary<string, object?> { ["message"] = "over stdio" });
