@@ -59,11 +59,20 @@ public static class IngestCommand
         }
 
         var files = paths.Except(missing).SelectMany(Expand).Distinct(StringComparer.Ordinal).ToList();
-        await AnsiConsole.Status().StartAsync("Opening the knowledge store and loading the embedding model…", async _ =>
+        try
         {
-            await knowledge.StartAsync(CancellationToken.None);
-            await knowledge.GetServiceAsync(CancellationToken.None);
-        });
+            await AnsiConsole.Status().StartAsync("Opening the knowledge store and loading the embedding model…", async _ =>
+            {
+                await knowledge.StartAsync(CancellationToken.None);
+                await knowledge.GetServiceAsync(CancellationToken.None);
+            });
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            AnsiConsole.MarkupLineInterpolated($"[red]The knowledge store could not open:[/] {e.Message}");
+            return 1;
+        }
+
         AnsiConsole.MarkupLineInterpolated($"Knowledge store: [blue]{host.Services.GetRequiredService<IOptions<KnowledgeServerOptions>>().Value.DataFolder}[/]");
 
         IngestionBatchResult batch = new([]);

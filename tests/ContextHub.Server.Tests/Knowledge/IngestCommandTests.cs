@@ -52,6 +52,13 @@ public sealed class IngestCommandTests : IDisposable
         Assert.Contains("could not open", output, StringComparison.Ordinal);
         Assert.Contains("256 dimensions", output, StringComparison.Ordinal);
         Assert.Contains("64 dimensions", output, StringComparison.Ordinal);
+
+        // The ingest command says the same in one line and exits 1.
+        var (ingestExit, ingestOutput) = await RunProcessAsync("ingest", docs, $"--ContextHub:Knowledge:DataFolder={Path.Combine(_folder, "data")}",
+            "--ContextHub:Knowledge:Embeddings:Provider=Hashing", "--ContextHub:Knowledge:Embeddings:Dimensions=64");
+        Assert.Equal(1, ingestExit);
+        Assert.Contains("The knowledge store could not open", ingestOutput, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled exception", ingestOutput, StringComparison.Ordinal);
     }
 
     private Task<(int ExitCode, string Output)> RunAsync(params string[] paths) =>
