@@ -105,6 +105,8 @@ public sealed class KnowledgeRestGraphQLTests(TestServer server) : IDisposable
         // Over the body limit (the test server allows 64 KiB); only a little over, so the client has sent it all before
         // the server answers without reading it (as with a JSON body over the limit).
         using var huge = new MultipartFormDataContent { { new ByteArrayContent(new byte[70_000]), "file", "huge.txt" } };
+        // The same, sent without a length (chunked): refused while it is read.
+        using var hugeStreamed = new MultipartFormDataContent { { new ByteArrayContent(new byte[70_000]), "file", "huge.txt" } };
         // A multipart body cut off before its closing boundary.
         using var cut = new ByteArrayContent(Encoding.ASCII.GetBytes("--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\n\r\nhello"));
         cut.Headers.TryAddWithoutValidation("Content-Type", "multipart/form-data; boundary=b");
@@ -117,6 +119,7 @@ public sealed class KnowledgeRestGraphQLTests(TestServer server) : IDisposable
             ("not a pdf", notPdf, HttpStatusCode.BadRequest, "invalid-params", "fake.pdf"),
             ("unknown format", unknown, HttpStatusCode.BadRequest, "invalid-params", ".xlsx"),
             ("too large", huge, HttpStatusCode.RequestEntityTooLarge, "too-large", "MaxRequestBodyBytes"),
+            ("too large, streamed", hugeStreamed, HttpStatusCode.RequestEntityTooLarge, "too-large", "MaxRequestBodyBytes"),
             ("cut off", cut, HttpStatusCode.BadRequest, "invalid-request", "multipart/form-data"),
             ("plain text", plain, HttpStatusCode.UnsupportedMediaType, "unsupported-media-type", "application/json"),
         };
@@ -124,7 +127,9 @@ public sealed class KnowledgeRestGraphQLTests(TestServer server) : IDisposable
         {
             // A connection of its own each: the server closes one whose body it refused unread.
             using var http = new HttpClient { BaseAddress = server.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
-            using var response = await http.PostAsync("/api/v1/knowledge/documents", content);
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/knowledge/documents") { Content = content };
+            request.Headers.TransferEncodingChunked = name.EndsWith("streamed", StringComparison.Ordinal);
+            using var response = await http.SendAsync(request);
             var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
             Assert.True(status == response.StatusCode, $"{name}: {(int)response.StatusCode} {body}");
             Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);

@@ -177,7 +177,7 @@ internal static class RestRequests
         {
             throw TooLarge(max);
         }
-        catch (InvalidDataException e) when (e.Message.Contains("limit", StringComparison.OrdinalIgnoreCase))
+        catch (InvalidDataException e) when (e.Message.Contains("length limit", StringComparison.OrdinalIgnoreCase))
         {
             throw TooLarge(max);
         }
