@@ -40,12 +40,7 @@ public sealed partial class KnowledgeFolderWatcher : BackgroundService
             return;
         }
 
-        KnowledgeService service;
-        try
-        {
-            service = await _knowledge.GetServiceAsync(stoppingToken);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
+        if (await _knowledge.TryGetServiceAsync(stoppingToken) is not { } service)
         {
             return; // the knowledge host has logged why and stops the server
         }

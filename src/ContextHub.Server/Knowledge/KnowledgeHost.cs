@@ -49,6 +49,22 @@ public sealed partial class KnowledgeHost : IHostedService, IAsyncDisposable
         (_opening ?? throw new InvalidOperationException("The knowledge store is not open (the server has not started)."))
             .WaitAsync(cancellationToken);
 
+    /// <summary>
+    /// For background parts that need the store: the service once open, or null when it could not open (the host has
+    /// logged why and is stopping the server).
+    /// </summary>
+    public async Task<KnowledgeService?> TryGetServiceAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await GetServiceAsync(cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Starts opening the store and returns without waiting for it.</summary>
     public Task StartAsync(CancellationToken cancellationToken)
     {

@@ -37,7 +37,8 @@ public static class KnowledgeTools
             Mode = ParseMode(mode),
             Filter = Filter(tags, source),
         };
-        var hits = await (await knowledge.GetServiceAsync(context.CancellationToken)).SearchAsync(request, context.CancellationToken);
+        var service = await knowledge.GetServiceAsync(context.CancellationToken);
+        var hits = await service.SearchAsync(request, context.CancellationToken);
         return new SearchResults([.. hits.Select(h => new SearchResultItem(h.DocumentId, h.Title, h.ResourceUri, h.Snippet, Math.Round(h.Score, 6), h.Source))]);
     }
 
@@ -46,9 +47,10 @@ public static class KnowledgeTools
     public static async Task<FetchedDocument> FetchAsync(KnowledgeHost knowledge, McpCallContext context,
         [Description("The document id (from search results).")] string id)
     {
-        var document = await (await knowledge.GetServiceAsync(context.CancellationToken)).GetDocumentAsync(id, context.CancellationToken)
+        var service = await knowledge.GetServiceAsync(context.CancellationToken);
+        var document = await service.GetDocumentAsync(id, context.CancellationToken)
             ?? throw new ArgumentException($"No document with id '{id}'. Use search to find ids.");
-        var chunks = await (await knowledge.GetServiceAsync(context.CancellationToken)).GetChunksAsync(id, context.CancellationToken);
+        var chunks = await service.GetChunksAsync(id, context.CancellationToken);
         var metadata = new Dictionary<string, string>(document.Metadata)
         {
             ["source"] = document.Source,
@@ -74,7 +76,8 @@ public static class KnowledgeTools
         [Description("Tags to filter searches by.")] string[]? tags = null)
     {
         var request = ToRequest(new IngestDocument(source, text, data, title, mimeType, tags));
-        var result = await (await knowledge.GetServiceAsync(context.CancellationToken)).IngestAsync(request, context.CancellationToken);
+        var service = await knowledge.GetServiceAsync(context.CancellationToken);
+        var result = await service.IngestAsync(request, context.CancellationToken);
         await context.ReportProgressAsync(1, 1, result.ToString());
         if (result.Status is IngestionStatus.Added or IngestionStatus.Updated)
         {
@@ -96,13 +99,14 @@ public static class KnowledgeTools
             throw new ArgumentException("documents must hold 1 to 1000 documents.");
         }
 
+        var service = await knowledge.GetServiceAsync(context.CancellationToken);
         var outcomes = new List<IngestOutcome>(documents.Length);
         foreach (var document in documents)
         {
             IngestionResult result;
             try
             {
-                result = await (await knowledge.GetServiceAsync(context.CancellationToken)).IngestAsync(ToRequest(document), context.CancellationToken);
+                result = await service.IngestAsync(ToRequest(document), context.CancellationToken);
             }
             catch (ArgumentException e)
             {
@@ -127,7 +131,8 @@ public static class KnowledgeTools
     public static async Task<DeleteOutcome> DeleteAsync(KnowledgeHost knowledge, INotificationBus bus, McpCallContext context,
         [Description("The document id.")] string id)
     {
-        var deleted = await (await knowledge.GetServiceAsync(context.CancellationToken)).DeleteDocumentAsync(id, context.CancellationToken);
+        var service = await knowledge.GetServiceAsync(context.CancellationToken);
+        var deleted = await service.DeleteDocumentAsync(id, context.CancellationToken);
         if (deleted)
         {
             await AnnounceAsync(bus, id);
@@ -153,7 +158,8 @@ public static class KnowledgeTools
         ToolCallOutcome? wanted = outcome is null ? null
             : Enum.TryParse<ToolCallOutcome>(outcome, ignoreCase: true, out var parsed) ? parsed
             : throw new ArgumentException($"outcome '{outcome}' is not one of success, error, cancelled, timedout.");
-        var records = await (await knowledge.GetServiceAsync(context.CancellationToken)).Store.Metadata.GetToolCallsAsync(
+        var service = await knowledge.GetServiceAsync(context.CancellationToken);
+        var records = await service.Store.Metadata.GetToolCallsAsync(
             new ToolCallQuery { Tool = tool, Caller = caller, Outcome = wanted, Since = since, Limit = limit }, context.CancellationToken);
         return new ToolCallList([.. records.Select(r => new ToolCallEntry(r.Timestamp, r.Caller, r.Tool, r.Outcome.ToString().ToLowerInvariant(),
             Math.Round(r.Duration.TotalMilliseconds, 3), r.ArgumentsHash, r.Result, r.SessionId))]);

@@ -77,12 +77,7 @@ public sealed partial class ToolCallRecorder : BackgroundService, IMcpResultReco
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         // Calls made while the store opens wait in the queue.
-        KnowledgeService service;
-        try
-        {
-            service = await _knowledge.GetServiceAsync(stoppingToken);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
+        if (await _knowledge.TryGetServiceAsync(stoppingToken) is not { } service)
         {
             return; // the knowledge host has logged why and stops the server
         }

@@ -110,6 +110,11 @@ public sealed class KnowledgeRestGraphQLTests(TestServer server) : IDisposable
         // A multipart body cut off before its closing boundary.
         using var cut = new ByteArrayContent(Encoding.ASCII.GetBytes("--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\n\r\nhello"));
         cut.Headers.TryAddWithoutValidation("Content-Type", "multipart/form-data; boundary=b");
+        // More form fields than a form may hold (1024), in a body under the size limit.
+        using var crowded = new ByteArrayContent(Encoding.ASCII.GetBytes(
+            string.Concat(Enumerable.Repeat("--b\r\nContent-Disposition: form-data; name=\"t\"\r\n\r\nx\r\n", 1100)) + "--b--\r\n"));
+        crowded.Headers.TryAddWithoutValidation("Content-Type", "multipart/form-data; boundary=b");
+
         // Neither JSON nor a form.
         using var plain = new StringContent("just text", Encoding.UTF8, "text/plain");
 
@@ -121,6 +126,7 @@ public sealed class KnowledgeRestGraphQLTests(TestServer server) : IDisposable
             ("too large", huge, HttpStatusCode.RequestEntityTooLarge, "too-large", "MaxRequestBodyBytes"),
             ("too large, streamed", hugeStreamed, HttpStatusCode.RequestEntityTooLarge, "too-large", "MaxRequestBodyBytes"),
             ("cut off", cut, HttpStatusCode.BadRequest, "invalid-request", "multipart/form-data"),
+            ("too many fields", crowded, HttpStatusCode.BadRequest, "invalid-request", "count limit"),
             ("plain text", plain, HttpStatusCode.UnsupportedMediaType, "unsupported-media-type", "application/json"),
         };
         foreach (var (name, content, status, type, detail) in cases)
