@@ -9,6 +9,21 @@ results="$root/artifacts/test-results"
 
 step() { printf '\n== %s\n' "$*"; }
 
+step "System packages the tests start themselves (redis-server, haproxy, prometheus/promtool, wrk)"
+# The tests start each of these on a free loopback port and stop it by pid; nothing runs as a service.
+need=()
+for pair in redis-server:redis-server haproxy:haproxy promtool:prometheus wrk:wrk; do
+  command -v "${pair%%:*}" >/dev/null 2>&1 || need+=("${pair#*:}")
+done
+if [ "${#need[@]}" -gt 0 ]; then
+  sudo_cmd=""; [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+  if ! ($sudo_cmd apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null); then
+    echo "apt-get install ${need[*]} failed" >&2
+    echo "0 passed, 1 failed"
+    exit 1
+  fi
+fi
+
 step "JavaScript clients (Node 22, TypeScript SDK, MCP Inspector, conformance suite) from tests/js/package-lock.json"
 if ! (cd tests/js && npm ci --no-audit --no-fund --loglevel=error); then
   echo "npm ci failed in tests/js" >&2
