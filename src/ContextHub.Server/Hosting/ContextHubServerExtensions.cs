@@ -45,7 +45,7 @@ public static class ContextHubServerExtensions
             o.DataFolder = Path.GetFullPath(o.DataFolder);
             o.WatchFolder = ResolveFolder(o.WatchFolder);
         });
-        if (configuration.GetValue("ContextHub:Samples:Enabled", false))
+        if (configuration.GetValue("ContextHub:Samples:Enabled", true))
         {
             builder.WithTools(typeof(SampleTools));
         }
