@@ -1,0 +1,62 @@
+using System.Reflection;
+
+namespace ContextHub.Server.Tests.Architecture;
+
+/// <summary>
+/// The layering of docs/DESIGN.md, read from the built assemblies: a forbidden reference fails the build's tests, not a
+/// review. (An assembly reference appears in metadata only where code uses the other assembly, so this sees real use.)
+/// </summary>
+public sealed class ReferenceRulesTests
+{
+    /// <summary>The gateway's assembly name (the command is <c>contexthub</c>).</summary>
+    private static readonly string ServerAssembly = typeof(Program).Assembly.GetName().Name!;
+
+    /// <summary>Each project and the ContextHub/ASP.NET Core assemblies it must never use.</summary>
+    public static TheoryData<string, string[]> Rules => new()
+    {
+        // The engine is transport-neutral: no web framework, no knowledge store, no gateway.
+        { "ContextHub.Core", ["Microsoft.AspNetCore.*", ServerAssembly, "ContextHub.Knowledge*", "ContextHub.Samples", "ContextHub.Embeddings.*"] },
+        // Storage abstractions sit below the engine.
+        { "ContextHub.Storage", ["Microsoft.AspNetCore.*", "ContextHub.Core", ServerAssembly, "ContextHub.Knowledge*"] },
+        // The knowledge model knows neither the engine, the gateway, nor any backend or model.
+        { "ContextHub.Knowledge", ["Microsoft.AspNetCore.*", "ContextHub.Core", ServerAssembly, "ContextHub.Knowledge.*", "ContextHub.Embeddings.*"] },
+        // Backends know the knowledge model only, never each other or the gateway.
+        { "ContextHub.Knowledge.Embedded", ["Microsoft.AspNetCore.*", "ContextHub.Core", ServerAssembly, "ContextHub.Knowledge.Elasticsearch", "ContextHub.Embeddings.*"] },
+        { "ContextHub.Knowledge.Elasticsearch", ["Microsoft.AspNetCore.*", "ContextHub.Core", ServerAssembly, "ContextHub.Knowledge.Embedded", "ContextHub.Embeddings.*"] },
+        // A model is a plain embedding generator.
+        { "ContextHub.Embeddings.MiniLM", ["Microsoft.AspNetCore.*", "ContextHub.*"] },
+        // Samples are tools written against the engine, as a user's would be.
+        { "ContextHub.Samples", ["Microsoft.AspNetCore.*", ServerAssembly, "ContextHub.Knowledge*"] },
+    };
+
+    [Theory]
+    [MemberData(nameof(Rules))]
+    public void A_project_uses_only_what_its_layer_allows(string assemblyName, string[] forbidden)
+    {
+        var assembly = Load(assemblyName);
+
+        var violations = assembly.GetReferencedAssemblies()
+            .Select(r => r.Name!)
+            .Where(name => forbidden.Any(pattern => Matches(name, pattern)))
+            .ToList();
+
+        Assert.True(violations.Count == 0, $"{assemblyName} must not reference {string.Join(", ", violations)} (docs/DESIGN.md, 'Rules the code enforces').");
+    }
+
+    [Fact]
+    public void The_rules_see_real_references()
+    {
+        // Guards the test itself: if loading or matching were broken, every rule above would pass vacuously.
+        var server = typeof(Program).Assembly.GetReferencedAssemblies().Select(r => r.Name!).ToList();
+
+        Assert.Contains(server, n => Matches(n, "ContextHub.Core"));
+        Assert.Contains(server, n => Matches(n, "Microsoft.AspNetCore.*"));
+        Assert.Contains(Load("ContextHub.Knowledge.Embedded").GetReferencedAssemblies(), r => Matches(r.Name!, "ContextHub.Knowledge*"));
+    }
+
+    private static Assembly Load(string name) => Assembly.Load(new AssemblyName(name));
+
+    private static bool Matches(string name, string pattern) => pattern.EndsWith('*')
+        ? name.StartsWith(pattern[..^1], StringComparison.Ordinal)
+        : string.Equals(name, pattern, StringComparison.Ordinal);
+}
