@@ -97,7 +97,8 @@ public static class ContextHubServiceCollectionExtensions
         {
             var options = sp.GetRequiredService<IOptions<ResourceOptions>>().Value;
             var bus = sp.GetRequiredService<INotificationBus>();
-            var folders = options.Folders.Select(f => (IResourceProvider)new FileResourceProvider(f.Key, f.Value, bus, options.MaxReadBytes));
+            var folders = options.Folders.Select(f => (IResourceProvider)new FileResourceProvider(f.Key, f.Value, bus, options.MaxReadBytes,
+                time: sp.GetRequiredService<TimeProvider>()));
             return new ResourceManager(folders.Concat(sp.GetServices<IResourceProvider>()), sp.GetRequiredService<CodeResourceProvider>(),
                 sp.GetRequiredService<ResourceCache>(), sp.GetRequiredService<IOptions<McpServerOptions>>());
         });

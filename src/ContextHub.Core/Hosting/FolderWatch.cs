@@ -8,17 +8,17 @@ public sealed class FolderWatch : IDisposable
 {
     private static readonly TimeSpan Quiet = TimeSpan.FromMilliseconds(100);
     private readonly FileSystemWatcher _watcher;
-    private readonly Timer _settle;
+    private readonly Debouncer _settle;
 
-    public FolderWatch(string folder, string filter, bool recursive, Action changed)
+    public FolderWatch(string folder, string filter, bool recursive, Action changed, TimeProvider? time = null)
     {
-        _settle = new Timer(_ => changed());
+        _settle = new Debouncer(Quiet, changed, time);
         _watcher = new FileSystemWatcher(folder, filter) { IncludeSubdirectories = recursive };
-        FileSystemEventHandler onEvent = (_, _) => _settle.Change(Quiet, Timeout.InfiniteTimeSpan);
+        FileSystemEventHandler onEvent = (_, _) => _settle.Signal();
         _watcher.Changed += onEvent;
         _watcher.Created += onEvent;
         _watcher.Deleted += onEvent;
-        _watcher.Renamed += (_, _) => _settle.Change(Quiet, Timeout.InfiniteTimeSpan);
+        _watcher.Renamed += (_, _) => _settle.Signal();
         _watcher.EnableRaisingEvents = true;
     }
 

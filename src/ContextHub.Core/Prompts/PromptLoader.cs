@@ -15,12 +15,14 @@ public sealed partial class PromptLoader : IHostedService, IDisposable
     private readonly PromptOptions _options;
     private readonly ILogger<PromptLoader> _logger;
     private FolderWatch? _watch;
+    private readonly TimeProvider _time;
 
-    public PromptLoader(PromptManager prompts, IOptions<PromptOptions> options, ILogger<PromptLoader> logger)
+    public PromptLoader(PromptManager prompts, IOptions<PromptOptions> options, ILogger<PromptLoader> logger, TimeProvider? time = null)
     {
         _prompts = prompts;
         _options = options.Value;
         _logger = logger;
+        _time = time ?? TimeProvider.System;
     }
 
     public Task StartAsync(CancellationToken cancellationToken)
@@ -33,7 +35,7 @@ public sealed partial class PromptLoader : IHostedService, IDisposable
         Load();
         if (Directory.Exists(_options.Folder) && _options.Watch)
         {
-            _watch = new FolderWatch(_options.Folder, "*.md", recursive: true, Load);
+            _watch = new FolderWatch(_options.Folder, "*.md", recursive: true, Load, _time);
         }
 
         return Task.CompletedTask;

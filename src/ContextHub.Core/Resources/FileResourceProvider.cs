@@ -20,17 +20,18 @@ public sealed class FileResourceProvider : IResourceProvider, IDisposable
     private readonly INotificationBus _bus;
     private readonly FileSystemWatcher? _watcher;
     private readonly ConcurrentDictionary<string, bool> _pending = new(StringComparer.Ordinal);
-    private readonly Timer _flush;
+    private readonly Hosting.Debouncer _flush;
     private Resource[]? _listing;
 
-    public FileResourceProvider(string name, string root, INotificationBus bus, long maxBytes = 10 * 1024 * 1024, bool watch = true)
+    public FileResourceProvider(string name, string root, INotificationBus bus, long maxBytes = 10 * 1024 * 1024, bool watch = true,
+        TimeProvider? time = null)
     {
         Name = name;
         _root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(root));
         _prefix = $"res://{name}/";
         _maxBytes = maxBytes;
         _bus = bus;
-        _flush = new Timer(_ => Flush());
+        _flush = new Hosting.Debouncer(TimeSpan.FromMilliseconds(100), Flush, time);
         if (watch && Directory.Exists(_root))
         {
             _watcher = new FileSystemWatcher(_root) { IncludeSubdirectories = true, NotifyFilter = NotifyFilters.FileName | NotifyFilters.LastWrite | NotifyFilters.Size };
@@ -182,7 +183,7 @@ public sealed class FileResourceProvider : IResourceProvider, IDisposable
 
         Volatile.Write(ref _listing, null); // sizes change with content, names with the rest
         _pending.AddOrUpdate(UriFor(relative), listChanged, (_, previous) => previous || listChanged);
-        _flush.Change(TimeSpan.FromMilliseconds(100), Timeout.InfiniteTimeSpan);
+        _flush.Signal();
     }
 
     private void Flush()

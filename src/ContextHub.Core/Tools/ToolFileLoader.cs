@@ -19,13 +19,16 @@ public sealed partial class ToolFileLoader : IHostedService, IDisposable
     private readonly Lock _gate = new();
     private HashSet<string> _owned = new(StringComparer.Ordinal);
     private FolderWatch? _watch;
+    private readonly TimeProvider _time;
 
-    public ToolFileLoader(ToolRegistry registry, IHttpClientFactory clients, IOptions<ToolOptions> options, ILogger<ToolFileLoader> logger)
+    public ToolFileLoader(ToolRegistry registry, IHttpClientFactory clients, IOptions<ToolOptions> options, ILogger<ToolFileLoader> logger,
+        TimeProvider? time = null)
     {
         _registry = registry;
         _clients = clients;
         _options = options.Value;
         _logger = logger;
+        _time = time ?? TimeProvider.System;
     }
 
     public Task StartAsync(CancellationToken cancellationToken)
@@ -38,7 +41,7 @@ public sealed partial class ToolFileLoader : IHostedService, IDisposable
         Load();
         if (Directory.Exists(_options.Folder) && _options.Watch)
         {
-            _watch = new FolderWatch(_options.Folder, "*", recursive: false, Load);
+            _watch = new FolderWatch(_options.Folder, "*", recursive: false, Load, _time);
         }
 
         return Task.CompletedTask;
