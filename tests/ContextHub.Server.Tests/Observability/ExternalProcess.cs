@@ -126,8 +126,15 @@ internal sealed class ExternalProcess : IAsyncDisposable
         return (process._process.ExitCode, process.Output);
     }
 
+    private int _disposed;
+
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         if (!_process.HasExited)
         {
             _process.Kill();

@@ -141,9 +141,11 @@ public sealed class PrometheusEndToEndTests : IAsyncLifetime
         var doors = new DoorTraffic(_http, _hub);
         var echo = await doors.McpHttpAsync("tools/call", new JsonObject { ["name"] = "echo", ["arguments"] = new JsonObject { ["message"] = "secret words" } }, name: "echo");
         Assert.True(echo.TryGetProperty("result", out _), echo.ToString());
-        var unknown = await doors.McpHttpAsync("tools/call", new JsonObject { ["name"] = "no_such_tool_" + Guid.NewGuid().ToString("N")[..6], ["arguments"] = new JsonObject() });
-        Assert.True(unknown.TryGetProperty("error", out _), unknown.ToString());
-        await doors.McpHttpAsync("made/up", new JsonObject());
+        var unknownName = "no_such_tool_" + Guid.NewGuid().ToString("N")[..6];
+        var unknown = await doors.McpHttpAsync("tools/call", new JsonObject { ["name"] = unknownName, ["arguments"] = new JsonObject() }, name: unknownName);
+        Assert.Equal(-32602, unknown.GetProperty("error").GetProperty("code").GetInt32());
+        var madeUp = await doors.McpHttpAsync("made/up", new JsonObject());
+        Assert.Equal(-32601, madeUp.GetProperty("error").GetProperty("code").GetInt32());
         await doors.McpHttpAsync("tools/call", new JsonObject
         {
             ["name"] = "ingest",

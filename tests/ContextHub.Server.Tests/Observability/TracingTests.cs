@@ -84,7 +84,7 @@ public sealed class TracingTests(TestServer server) : IDisposable
         var doors = new DoorTraffic(_http, server.BaseAddress);
 
         await doors.McpHttpAsync("tools/call", new JsonObject { ["name"] = "no_such_tool", ["arguments"] = new JsonObject() },
-            metaTraceParent: $"00-{traceId}-{ActivitySpanId.CreateRandom()}-01");
+            metaTraceParent: $"00-{traceId}-{ActivitySpanId.CreateRandom()}-01", name: "no_such_tool");
 
         var span = Assert.Single(await SpansOfAsync(traceId, expected: 1), s => s.Source.Name == "ContextHub");
         Assert.Equal("tools/call other", span.DisplayName);
