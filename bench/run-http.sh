@@ -5,6 +5,8 @@
 #   sdk         bench/Baselines/SdkServer   the official C# SDK (ModelContextProtocol.AspNetCore), Stateless = true
 #   bare        bench/Baselines/BareServer  bare Kestrel minimal API + source-generated System.Text.Json: the ceiling
 #   ts          bench/Baselines/ts-server   the official TypeScript SDK, stateless, JSON responses
+#   contexthub-nometrics  the same ContextHub with ContextHub:Observability:Metrics:Enabled=false (the cost of metrics:
+#               SERVERS="contexthub contexthub-nometrics")
 #
 # All servers are started once, on their own loopback ports, and warmed up. Then each round loads them one at a
 # time (never two at once), alternating the order from round to round; the table reports per server the median
@@ -53,7 +55,8 @@ port_of() {
     sdk) echo $((base_port + 1)) ;;
     bare) echo $((base_port + 2)) ;;
     ts) echo $((base_port + 3)) ;;
-    *) die "unknown server '$1' (known: contexthub sdk bare ts)" ;;
+    contexthub-nometrics) echo $((base_port + 4)) ;;
+    *) die "unknown server '$1' (known: contexthub contexthub-nometrics sdk bare ts)" ;;
   esac
 }
 
@@ -67,6 +70,7 @@ label_of() {
     sdk) echo "C# SDK 2.4.0 (stateless)" ;;
     bare) echo "bare Kestrel (ceiling)" ;;
     ts) echo "TS SDK 1.32.2 (stateless)" ;;
+    contexthub-nometrics) echo "ContextHub, metrics off" ;;
   esac
 }
 
@@ -80,6 +84,10 @@ start_server() {
     contexthub) cmd=(dotnet artifacts/bin/ContextHub.Server/release/contexthub.dll --urls "$url"
                      --Logging:LogLevel:Default=Warning --Logging:LogLevel:Microsoft.Hosting.Lifetime=Warning
                      "--ContextHub:Knowledge:DataFolder=$raw_dir/knowledge" ${CONTEXTHUB_ARGS:-}) ;;
+    contexthub-nometrics) cmd=(dotnet artifacts/bin/ContextHub.Server/release/contexthub.dll --urls "$url"
+                     --Logging:LogLevel:Default=Warning --Logging:LogLevel:Microsoft.Hosting.Lifetime=Warning
+                     "--ContextHub:Knowledge:DataFolder=$raw_dir/knowledge-nometrics" --ContextHub:Observability:Metrics:Enabled=false
+                     ${CONTEXTHUB_ARGS:-}) ;;
     sdk) cmd=(dotnet artifacts/bin/SdkServer/release/bench-sdk-server.dll --urls "$url" --Logging:LogLevel:Default=Warning) ;;
     bare) cmd=(dotnet artifacts/bin/BareServer/release/bench-bare-server.dll --urls "$url" --Logging:LogLevel:Default=Warning) ;;
     ts) cmd=(node "$bench/Baselines/ts-server/server.mjs" --host 127.0.0.1 --port "$port") ;;
@@ -171,7 +179,7 @@ fi
 if [ "${NO_BUILD:-0}" != 1 ]; then
   for s in "${servers[@]}"; do
     case "$s" in
-      contexthub) project=src/ContextHub.Server ;;
+      contexthub|contexthub-nometrics) project=src/ContextHub.Server ;;
       sdk) project=bench/Baselines/SdkServer ;;
       bare) project=bench/Baselines/BareServer ;;
       ts) log "npm ci (bench/Baselines/ts-server)"

@@ -119,6 +119,15 @@ public sealed class KnowledgeService
     public async Task<IReadOnlyList<SearchHit>> SearchAsync(SearchRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        using var activity = Telemetry.KnowledgeTelemetry.StartSearch(request.Mode);
+        var hits = await SearchCoreAsync(request, cancellationToken);
+        Telemetry.KnowledgeTelemetry.SearchFinished(request.Mode, started, hits.Count, activity);
+        return hits;
+    }
+
+    private async Task<IReadOnlyList<SearchHit>> SearchCoreAsync(SearchRequest request, CancellationToken cancellationToken)
+    {
         ArgumentOutOfRangeException.ThrowIfLessThan(request.Limit, 1);
         if (request.Filter is not null)
         {
@@ -264,11 +273,20 @@ public sealed class KnowledgeService
     {
         ArgumentNullException.ThrowIfNull(requests);
         var results = new List<IngestionResult>(requests.Count);
-        foreach (var request in requests)
+        Telemetry.KnowledgeTelemetry.IngestionQueued(requests.Count);
+        try
         {
-            var result = await IngestAsync(request, cancellationToken);
-            results.Add(result);
-            progress?.Report(new IngestionProgress(results.Count, requests.Count, result));
+            foreach (var request in requests)
+            {
+                var result = await IngestAsync(request, cancellationToken);
+                results.Add(result);
+                Telemetry.KnowledgeTelemetry.IngestionDequeued(1);
+                progress?.Report(new IngestionProgress(results.Count, requests.Count, result));
+            }
+        }
+        finally
+        {
+            Telemetry.KnowledgeTelemetry.IngestionDequeued(requests.Count - results.Count);
         }
 
         return new IngestionBatchResult(results);
@@ -282,6 +300,8 @@ public sealed class KnowledgeService
     public async Task<IngestionResult> IngestAsync(IngestionRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        using var activity = Telemetry.KnowledgeTelemetry.StartIngestion();
         IngestionResult result;
         try
         {
@@ -301,6 +321,7 @@ public sealed class KnowledgeService
             Log.Ingested(_logger, result.Source, result.DocumentId, result.Status, result.ChunkCount);
         }
 
+        Telemetry.KnowledgeTelemetry.IngestionFinished(result.Status, started, activity);
         return result;
     }
 

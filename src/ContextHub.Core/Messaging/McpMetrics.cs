@@ -1,44 +1,116 @@
+using System.Collections.Frozen;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using System.Text.Json;
+using ContextHub.Protocol;
+using ContextHub.Storage.Telemetry;
+using ContextHub.Tools;
+using ModelContextProtocol.Protocol;
 
 namespace ContextHub.Messaging;
 
-/// <summary>The Message Manager's meters: requests by method, door and outcome, and their duration.</summary>
+/// <summary>
+/// The Message Manager's meters. <c>mcp.server.operation.duration</c> and <c>mcp.server.session.duration</c> follow the
+/// OpenTelemetry semantic conventions for MCP; <c>contexthub.mcp.requests</c> counts requests by door, method and
+/// outcome and <c>contexthub.tool.calls</c> tool calls by tool and outcome. Every label value comes from a fixed set:
+/// methods the server does not know are <c>other</c>, tools not in the registry are <c>other</c>.
+/// </summary>
 public sealed class McpMetrics : IDisposable
 {
     public const string MeterName = "ContextHub.Mcp";
+    public const string Other = "other";
+
+    private static readonly FrozenSet<string> KnownMethods = new[]
+    {
+        RequestMethods.Initialize, RequestMethods.ServerDiscover, RequestMethods.Ping, RequestMethods.ToolsList, RequestMethods.ToolsCall,
+        RequestMethods.ResourcesList, RequestMethods.ResourcesTemplatesList, RequestMethods.ResourcesRead, RequestMethods.ResourcesSubscribe,
+        RequestMethods.ResourcesUnsubscribe, RequestMethods.PromptsList, RequestMethods.PromptsGet, RequestMethods.CompletionComplete,
+        RequestMethods.LoggingSetLevel, RequestMethods.SubscriptionsListen, "tasks/get", "tasks/list", "tasks/result", "tasks/cancel",
+    }.ToFrozenSet(StringComparer.Ordinal);
+
+    private static readonly double[] DurationBuckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
     private readonly Meter _meter;
+    private readonly ToolRegistry _tools;
     private readonly Counter<long> _requests;
-    private readonly Histogram<double> _duration;
-    private readonly UpDownCounter<long> _sessions;
+    private readonly Counter<long> _toolCalls;
+    private readonly Histogram<double> _operationDuration;
+    private readonly Histogram<double> _sessionDuration;
 
-    public McpMetrics(IMeterFactory meterFactory)
+    public McpMetrics(IMeterFactory meterFactory, ToolRegistry tools)
     {
+        _tools = tools;
         _meter = meterFactory.Create(MeterName);
-        _requests = _meter.CreateCounter<long>("contexthub.mcp.requests", "{request}", "MCP requests handled, by method, transport and outcome.");
-        _duration = _meter.CreateHistogram<double>("contexthub.mcp.request.duration", "s", "Time to handle an MCP request.",
-            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] });
-        _sessions = _meter.CreateUpDownCounter<long>("contexthub.mcp.sessions", "{session}", "Open MCP sessions.");
+        _requests = _meter.CreateCounter<long>("contexthub.mcp.requests", "{request}", "MCP requests handled, by door, method and outcome.");
+        _toolCalls = _meter.CreateCounter<long>("contexthub.tool.calls", "{call}", "Tool calls, by tool and outcome (ok, tool_error, error, cancelled, input_required).");
+        _operationDuration = _meter.CreateHistogram("mcp.server.operation.duration", "s",
+            "Time the server took to handle an MCP request (OpenTelemetry MCP semantic conventions).",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBuckets });
+        _sessionDuration = _meter.CreateHistogram("mcp.server.session.duration", "s", "How long MCP sessions lasted, from initialize to their end.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [1, 10, 60, 300, 900, 1800, 3600, 7200, 14400, 43200, 86400] });
     }
 
-    public void RequestHandled(string method, McpTransportKind transport, string outcome, long startTimestamp)
+    public void RequestHandled(McpRequest request, in McpResult result, Exception? failure, long startTimestamp)
     {
+        var method = MethodName(request.Method);
+        var door = DoorName(request.Caller.Transport);
+        var outcome = Outcome(failure);
+        string? tool = method == RequestMethods.ToolsCall ? ToolName(request) : null;
+
+        _requests.Add(1, new TagList { { "mcp.method.name", method }, { "contexthub.door", door }, { "outcome", outcome } });
+
         var tags = new TagList
         {
-            { "mcp.method", method },
-            { "transport", TransportName(transport) },
-            { "outcome", outcome },
+            { "mcp.method.name", method },
+            { "contexthub.door", door },
+            { "mcp.protocol.version", request.ProtocolVersion.Length > 0 ? request.ProtocolVersion : "none" },
         };
-        _requests.Add(1, tags);
-        _duration.Record(Stopwatch.GetElapsedTime(startTimestamp).TotalSeconds, tags);
+        if (NetworkTransport(request.Caller.Transport) is { } transport)
+        {
+            tags.Add("network.transport", transport);
+        }
+
+        if (tool is not null)
+        {
+            tags.Add("gen_ai.tool.name", tool);
+        }
+
+        if (failure is not null)
+        {
+            tags.Add("error.type", ErrorType(failure));
+        }
+
+        _operationDuration.Record(Stopwatch.GetElapsedTime(startTimestamp).TotalSeconds, tags);
+
+        if (tool is not null)
+        {
+            var callOutcome = failure is null && result.Value is CallToolResult { IsError: true } ? "tool_error" : ToolOutcome(failure);
+            _toolCalls.Add(1, new TagList { { "gen_ai.tool.name", tool }, { "outcome", callOutcome } });
+        }
     }
 
-    public void SessionOpened() => _sessions.Add(1);
+    public void SessionOpened() => ContextHubTelemetry.SessionOpened();
 
-    public void SessionClosed() => _sessions.Add(-1);
+    public void SessionClosed(TimeSpan lasted)
+    {
+        ContextHubTelemetry.SessionClosed();
+        _sessionDuration.Record(lasted.TotalSeconds);
+    }
 
-    private static string TransportName(McpTransportKind transport) => transport switch
+    /// <summary>The method as a label: a method the server knows, else <c>other</c>.</summary>
+    public static string MethodName(string method) => KnownMethods.TryGetValue(method, out var known) ? known : Other;
+
+    /// <summary>The tool of a <c>tools/call</c> as a label: a registered tool's name, else <c>other</c>.</summary>
+    public string ToolName(McpRequest request) =>
+        request.Params.ValueKind == JsonValueKind.Object
+        && request.Params.TryGetProperty("name"u8, out var name)
+        && name.ValueKind == JsonValueKind.String
+        && name.GetString() is { } text
+        && _tools.TryGet(text, out var registered)
+            ? registered.Tool.Definition.Name
+            : Other;
+
+    public static string DoorName(McpTransportKind transport) => transport switch
     {
         McpTransportKind.StreamableHttp => "http",
         McpTransportKind.Stdio => "stdio",
@@ -46,6 +118,41 @@ public sealed class McpMetrics : IDisposable
         McpTransportKind.Rest => "rest",
         McpTransportKind.GraphQL => "graphql",
         _ => "inprocess",
+    };
+
+    /// <summary>OpenTelemetry's <c>network.transport</c>: a pipe for stdio, TCP for every network door.</summary>
+    public static string? NetworkTransport(McpTransportKind transport) => transport switch
+    {
+        McpTransportKind.Stdio => "pipe",
+        McpTransportKind.InProcess => null,
+        _ => "tcp",
+    };
+
+    public static string Outcome(Exception? failure) => failure switch
+    {
+        null => "ok",
+        ClientInputRequiredException => "input_required",
+        McpErrorException e => e.Code.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        OperationCanceledException => "cancelled",
+        _ => "error",
+    };
+
+    /// <summary>OpenTelemetry's <c>error.type</c>: the JSON-RPC error code, or the kind of failure.</summary>
+    public static string ErrorType(Exception failure) => failure switch
+    {
+        ClientInputRequiredException => "input_required",
+        McpErrorException e => e.Code.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        OperationCanceledException => "cancelled",
+        JsonException => "-32602",
+        _ => "_OTHER",
+    };
+
+    private static string ToolOutcome(Exception? failure) => failure switch
+    {
+        null => "ok",
+        ClientInputRequiredException => "input_required",
+        OperationCanceledException => "cancelled",
+        _ => "error",
     };
 
     public void Dispose() => _meter.Dispose();

@@ -36,6 +36,7 @@ public sealed partial class MessageManager
     public async ValueTask<McpResult> ProcessAsync(McpRequest request, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
+        var activity = McpTracing.StartRequest(request, _metrics);
         McpResult result = default;
         Exception? failure = null;
         try
@@ -74,7 +75,11 @@ public sealed partial class MessageManager
                 recorder.Record(request, result, failure, Stopwatch.GetElapsedTime(started));
             }
 
-            _metrics.RequestHandled(request.Method, request.Caller.Transport, Outcome(failure), started);
+            _metrics.RequestHandled(request, result, failure, started);
+            if (activity is not null)
+            {
+                McpTracing.StopRequest(activity, request, failure);
+            }
         }
     }
 
@@ -196,15 +201,6 @@ public sealed partial class MessageManager
         return new McpErrorException(McpProtocol.ErrorCodes.InternalError,
             $"Internal error while handling '{request.Method}' (correlation id {request.CorrelationId}).");
     }
-
-    private static string Outcome(Exception? failure) => failure switch
-    {
-        null => "ok",
-        ClientInputRequiredException => "input_required",
-        McpErrorException e => e.Code.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        OperationCanceledException => "cancelled",
-        _ => "error",
-    };
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Unexpected failure handling {Method} ({CorrelationId})")]
     private partial void LogUnexpected(Exception exception, string method, string correlationId);

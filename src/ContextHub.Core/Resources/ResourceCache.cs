@@ -39,7 +39,10 @@ public sealed class ResourceCache : IDisposable
         }
 
         var key = Key(uri);
-        if (await _store.GetAsync(key, cancellationToken) is { } hit)
+        using var activity = ContextHub.Storage.Telemetry.ContextHubTelemetry.Source.StartActivity("resource cache get");
+        var cached = await _store.GetAsync(key, cancellationToken);
+        activity?.SetTag("cache.hit", cached is not null);
+        if (cached is { } hit)
         {
             return (JsonSerializer.Deserialize(hit.Value.Span, McpJson.TypeInfo<ResourceContents[]>()), hit.Tag);
         }

@@ -17,7 +17,10 @@ public sealed class McpSession
         ClientCapabilities = capabilities;
         ClientInfo = clientInfo;
         LastSeen = now;
+        Created = now;
     }
+
+    public DateTimeOffset Created { get; }
 
     public string Id { get; }
 

@@ -72,7 +72,7 @@ public sealed partial class SessionManager : IDisposable
 
         session.CancelAll();
         session.OutgoingRequests.FailAll(new OperationCanceledException("The session ended."));
-        _metrics.SessionClosed();
+        _metrics.SessionClosed(_time.GetUtcNow() - session.Created);
         LogSessionEnded(id);
         return true;
     }

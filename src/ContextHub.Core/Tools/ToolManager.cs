@@ -67,6 +67,7 @@ public sealed partial class ToolManager
         var timeout = registered.Tool.Timeout ?? _options.ToolTimeout;
         using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var context = new McpCallContext(request, services, timeoutSource.Token);
+        using var activity = McpTracing.StartToolExecution(registered.Tool.Definition.Name);
         try
         {
             var call = registered.Tool.InvokeAsync(context, arguments);

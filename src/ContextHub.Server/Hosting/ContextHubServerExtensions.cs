@@ -7,6 +7,7 @@ using ContextHub.Server.Gateway.GraphQL;
 using ContextHub.Server.Gateway.Rest;
 using ContextHub.Server.Gateway.WebSockets;
 using ContextHub.Server.Knowledge;
+using ContextHub.Server.Observability;
 using ContextHub.Server.Gateway.Security;
 using ContextHub.Server.Gateway.Stdio;
 using ContextHub.Server.Gateway.StreamableHttp;
@@ -30,6 +31,7 @@ public static class ContextHubServerExtensions
         services.AddWebSocketDoor();
         services.AddRestDoor();
         services.AddGraphQLDoor(configuration);
+        services.AddContextHubObservability(configuration);
         services.PostConfigure<PromptOptions>(o => o.Folder = ResolveFolder(o.Folder));
         services.PostConfigure<ToolOptions>(o => o.Folder = ResolveFolder(o.Folder));
         services.PostConfigure<ResourceOptions>(o =>
@@ -77,6 +79,7 @@ public static class ContextHubServerExtensions
         app.MapRestDoor("/api/v1");
         app.MapGraphQLDoor("/graphql");
         app.MapGet("/healthz", () => Results.Text("ok")).WithName("Health").ExcludeFromDescription();
+        app.MapContextHubObservability();
         return app;
     }
 

@@ -1,3 +1,4 @@
+using ContextHub.Storage.Telemetry;
 using Microsoft.Extensions.Caching.Memory;
 
 namespace ContextHub.Storage.Cache;
@@ -5,15 +6,37 @@ namespace ContextHub.Storage.Cache;
 /// <summary>The in-process cache: a size-bounded <see cref="MemoryCache"/> (size counted in bytes).</summary>
 public sealed class MemoryCacheStore : ICacheStore, IDisposable
 {
+    public const string Level = "memory";
+    private static readonly PostEvictionCallbackRegistration CountEvictions = new()
+    {
+        EvictionCallback = static (_, _, reason, _) =>
+        {
+            if (reason == EvictionReason.Capacity)
+            {
+                ContextHubTelemetry.CacheEviction(Level);
+            }
+        },
+    };
+
     private readonly MemoryCache _cache;
 
     public MemoryCacheStore(long sizeLimitBytes = 64 * 1024 * 1024)
     {
         _cache = new MemoryCache(new MemoryCacheOptions { SizeLimit = sizeLimitBytes });
+        ContextHubTelemetry.RegisterCacheLevel(Level);
     }
 
-    public ValueTask<CacheEntry?> GetAsync(string key, CancellationToken cancellationToken = default) =>
-        ValueTask.FromResult(_cache.TryGetValue(key, out CacheEntry? entry) ? entry : null);
+    public ValueTask<CacheEntry?> GetAsync(string key, CancellationToken cancellationToken = default)
+    {
+        if (_cache.TryGetValue(key, out CacheEntry? entry))
+        {
+            ContextHubTelemetry.CacheHit(Level);
+            return ValueTask.FromResult<CacheEntry?>(entry);
+        }
+
+        ContextHubTelemetry.CacheMiss(Level);
+        return ValueTask.FromResult<CacheEntry?>(null);
+    }
 
     public ValueTask SetAsync(string key, CacheEntry entry, TimeSpan timeToLive, CancellationToken cancellationToken = default)
     {
@@ -21,6 +44,7 @@ public sealed class MemoryCacheStore : ICacheStore, IDisposable
         {
             AbsoluteExpirationRelativeToNow = timeToLive,
             Size = Math.Max(1, entry.Value.Length + key.Length),
+            PostEvictionCallbacks = { CountEvictions },
         });
         return ValueTask.CompletedTask;
     }

@@ -1,18 +1,24 @@
 using System.Collections.Immutable;
+using ContextHub.Storage.Telemetry;
 
 namespace ContextHub.Storage.PubSub;
 
 /// <summary>Delivers events to handlers in this process; a failing handler does not stop the others.</summary>
 public sealed class InProcessNotificationBus : INotificationBus
 {
+    public const string Backend = "inprocess";
     private ImmutableArray<Func<ServerEvent, ValueTask>> _handlers = [];
+
+    public InProcessNotificationBus() => ContextHubTelemetry.RegisterBus(Backend);
 
     public async ValueTask PublishAsync(ServerEvent serverEvent, CancellationToken cancellationToken = default)
     {
+        ContextHubTelemetry.MessagePublished(Backend);
         foreach (var handler in _handlers)
         {
             try
             {
+                ContextHubTelemetry.MessageReceived(Backend);
                 await handler(serverEvent);
             }
             catch (Exception) when (!cancellationToken.IsCancellationRequested)

@@ -284,9 +284,18 @@ internal sealed partial class GraphQLWebSocketConnection
 
             if (result.Streams is { Count: > 0 } streams)
             {
-                var pump = PumpAsync(operation);
-                operation.Attach(streams.Values.First().Subscribe(new Observer(operation.Events)));
-                await pump;
+                ContextHub.Storage.Telemetry.ContextHubTelemetry.GraphQLSubscriptionStarted();
+                try
+                {
+                    var pump = PumpAsync(operation);
+                    operation.Attach(streams.Values.First().Subscribe(new Observer(operation.Events)));
+                    await pump;
+                }
+                finally
+                {
+                    ContextHub.Storage.Telemetry.ContextHubTelemetry.GraphQLSubscriptionEnded();
+                }
+
                 return;
             }
 

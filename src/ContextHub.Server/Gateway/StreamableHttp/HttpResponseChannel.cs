@@ -121,6 +121,12 @@ internal sealed class HttpResponseChannel : IMcpChannel
             {
                 _streaming = true;
                 var response = _context.Response;
+                ContextHub.Storage.Telemetry.ContextHubTelemetry.StreamOpened();
+                response.OnCompleted(static () =>
+                {
+                    ContextHub.Storage.Telemetry.ContextHubTelemetry.StreamClosed();
+                    return Task.CompletedTask;
+                });
                 response.StatusCode = StatusCodes.Status200OK;
                 response.ContentType = "text/event-stream";
                 response.Headers.CacheControl = "no-cache, no-store";

@@ -428,6 +428,7 @@ public sealed class StreamableHttpHandler
         }
 
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, _lifetime.ApplicationStopping);
+        ContextHub.Storage.Telemetry.ContextHubTelemetry.StreamOpened();
         try
         {
             var response = context.Response;
@@ -449,6 +450,7 @@ public sealed class StreamableHttpHandler
         }
         finally
         {
+            ContextHub.Storage.Telemetry.ContextHubTelemetry.StreamClosed();
             session.DetachStandaloneChannel(channel);
         }
     }

@@ -63,6 +63,7 @@ public static partial class WebSocketDoor
         var manager = services.GetRequiredService<MessageManager>();
         var caller = new McpCaller(McpTransportKind.WebSocket, context.Connection.RemoteIpAddress);
         await using var connection = new McpConnection(manager, caller, (message, ct) => SendAsync(socket, message, ct));
+        ContextHub.Storage.Telemetry.ContextHubTelemetry.WebSocketOpened();
         try
         {
             var (status, reason) = await ReceiveLoopAsync(socket, connection, options.MaxMessageBytes, stopping.Token);
@@ -75,6 +76,10 @@ public static partial class WebSocketDoor
         catch (WebSocketException e)
         {
             LogSocketFailed(logger, e.Message);
+        }
+        finally
+        {
+            ContextHub.Storage.Telemetry.ContextHubTelemetry.WebSocketClosed();
         }
     }
 
