@@ -93,7 +93,7 @@ public sealed class MethodTool : McpTool
             Title = attribute.Title,
             Description = function.Description is { Length: > 0 } d ? d : null,
             InputSchema = function.JsonSchema,
-            OutputSchema = structured ? function.ReturnJsonSchema : null,
+            OutputSchema = structured && function.ReturnJsonSchema is { } output ? OutputSchemas.AllowAbsentNulls(output) : null,
             Annotations = attribute.ReadOnly || attribute.Destructive || attribute.Idempotent || attribute.OpenWorld || attribute.Title is not null
                 ? new ToolAnnotations
                 {
