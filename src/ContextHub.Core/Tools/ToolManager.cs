@@ -14,14 +14,14 @@ public sealed partial class ToolManager
     private static readonly JsonElement EmptyArguments = JsonDocument.Parse("{}").RootElement;
     private readonly ToolRegistry _registry;
     private readonly McpServerOptions _options;
-    private readonly bool _argumentErrorsAsResults;
+    private readonly ArgumentErrorStyle _argumentErrors;
     private readonly ILogger<ToolManager> _logger;
 
     public ToolManager(ToolRegistry registry, IOptions<McpServerOptions> options, IOptions<ToolOptions> toolOptions, ILogger<ToolManager> logger)
     {
         _registry = registry;
         _options = options.Value;
-        _argumentErrorsAsResults = toolOptions.Value.ArgumentErrors == ArgumentErrorStyle.ToolResult;
+        _argumentErrors = toolOptions.Value.ArgumentErrors;
         _logger = logger;
     }
 
@@ -59,7 +59,7 @@ public sealed partial class ToolManager
         {
             registered.Validator.Validate(arguments);
         }
-        catch (McpErrorException invalid) when (_argumentErrorsAsResults)
+        catch (McpErrorException invalid) when (ArgumentErrorsAsResults(request))
         {
             return ToolResults.Error(invalid.Message);
         }
@@ -83,12 +83,31 @@ public sealed partial class ToolManager
         {
             return ToolResults.Error($"Tool '{name}' did not finish within {timeout.TotalSeconds:0.###} s and was stopped.");
         }
+        catch (McpErrorException invalid) when (IsArgumentError(invalid) && ArgumentErrorsAsResults(request))
+        {
+            // The tool could not bind an argument: the same answer as a schema failure.
+            return ToolResults.Error(invalid.Message);
+        }
         catch (Exception e) when (e is not (McpErrorException or ClientInputRequiredException or OperationCanceledException))
         {
             LogToolFailed(e, name);
             return ToolResults.Error($"Tool '{name}' failed: {e.Message}");
         }
     }
+
+    /// <summary>Whether arguments that fail validation become an <c>isError</c> result for this request (else -32602).</summary>
+    private bool ArgumentErrorsAsResults(McpRequest request) => _argumentErrors switch
+    {
+        ArgumentErrorStyle.ToolResult => true,
+        ArgumentErrorStyle.ProtocolError => false,
+        // Doors that are not MCP (REST, GraphQL, in-process) answer bad arguments in their own error shapes.
+        _ => request.Caller.Transport is McpTransportKind.StreamableHttp or McpTransportKind.Stdio or McpTransportKind.WebSocket
+            && request.ProtocolVersion.Length > 0 && McpProtocol.ArgumentErrorsAreToolResults(request.ProtocolVersion),
+    };
+
+    private static bool IsArgumentError(McpErrorException error) =>
+        error.Code == McpProtocol.ErrorCodes.InvalidParams && error.ErrorData?["path"] is { } path
+        && path.GetValueKind() == JsonValueKind.String && path.GetValue<string>().StartsWith("arguments", StringComparison.Ordinal);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Tool {ToolName} failed")]
     private partial void LogToolFailed(Exception exception, string toolName);
