@@ -41,27 +41,10 @@ public sealed partial class ToolManager
 
     public async ValueTask<CallToolResult> CallAsync(McpRequest request, IServiceProvider services, string name, JsonElement arguments, CancellationToken cancellationToken)
     {
-        if (!_registry.TryGet(name, out var registered))
+        var registered = Find(name);
+        if (Check(request, registered, ref arguments) is { } refused)
         {
-            throw McpErrorException.NotFound($"Unknown tool: '{name}'", "name");
-        }
-
-        if (arguments.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null)
-        {
-            arguments = EmptyArguments;
-        }
-        else if (arguments.ValueKind != JsonValueKind.Object)
-        {
-            throw McpErrorException.InvalidParams("arguments must be an object", "arguments");
-        }
-
-        try
-        {
-            registered.Validator.Validate(arguments);
-        }
-        catch (McpErrorException invalid) when (ArgumentErrorsAsResults(request))
-        {
-            return ToolResults.Error(invalid.Message);
+            return refused;
         }
 
         var timeout = registered.Tool.Timeout ?? _options.ToolTimeout;
@@ -92,6 +75,57 @@ public sealed partial class ToolManager
         {
             LogToolFailed(e, name);
             return ToolResults.Error($"Tool '{name}' failed: {e.Message}");
+        }
+    }
+
+    /// <summary>The tool by name, or -32602 naming it.</summary>
+    public RegisteredTool Find(string name) =>
+        _registry.TryGet(name, out var registered) ? registered : throw McpErrorException.NotFound($"Unknown tool: '{name}'", "name");
+
+    /// <summary>
+    /// Checks the arguments against the tool's input schema (an absent object becomes <c>{}</c>). Returns the error result
+    /// to answer with when the revision reports argument errors as tool results; throws -32602 otherwise.
+    /// </summary>
+    public CallToolResult? Check(McpRequest request, RegisteredTool registered, ref JsonElement arguments)
+    {
+        if (arguments.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null)
+        {
+            arguments = EmptyArguments;
+        }
+        else if (arguments.ValueKind != JsonValueKind.Object)
+        {
+            throw McpErrorException.InvalidParams("arguments must be an object", "arguments");
+        }
+
+        try
+        {
+            registered.Validator.Validate(arguments);
+            return null;
+        }
+        catch (McpErrorException invalid) when (ArgumentErrorsAsResults(request))
+        {
+            return ToolResults.Error(invalid.Message);
+        }
+    }
+
+    /// <summary>
+    /// Runs a checked call with no timeout (a task runs until it ends or is cancelled); a failing tool becomes an
+    /// <c>isError</c> result, a protocol failure (<see cref="McpErrorException"/>) is thrown.
+    /// </summary>
+    public async ValueTask<CallToolResult> RunAsync(RegisteredTool registered, McpCallContext context, JsonElement arguments)
+    {
+        try
+        {
+            return await registered.Tool.InvokeAsync(context, arguments);
+        }
+        catch (McpErrorException invalid) when (IsArgumentError(invalid) && ArgumentErrorsAsResults(context.Request))
+        {
+            return ToolResults.Error(invalid.Message);
+        }
+        catch (Exception e) when (e is not (McpErrorException or ClientInputRequiredException or OperationCanceledException))
+        {
+            LogToolFailed(e, registered.Definition.Name);
+            return ToolResults.Error($"Tool '{registered.Definition.Name}' failed: {e.Message}");
         }
     }
 
