@@ -58,7 +58,7 @@ public static class SampleTools
         return Convert.ToHexStringLower(digest);
     }
 
-    [McpTool("countdown", Title = "Countdown with progress")]
+    [McpTool("countdown", Title = "Countdown with progress", TaskSupport = Tasks.ToolTaskSupport.Optional)]
     [Description("Counts down from a number, one step every interval, reporting progress as it goes.")]
     public static async Task<string> CountdownAsync(McpCallContext context,
         [Description("Where to start (1-100).")] int from = 5,

@@ -23,7 +23,7 @@ await client.callTool({ name: "countdown", arguments: { from: 2, intervalMs: 100
   { onprogress: (p) => progress.push(p.progress) });
 const ask = await client.callTool({ name: "ask_user", arguments: { question: "Who is calling?" } });
 const badArguments = await client.callTool({ name: "echo", arguments: {} }).then(
-  () => null, (e) => ({ code: e.code, message: e.message }));
+  (r) => r, (e) => ({ code: e.code, message: e.message }));
 const prompt = await client.getPrompt({ name: "code_review", arguments: { code: "x = 1", language: "python" } });
 const resource = await client.readResource({ uri: "res://samples/README.md" });
 

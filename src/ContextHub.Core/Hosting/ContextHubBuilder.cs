@@ -67,6 +67,8 @@ public static class ContextHubServiceCollectionExtensions
         services.AddOptions<ResourceOptions>().Bind(configuration.GetSection(ResourceOptions.Section));
         services.AddOptions<PromptOptions>().Bind(configuration.GetSection(PromptOptions.Section));
         services.AddOptions<ToolOptions>().Bind(configuration.GetSection(ToolOptions.Section));
+        services.AddOptions<Tasks.TaskOptions>().Bind(configuration.GetSection(Tasks.TaskOptions.Section)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<Tasks.TaskOptions>, Tasks.TaskOptionsValidator>());
 
         services.AddMetrics();
         services.AddHttpClient();
@@ -103,6 +105,9 @@ public static class ContextHubServiceCollectionExtensions
                 sp.GetRequiredService<ResourceCache>(), sp.GetRequiredService<IOptions<McpServerOptions>>());
         });
         services.TryAddSingleton<PromptManager>();
+        services.TryAddSingleton<Tasks.ITaskStore, Tasks.InMemoryTaskStore>();
+        services.TryAddSingleton<Tasks.TaskManager>();
+        services.TryAddSingleton<Tasks.TaskService>();
         services.TryAddSingleton<McpService>();
         services.TryAddSingleton<MessageManager>();
         services.AddHostedService<PromptLoader>();

@@ -29,6 +29,29 @@ public sealed class McpCallContext
 
     public McpRequest Request { get; }
 
+    /// <summary>The task this call runs as, when it runs as one (its asks then wait inside the task).</summary>
+    public Tasks.RunningTask? CurrentTask { get; internal set; }
+
+    internal Tasks.TaskManager? TaskManager { get; init; }
+
+    /// <summary>Set when the call may still become a task: turns it into one and answers the client with it.</summary>
+    internal Func<ValueTask>? Escalation { get; set; }
+
+    /// <summary>
+    /// From here on, run as a task: the client gets the task at once and the rest of the handler runs in the background.
+    /// Asks made before this travel as ordinary <c>input_required</c> round trips. Does nothing when the call is already a
+    /// task or the client cannot take one (the handler then simply goes on).
+    /// </summary>
+    public async ValueTask ContinueAsTaskAsync()
+    {
+        if (Interlocked.Exchange(ref _escalation, 1) == 0 && Escalation is { } escalate)
+        {
+            await escalate();
+        }
+    }
+
+    private int _escalation;
+
     /// <summary>Answers from earlier rounds (stateless revision), read when the handler first asks for something.</summary>
     private InputRequestState Inputs
     {
@@ -119,6 +142,11 @@ public sealed class McpCallContext
             throw new McpErrorException(McpProtocol.ErrorCodes.MissingRequiredClientCapability,
                 $"This request needs the client capability for '{method}', which the client did not declare.",
                 new JsonObject { ["requiredCapabilities"] = required });
+        }
+
+        if (CurrentTask is { } task && TaskManager is { } tasks)
+        {
+            return await tasks.RequestInputAsync(task, method, parameters, key ?? task.NextKey(method), CancellationToken);
         }
 
         key ??= $"{method.Replace('/', '-')}-{Interlocked.Increment(ref _asks)}";

@@ -25,6 +25,9 @@ public static class McpProtocol
     /// <summary>From 2026-07-28 an unknown resource URI is -32602; before it is -32002.</summary>
     public static int ResourceNotFoundCode(string version) => IsStateless(version) ? -32602 : -32002;
 
+    /// <summary>From 2025-11-25 arguments that fail validation are a tool execution error (<c>isError</c>), not -32602.</summary>
+    public static bool ArgumentErrorsAreToolResults(string version) => string.CompareOrdinal(version, Revision20251125) >= 0;
+
     public static bool HasStructuredContent(string version) => string.CompareOrdinal(version, Revision20250618) >= 0;
 
     public static class Meta

@@ -28,13 +28,15 @@ public sealed class McpService
     private readonly NotificationHub _notifications;
     private readonly IServiceProvider _services;
     private readonly McpServerOptions _options;
+    private readonly Tasks.TaskService _tasks;
 
     /// <summary>Shared, never mutated: <c>_meta</c> naming the server on stateless results.</summary>
     private readonly JsonObject _serverInfoMeta;
 
     public McpService(ToolManager tools, ResourceManager resources, PromptManager prompts, SessionManager sessions,
-        NotificationHub notifications, IServiceProvider services, IOptions<McpServerOptions> options)
+        NotificationHub notifications, IServiceProvider services, IOptions<McpServerOptions> options, Tasks.TaskService tasks)
     {
+        _tasks = tasks;
         _tools = tools;
         _resources = resources;
         _prompts = prompts;
@@ -55,6 +57,15 @@ public sealed class McpService
             Logging = new LoggingCapability(),
             Completions = new CompletionsCapability(),
         };
+        _discoverCapabilities = JsonSerializer.SerializeToNode(Capabilities, McpJson.TypeInfo<ServerCapabilities>())!.AsObject();
+        _discoverCapabilities["extensions"] = new JsonObject { [Tasks.TaskWire.ExtensionId] = new JsonObject() };
+        _sessionCapabilities = JsonSerializer.SerializeToNode(Capabilities, McpJson.TypeInfo<ServerCapabilities>())!.AsObject();
+        _sessionCapabilities["tasks"] = new JsonObject
+        {
+            ["list"] = new JsonObject(),
+            ["cancel"] = new JsonObject(),
+            ["requests"] = new JsonObject { ["tools"] = new JsonObject { ["call"] = new JsonObject() } },
+        };
         _handlers = new Dictionary<string, Handler>(StringComparer.Ordinal)
         {
             [RequestMethods.Initialize] = InitializeAsync,
@@ -72,10 +83,19 @@ public sealed class McpService
             [RequestMethods.CompletionComplete] = CompleteAsync,
             [RequestMethods.LoggingSetLevel] = SetLevelAsync,
             [RequestMethods.SubscriptionsListen] = ListenAsync,
+            ["tasks/get"] = (r, c) => Json(_tasks.GetAsync(r, c)),
+            ["tasks/update"] = (r, c) => Json(_tasks.UpdateAsync(r, c)),
+            ["tasks/cancel"] = (r, c) => Json(_tasks.CancelAsync(r, c)),
+            ["tasks/result"] = (r, c) => Json(_tasks.ResultAsync(r, c)),
+            ["tasks/list"] = (r, c) => Json(_tasks.ListAsync(r, c)),
         }.ToFrozenDictionary(StringComparer.Ordinal);
     }
 
     public Implementation ServerInfo { get; }
+
+    /// <summary>Capabilities as <c>server/discover</c> says them (with the 2026-07-28 extensions) and as <c>initialize</c> says them (with 2025-11-25 tasks).</summary>
+    private readonly JsonObject _discoverCapabilities;
+    private readonly JsonObject _sessionCapabilities;
 
     public ServerCapabilities Capabilities { get; }
 
@@ -105,6 +125,11 @@ public sealed class McpService
                 stateless.ResultType ??= "complete";
                 stateless.Meta ??= _serverInfoMeta;
             }
+            else if (request.IsStateless && result.Value is JsonObject raw)
+            {
+                raw["resultType"] ??= "complete";
+                raw["_meta"] ??= _serverInfoMeta.DeepClone();
+            }
 
             return result;
         }
@@ -128,7 +153,8 @@ public sealed class McpService
     {
         RequestMethods.LoggingSetLevel or RequestMethods.ResourcesSubscribe or RequestMethods.ResourcesUnsubscribe
             or RequestMethods.Initialize or RequestMethods.Ping => !request.IsStateless,
-        RequestMethods.SubscriptionsListen => request.IsStateless,
+        RequestMethods.SubscriptionsListen or "tasks/update" => request.IsStateless,
+        "tasks/result" or "tasks/list" => !request.IsStateless,
         _ => true,
     };
 
@@ -168,17 +194,24 @@ public sealed class McpService
         }
 
         request.ProtocolVersion = version;
-        return Done(new InitializeResult
+        var result = JsonSerializer.SerializeToNode(new InitializeResult
         {
             ProtocolVersion = version,
             Capabilities = Capabilities,
             ServerInfo = ServerInfo,
             Instructions = _options.Instructions,
-        });
+        }, McpJson.TypeInfo<InitializeResult>())!.AsObject();
+        if (version == McpProtocol.Revision20251125)
+        {
+            result["capabilities"] = _sessionCapabilities.DeepClone();
+        }
+
+        return Done(result);
     }
 
-    private ValueTask<McpResult> DiscoverAsync(McpRequest request, CancellationToken cancellationToken) =>
-        Done(new DiscoverResult
+    private ValueTask<McpResult> DiscoverAsync(McpRequest request, CancellationToken cancellationToken)
+    {
+        var result = JsonSerializer.SerializeToNode(new DiscoverResult
         {
             SupportedVersions = [.. McpProtocol.StatelessVersions],
             Capabilities = Capabilities,
@@ -186,7 +219,10 @@ public sealed class McpService
             TimeToLive = TimeSpan.Zero,
             CacheScope = CacheScope.Public,
             Meta = new JsonObject { [McpProtocol.Meta.ServerInfo] = JsonSerializer.SerializeToNode(ServerInfo, McpJson.TypeInfo<Implementation>()) },
-        });
+        }, McpJson.TypeInfo<DiscoverResult>())!.AsObject();
+        result["capabilities"] = _discoverCapabilities.DeepClone();
+        return Done(result);
+    }
 
     private static ValueTask<McpResult> PingAsync(McpRequest request, CancellationToken cancellationToken) => Done(new EmptyResult());
 
@@ -199,13 +235,18 @@ public sealed class McpService
             result.CacheScope = CacheScope.Public;
         }
 
-        return Done(result);
+        return Done(_tasks.Decorate(result));
     }
 
     private async ValueTask<McpResult> CallToolAsync(McpRequest request, CancellationToken cancellationToken)
     {
         var name = RequiredString(request.Params, "name");
         request.Params.TryGetProperty("arguments"u8, out var arguments);
+        if (await _tasks.TryCallAsTaskAsync(request, name, arguments, cancellationToken) is { } task)
+        {
+            return McpResult.Of(task, McpJson.TypeInfo<JsonObject>());
+        }
+
         var result = await _tools.CallAsync(request, _services, name, arguments, cancellationToken);
         if (result.StructuredContent is not null && !McpProtocol.HasStructuredContent(request.ProtocolVersion) && !request.IsStateless
             && request.ProtocolVersion.Length > 0)
@@ -356,6 +397,8 @@ public sealed class McpService
 
         throw McpErrorException.InvalidParams("is required", name);
     }
+
+    private static async ValueTask<McpResult> Json(ValueTask<JsonObject> result) => McpResult.Of(await result, McpJson.TypeInfo<JsonObject>());
 
     private static ValueTask<McpResult> Done<T>(T value) where T : class =>
         ValueTask.FromResult(McpResult.Of(value, McpJson.TypeInfo<T>()));

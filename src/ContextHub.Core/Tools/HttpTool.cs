@@ -32,6 +32,13 @@ public sealed class HttpTool : McpTool
         _url = Compile(spec.Http.Url, "http.url");
         _body = spec.Http.Body is null ? null : Compile(spec.Http.Body, "http.body");
         _responseTemplate = spec.Response?.Template is null ? null : Compile(spec.Response.Template, "response.template");
+        TaskSupport = spec.TaskSupport?.ToLowerInvariant() switch
+        {
+            null or "" or "forbidden" => Tasks.ToolTaskSupport.Forbidden,
+            "optional" => Tasks.ToolTaskSupport.Optional,
+            "required" => Tasks.ToolTaskSupport.Required,
+            var other => throw new FormatException($"{source}: taskSupport '{other}' is not one of forbidden, optional, required."),
+        };
         _headers = (spec.Http.Headers ?? []).ToDictionary(h => h.Key, h => Compile(h.Value, $"http.headers.{h.Key}"), StringComparer.OrdinalIgnoreCase);
         Definition = new Tool
         {
@@ -46,6 +53,8 @@ public sealed class HttpTool : McpTool
     public override Tool Definition { get; }
 
     public override TimeSpan? Timeout => _spec.Http.TimeoutSeconds > 0 ? TimeSpan.FromSeconds(_spec.Http.TimeoutSeconds) : null;
+
+    public override Tasks.ToolTaskSupport TaskSupport { get; }
 
     /// <summary>The file the tool came from.</summary>
     public string Source { get; }
@@ -148,6 +157,9 @@ public sealed class HttpToolSpec
     public HttpRequestSpec Http { get; set; } = new();
 
     public HttpResponseSpec? Response { get; set; }
+
+    /// <summary><c>forbidden</c> (default), <c>optional</c> or <c>required</c>: whether calls run as tasks.</summary>
+    public string? TaskSupport { get; set; }
 
     /// <summary>Reads a spec from YAML or JSON text (JSON is YAML too).</summary>
     public static HttpToolSpec Parse(string text, string source)

@@ -13,6 +13,15 @@ public abstract class McpTool
     /// <summary>How long one call may run before it is stopped; null takes the server's default.</summary>
     public virtual TimeSpan? Timeout => null;
 
+    /// <summary>Whether the tool runs as a task (<c>execution.taskSupport</c>) when the client can take one.</summary>
+    public virtual Tasks.ToolTaskSupport TaskSupport => Tasks.ToolTaskSupport.Forbidden;
+
+    /// <summary>
+    /// True when the tool decides itself when the call becomes a task (<see cref="McpCallContext.ContinueAsTaskAsync"/>),
+    /// for example after gathering input in ordinary round trips; false starts the task before the tool runs.
+    /// </summary>
+    public virtual bool StartsTaskItself => false;
+
     /// <summary>Runs the tool. Arguments have already passed the input schema.</summary>
     public abstract ValueTask<CallToolResult> InvokeAsync(McpCallContext context, JsonElement arguments);
 }

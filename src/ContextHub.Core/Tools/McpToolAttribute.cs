@@ -27,4 +27,10 @@ public sealed class McpToolAttribute : Attribute
 
     /// <summary>Seconds one call may run; 0 takes the server's default.</summary>
     public int TimeoutSeconds { get; set; }
+
+    /// <summary>Whether calls run as tasks when the client can take one (<c>execution.taskSupport</c>); <c>Forbidden</c> by default.</summary>
+    public Tasks.ToolTaskSupport TaskSupport { get; set; }
+
+    /// <summary>The tool calls <c>ContinueAsTaskAsync</c> itself when it is ready to go on as a task.</summary>
+    public bool StartsTaskItself { get; set; }
 }

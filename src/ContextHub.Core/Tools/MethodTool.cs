@@ -20,8 +20,10 @@ public sealed class MethodTool : McpTool
     private readonly bool _structured;
     private readonly TimeSpan? _timeout;
 
-    private MethodTool(AIFunction function, Tool definition, bool structured, TimeSpan? timeout)
+    private MethodTool(AIFunction function, Tool definition, bool structured, TimeSpan? timeout, McpToolAttribute attribute)
     {
+        TaskSupport = attribute.TaskSupport;
+        StartsTaskItself = attribute.StartsTaskItself;
         _function = function;
         Definition = definition;
         _structured = structured;
@@ -31,6 +33,10 @@ public sealed class MethodTool : McpTool
     public override Tool Definition { get; }
 
     public override TimeSpan? Timeout => _timeout;
+
+    public override Tasks.ToolTaskSupport TaskSupport { get; }
+
+    public override bool StartsTaskItself { get; }
 
     /// <summary>Every <see cref="McpToolAttribute"/> method of <paramref name="type"/>; instance methods get a new instance per call from DI.</summary>
     public static IEnumerable<MethodTool> FromType(Type type, IServiceProvider? services = null)
@@ -93,7 +99,7 @@ public sealed class MethodTool : McpTool
             Title = attribute.Title,
             Description = function.Description is { Length: > 0 } d ? d : null,
             InputSchema = function.JsonSchema,
-            OutputSchema = structured ? function.ReturnJsonSchema : null,
+            OutputSchema = structured && function.ReturnJsonSchema is { } output ? OutputSchemas.AllowAbsentNulls(output) : null,
             Annotations = attribute.ReadOnly || attribute.Destructive || attribute.Idempotent || attribute.OpenWorld || attribute.Title is not null
                 ? new ToolAnnotations
                 {
@@ -106,7 +112,7 @@ public sealed class MethodTool : McpTool
                 : null,
         };
         var timeout = attribute.TimeoutSeconds > 0 ? TimeSpan.FromSeconds(attribute.TimeoutSeconds) : (TimeSpan?)null;
-        return new MethodTool(function, definition, structured, timeout);
+        return new MethodTool(function, definition, structured, timeout, attribute);
     }
 
     public override async ValueTask<CallToolResult> InvokeAsync(McpCallContext context, JsonElement arguments)

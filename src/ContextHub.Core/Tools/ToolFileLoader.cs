@@ -106,14 +106,18 @@ public sealed class ToolOptions
     public bool Watch { get; set; } = true;
 
     /// <summary>
-    /// What arguments that fail the input schema get: a -32602 protocol error naming the path (default), or a tool
-    /// result with <c>isError</c> that names it (what the spec recommends since 2025-11-25, so a model can correct itself).
+    /// What arguments that fail the input schema get: by default what the negotiated revision says (a -32602 protocol
+    /// error naming the path before 2025-11-25; from 2025-11-25 a tool result with <c>isError</c> that names it, so a model
+    /// can correct itself); <see cref="ArgumentErrorStyle.ProtocolError"/> or <see cref="ArgumentErrorStyle.ToolResult"/>
+    /// force one of them for every revision.
     /// </summary>
-    public ArgumentErrorStyle ArgumentErrors { get; set; } = ArgumentErrorStyle.ProtocolError;
+    public ArgumentErrorStyle ArgumentErrors { get; set; } = ArgumentErrorStyle.ByRevision;
 }
 
 public enum ArgumentErrorStyle
 {
+    /// <summary>-32602 before 2025-11-25, an <c>isError</c> tool result from 2025-11-25 (REST and GraphQL keep their own error shapes).</summary>
+    ByRevision,
     ProtocolError,
     ToolResult,
 }

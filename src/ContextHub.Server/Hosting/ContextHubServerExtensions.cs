@@ -55,7 +55,7 @@ public static class ContextHubServerExtensions
         if (configuration.GetValue("ContextHub:Samples:Conformance", false))
         {
             // The fixture the MCP conformance suite's server scenarios expect (tests and `--ContextHub:Samples:Conformance=true`).
-            builder.WithTools(typeof(Samples.Conformance.ConformanceTools)).Configure(Samples.Conformance.ConformanceFixture.Register);
+            builder.WithTools(typeof(Samples.Conformance.ConformanceTools)).WithTools(typeof(Samples.Conformance.TaskFixtureTools)).Configure(Samples.Conformance.ConformanceFixture.Register);
         }
 
         return builder;

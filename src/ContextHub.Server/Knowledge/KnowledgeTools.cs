@@ -89,7 +89,7 @@ public static class KnowledgeTools
             : throw new ArgumentException($"Could not ingest '{source}' ({result.ErrorKind}): {result.Error}");
     }
 
-    [McpTool("ingest_many", Title = "Add many documents to the knowledge base")]
+    [McpTool("ingest_many", Title = "Add many documents to the knowledge base", TaskSupport = ContextHub.Tasks.ToolTaskSupport.Optional)]
     [Description("Adds (or replaces) several documents, reporting progress after each one. A document that fails is reported and the others go on.")]
     public static async Task<IngestManyOutcome> IngestManyAsync(KnowledgeHost knowledge, INotificationBus bus, McpCallContext context,
         [Description("The documents: each with source and text (or data in base64), and optionally title, mimeType and tags.")] IngestDocument[] documents)

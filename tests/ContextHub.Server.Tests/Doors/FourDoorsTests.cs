@@ -144,6 +144,13 @@ public sealed class FourDoorsTests(TestServer server) : IDisposable
 
         if (answer.TryGetProperty("result", out var result))
         {
+            // From 2025-11-25 arguments that fail the schema are a tool error that names the path in its text.
+            if (result.TryGetProperty("isError", out var isError) && isError.GetBoolean()
+                && System.Text.RegularExpressions.Regex.Match(result.GetProperty("content")[0].GetProperty("text").GetString()!, "^Invalid params at '([^']+)'") is { Success: true } invalid)
+            {
+                return new Outcome("invalid-params", null, invalid.Groups[1].Value);
+            }
+
             return new Outcome("ok", text(result));
         }
 

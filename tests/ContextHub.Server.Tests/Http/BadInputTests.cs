@@ -70,8 +70,9 @@ public sealed class BadInputTests(TestServer server) : IDisposable
 
         Assert.Equal(-32602, ErrorCode(noName));
         Assert.Equal("name", noName.GetProperty("error").GetProperty("data").GetProperty("path").GetString());
-        Assert.Equal(-32602, ErrorCode(badArgs.Body));
-        Assert.Equal("arguments.message", badArgs.Body.GetProperty("error").GetProperty("data").GetProperty("path").GetString());
+        // 2026-07-28: arguments that fail the schema are a tool error naming the path; a params shape error stays -32602.
+        Assert.True(badArgs.Body.GetProperty("result").GetProperty("isError").GetBoolean());
+        Assert.Contains("arguments.message", badArgs.Body.GetProperty("result").GetProperty("content")[0].GetProperty("text").GetString(), StringComparison.Ordinal);
         Assert.Equal(-32602, ErrorCode(notObject.Body));
         Assert.Equal(-32602, ErrorCode(badCursor.Body));
     }

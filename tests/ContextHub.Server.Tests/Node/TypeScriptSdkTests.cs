@@ -23,7 +23,9 @@ public sealed class TypeScriptSdkTests(TestServer server)
         Assert.Equal(3, seen.GetProperty("stats").GetProperty("structuredContent").GetProperty("words").GetInt32());
         Assert.Equal([0, 1, 2], seen.GetProperty("progress").EnumerateArray().Select(p => p.GetInt32()).Take(3));
         Assert.Equal("The user answered: from typescript", seen.GetProperty("ask").GetProperty("content")[0].GetProperty("text").GetString());
-        Assert.Equal(-32602, seen.GetProperty("badArguments").GetProperty("code").GetInt32());
+        // 2025-11-25: arguments that fail the schema are a tool error the model can read, not -32602.
+        Assert.True(seen.GetProperty("badArguments").GetProperty("isError").GetBoolean());
+        Assert.Contains("arguments.message", seen.GetProperty("badArguments").GetProperty("content")[0].GetProperty("text").GetString(), StringComparison.Ordinal);
         Assert.Contains("x = 1", seen.GetProperty("promptText").GetString(), StringComparison.Ordinal);
         Assert.StartsWith("# ContextHub sample resources", seen.GetProperty("resourceText").GetString(), StringComparison.Ordinal);
         Assert.True(seen.GetProperty("listChangedHeard").GetBoolean(), "tools/list_changed did not reach the TypeScript client");

@@ -78,8 +78,9 @@ public sealed class SdkHttpClientTests(TestServer server)
     }
 
     [Theory]
-    [MemberData(nameof(SdkClients.Revisions), MemberType = typeof(SdkClients))]
-    public async Task Arguments_that_fail_the_schema_get_invalid_params_naming_the_path(string revision)
+    [InlineData("2025-06-18")]
+    [InlineData("2025-03-26")]
+    public async Task Arguments_that_fail_the_schema_get_invalid_params_naming_the_path_before_2025_11_25(string revision)
     {
         await using var client = await SdkClients.ConnectAsync(server, revision);
 
@@ -91,6 +92,24 @@ public sealed class SdkHttpClientTests(TestServer server)
         Assert.Contains("arguments.message", missing.Message, StringComparison.Ordinal);
         Assert.Equal(McpErrorCode.InvalidParams, wrongType.ErrorCode);
         Assert.Contains("arguments.message", wrongType.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("2026-07-28")]
+    [InlineData("2025-11-25")]
+    public async Task Arguments_that_fail_the_schema_are_a_tool_error_naming_the_path_from_2025_11_25(string revision)
+    {
+        await using var client = await SdkClients.ConnectAsync(server, revision);
+
+        var missing = await client.CallToolAsync("echo", new Dictionary<string, object?>());
+        var wrongType = await client.CallToolAsync("echo", new Dictionary<string, object?> { ["message"] = 42 });
+        var unknown = await Assert.ThrowsAsync<McpProtocolException>(() => client.CallToolAsync("no_such_tool").AsTask());
+
+        Assert.True(missing.IsError);
+        Assert.Contains("arguments.message", Assert.IsType<TextContentBlock>(Assert.Single(missing.Content)).Text, StringComparison.Ordinal);
+        Assert.True(wrongType.IsError);
+        Assert.Contains("arguments.message", Assert.IsType<TextContentBlock>(Assert.Single(wrongType.Content)).Text, StringComparison.Ordinal);
+        Assert.Equal(McpErrorCode.InvalidParams, unknown.ErrorCode);
     }
 
     [Theory]

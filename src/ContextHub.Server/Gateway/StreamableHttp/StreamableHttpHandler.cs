@@ -266,6 +266,7 @@ public sealed class StreamableHttpHandler
         {
             "tools/call" or "prompts/get" => "name",
             "resources/read" => "uri",
+            "tasks/get" or "tasks/update" or "tasks/cancel" => "taskId",
             _ => null,
         };
         if (nameField is null)

@@ -1,0 +1,25 @@
+namespace ContextHub.Tasks;
+
+/// <summary>
+/// Where task state lives. The default keeps it in the process; a shared store (Redis) lets any replica answer
+/// <c>tasks/get</c> for a task another replica runs. Records are plain data (<see cref="TaskRecord"/>).
+/// </summary>
+public interface ITaskStore
+{
+    /// <summary>Stores a new task; returns once a <see cref="GetAsync"/> anywhere would find it.</summary>
+    ValueTask CreateAsync(TaskRecord task, CancellationToken cancellationToken);
+
+    ValueTask<TaskRecord?> GetAsync(string taskId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Applies <paramref name="change"/> atomically to the stored record (it may run more than once under contention;
+    /// returning null leaves the record as it is). Returns the record as stored afterwards, or null when there is none.
+    /// </summary>
+    ValueTask<TaskRecord?> UpdateAsync(string taskId, Func<TaskRecord, TaskRecord?> change, CancellationToken cancellationToken);
+
+    /// <summary>The tasks of one owner, oldest first.</summary>
+    ValueTask<IReadOnlyList<TaskRecord>> ListAsync(string owner, CancellationToken cancellationToken);
+
+    /// <summary>Removes every task whose TTL ended at or before <paramref name="now"/>; returns how many.</summary>
+    ValueTask<int> RemoveExpiredAsync(DateTimeOffset now, CancellationToken cancellationToken);
+}

@@ -1,0 +1,399 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ContextHub.Messaging;
+using ContextHub.Protocol;
+using ContextHub.Sessions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using ModelContextProtocol.Protocol;
+
+namespace ContextHub.Tasks;
+
+/// <summary>
+/// Runs long tool calls as tasks: creates the record before answering (so <c>tasks/get</c> finds it at once), runs the
+/// work in the background, keeps the record up to date through <see cref="ITaskStore"/>, carries input requests and
+/// their answers, cancels, and removes tasks whose TTL ended. Tasks belong to their owner; anyone else is told the
+/// task does not exist.
+/// </summary>
+public sealed partial class TaskManager : IDisposable
+{
+    private readonly ITaskStore _store;
+    private readonly TaskOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<TaskManager> _logger;
+    private readonly ConcurrentDictionary<string, RunningTask> _running = new(StringComparer.Ordinal);
+    private readonly ITimer _sweep;
+
+    public TaskManager(ITaskStore store, IOptions<TaskOptions> options, TimeProvider time, ILogger<TaskManager> logger)
+    {
+        _store = store;
+        _options = options.Value;
+        _time = time;
+        _logger = logger;
+        _sweep = time.CreateTimer(_ => _ = SweepAsync(), null, _options.CleanupInterval, _options.CleanupInterval);
+    }
+
+    /// <summary>Raised after every change of a task's record (status notifications, subscriptions).</summary>
+    public event Action<TaskRecord>? Changed;
+
+    public TaskOptions Options => _options;
+
+    /// <summary>Who owns tasks made by this request: its session, else the authenticated caller.</summary>
+    public static string OwnerOf(McpRequest request) =>
+        request.Session is { } session ? "session:" + session.Id : "caller:" + request.Caller.Identity;
+
+    /// <summary>-32021 naming the tasks extension: the client must declare it for this.</summary>
+    public static McpErrorException ExtensionRequired(string what) =>
+        new(McpProtocol.ErrorCodes.MissingRequiredClientCapability,
+            $"{what} needs the client capability extensions[\"{TaskWire.ExtensionId}\"], which the request did not declare.",
+            new JsonObject { ["requiredCapabilities"] = new JsonObject { ["extensions"] = new JsonObject { [TaskWire.ExtensionId] = new JsonObject() } } });
+
+    /// <summary>
+    /// Creates a task and starts <paramref name="work"/> in the background; returns once the record is stored.
+    /// <paramref name="work"/> gets the running task (for input requests) and the token that cancelling it trips.
+    /// </summary>
+    public async Task<TaskRecord> StartAsync(McpRequest request, string toolName, string wire, long? requestedTtlMs,
+        Func<RunningTask, CancellationToken, ValueTask<CallToolResult>> work, CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        var ttl = requestedTtlMs is > 0 ? Math.Min(requestedTtlMs.Value, (long)_options.MaxTtl.TotalMilliseconds) : (long)_options.DefaultTtl.TotalMilliseconds;
+        var record = new TaskRecord
+        {
+            TaskId = NewId(),
+            Owner = OwnerOf(request),
+            ToolName = toolName,
+            Wire = wire,
+            CreatedAt = now,
+            LastUpdatedAt = now,
+            TtlMs = ttl,
+            PollIntervalMs = Math.Max(1, (long)_options.PollInterval.TotalMilliseconds),
+        };
+        var running = new RunningTask(record.TaskId, wire, request.Session);
+        _running[record.TaskId] = running;
+        await _store.CreateAsync(record, cancellationToken);
+        Changed?.Invoke(record);
+        running.Work = Task.Run(() => RunAsync(running, work), CancellationToken.None);
+        return record;
+    }
+
+    private async Task RunAsync(RunningTask running, Func<RunningTask, CancellationToken, ValueTask<CallToolResult>> work)
+    {
+        var token = running.Cancellation.Token;
+        try
+        {
+            var result = await work(running, token);
+            var json = JsonSerializer.SerializeToElement(result, McpJson.TypeInfo<CallToolResult>());
+            await FinishAsync(running.TaskId, McpTaskStatus.Completed, result: json);
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+            await FinishAsync(running.TaskId, McpTaskStatus.Cancelled, message: "The task was cancelled.");
+        }
+        catch (McpErrorException e)
+        {
+            await FinishAsync(running.TaskId, McpTaskStatus.Failed, message: e.Message, error: ErrorObject(e.Code, e.Message, e.ErrorData));
+        }
+        catch (Exception e)
+        {
+            LogTaskFailed(e, running.TaskId);
+            await FinishAsync(running.TaskId, McpTaskStatus.Failed, message: e.Message,
+                error: ErrorObject(McpProtocol.ErrorCodes.InternalError, $"Internal error while running task {running.TaskId}.", null));
+        }
+        finally
+        {
+            running.Done.TrySetResult();
+            _running.TryRemove(running.TaskId, out _);
+            running.Cancellation.Dispose();
+        }
+    }
+
+    private async Task FinishAsync(string taskId, string status, string? message = null, JsonElement? result = null, JsonElement? error = null)
+    {
+        var now = _time.GetUtcNow();
+        var stored = await _store.UpdateAsync(taskId, t => t.IsTerminal ? null : t with
+        {
+            Status = status,
+            StatusMessage = message,
+            LastUpdatedAt = now,
+            Result = result,
+            Error = error,
+            InputRequests = null,
+        }, CancellationToken.None);
+        if (stored is not null)
+        {
+            Changed?.Invoke(stored);
+        }
+    }
+
+    /// <summary>The live side of a task this replica runs, or null.</summary>
+    public RunningTask? Running(string taskId) => _running.TryGetValue(taskId, out var running) ? running : null;
+
+    /// <summary>The caller's task, or -32602 when there is none (unknown, expired, or someone else's).</summary>
+    public async Task<TaskRecord> GetAsync(McpRequest request, string taskId, CancellationToken cancellationToken)
+    {
+        var task = await _store.GetAsync(taskId, cancellationToken);
+        if (task is null || task.Owner != OwnerOf(request) || task.ExpiresAt <= _time.GetUtcNow())
+        {
+            throw UnknownTask(taskId);
+        }
+
+        return task;
+    }
+
+    public async Task<IReadOnlyList<TaskRecord>> ListAsync(McpRequest request, CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        return [.. (await _store.ListAsync(OwnerOf(request), cancellationToken)).Where(t => t.ExpiresAt > now)];
+    }
+
+    /// <summary>
+    /// Cancels the caller's task. A task already finished stays as it is; <paramref name="terminalIsError"/> makes that
+    /// -32602 (2025-11-25) instead of a quiet no-op (2026-07-28).
+    /// </summary>
+    public async Task<TaskRecord> CancelAsync(McpRequest request, string taskId, bool terminalIsError, CancellationToken cancellationToken)
+    {
+        var task = await GetAsync(request, taskId, cancellationToken);
+        if (task.IsTerminal)
+        {
+            return terminalIsError
+                ? throw McpErrorException.InvalidParams($"Task '{taskId}' is already {task.Status} and cannot be cancelled.", "taskId")
+                : task;
+        }
+
+        var now = _time.GetUtcNow();
+        var stored = await _store.UpdateAsync(taskId, t => t.IsTerminal ? null : t with
+        {
+            Status = McpTaskStatus.Cancelled,
+            StatusMessage = "Cancelled by the client.",
+            LastUpdatedAt = now,
+            InputRequests = null,
+        }, cancellationToken) ?? throw UnknownTask(taskId);
+        if (_running.TryGetValue(taskId, out var running))
+        {
+            await running.Cancellation.CancelAsync();
+        }
+
+        Changed?.Invoke(stored);
+        return stored;
+    }
+
+    /// <summary>Delivers answers to a task's input requests (2026-07-28 <c>tasks/update</c>); keys it does not wait on are ignored.</summary>
+    public async Task UpdateAsync(McpRequest request, string taskId, JsonElement inputResponses, CancellationToken cancellationToken)
+    {
+        var task = await GetAsync(request, taskId, cancellationToken);
+        if (inputResponses.ValueKind != JsonValueKind.Object)
+        {
+            throw McpErrorException.InvalidParams("inputResponses must be an object keyed by the ids of the task's inputRequests", "inputResponses");
+        }
+
+        if (task.IsTerminal || !_running.TryGetValue(taskId, out var running))
+        {
+            return;
+        }
+
+        var answered = new List<(TaskCompletionSource<JsonElement> Waiter, JsonElement Answer)>();
+        foreach (var response in inputResponses.EnumerateObject())
+        {
+            if (running.Pending.TryRemove(response.Name, out var waiter))
+            {
+                answered.Add((waiter, response.Value.Clone()));
+            }
+        }
+
+        if (answered.Count == 0)
+        {
+            return;
+        }
+
+        // The record changes before the ack, so the next tasks/get already shows what is still pending.
+        var keys = inputResponses.EnumerateObject().Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
+        await ChangeAsync(taskId, t =>
+        {
+            var left = t.InputRequests?.Where(i => !keys.Contains(i.Key)).ToDictionary(i => i.Key, i => i.Value, StringComparer.Ordinal);
+            return t with
+            {
+                InputRequests = left is { Count: > 0 } ? left : null,
+                Status = left is { Count: > 0 } ? McpTaskStatus.InputRequired : McpTaskStatus.Working,
+                StatusMessage = left is { Count: > 0 } ? t.StatusMessage : null,
+            };
+        });
+        foreach (var (waiter, answer) in answered)
+        {
+            waiter.TrySetResult(answer);
+        }
+    }
+
+    /// <summary>
+    /// 2025-11-25 <c>tasks/result</c>: waits until the task ends, meanwhile lending <paramref name="channel"/> to the task
+    /// for its requests to the client; returns the record as it ended.
+    /// </summary>
+    public async Task<TaskRecord> WaitAsync(McpRequest request, string taskId, IMcpChannel? channel, CancellationToken cancellationToken)
+    {
+        var task = await GetAsync(request, taskId, cancellationToken);
+        while (!task.IsTerminal)
+        {
+            if (_running.TryGetValue(taskId, out var running))
+            {
+                if (channel is { CanSendRequests: true })
+                {
+                    running.OfferChannel(channel);
+                }
+
+                await running.Done.Task.WaitAsync(cancellationToken);
+            }
+            else
+            {
+                // Run by another replica: poll the shared record.
+                await Task.Delay(TimeSpan.FromMilliseconds(task.PollIntervalMs), _time, cancellationToken);
+            }
+
+            task = await GetAsync(request, taskId, cancellationToken);
+        }
+
+        return task;
+    }
+
+    /// <summary>Asks the client for input from inside a running task and waits for the answer.</summary>
+    public async Task<JsonElement> RequestInputAsync(RunningTask running, string method, JsonObject parameters, string key, CancellationToken cancellationToken)
+    {
+        var request = new JsonObject { ["method"] = method, ["params"] = parameters };
+        if (running.Wire == TaskWire.Extension)
+        {
+            var waiter = new TaskCompletionSource<JsonElement>(TaskCreationOptions.RunContinuationsAsynchronously);
+            running.Pending[key] = waiter;
+            var element = TaskWire.ToElement(request);
+            await ChangeAsync(running.TaskId, t => t with
+            {
+                Status = McpTaskStatus.InputRequired,
+                StatusMessage = "Waiting for the client's input.",
+                InputRequests = new Dictionary<string, JsonElement>(t.InputRequests ?? new Dictionary<string, JsonElement>(), StringComparer.Ordinal) { [key] = element },
+            });
+            try
+            {
+                return await waiter.Task.WaitAsync(cancellationToken);
+            }
+            finally
+            {
+                running.Pending.TryRemove(key, out _);
+            }
+        }
+
+        // 2025-11-25: the request goes to the client as a real request tied to the task, on the session's stream or a
+        // waiting tasks/result.
+        parameters["_meta"] = TaskWire.RelatedTask(running.TaskId);
+        await ChangeAsync(running.TaskId, t => t with { Status = McpTaskStatus.InputRequired, StatusMessage = $"Waiting for the client to answer {method}." });
+        try
+        {
+            var channel = running.Session?.StandaloneChannel is { CanSendRequests: true } standalone
+                ? standalone
+                : await running.WaitForChannelAsync(cancellationToken);
+            return await channel.SendRequestAsync(method, parameters, CoreJsonContext.Default.JsonObject, cancellationToken);
+        }
+        finally
+        {
+            await ChangeAsync(running.TaskId, t => t with { Status = McpTaskStatus.Working, StatusMessage = null });
+        }
+    }
+
+    private async Task ChangeAsync(string taskId, Func<TaskRecord, TaskRecord> change)
+    {
+        var now = _time.GetUtcNow();
+        var stored = await _store.UpdateAsync(taskId, t => t.IsTerminal ? null : change(t) with { LastUpdatedAt = now }, CancellationToken.None);
+        if (stored is not null)
+        {
+            Changed?.Invoke(stored);
+        }
+    }
+
+    /// <summary>Removes expired tasks and stops the work of those still running.</summary>
+    public async Task SweepAsync()
+    {
+        try
+        {
+            var now = _time.GetUtcNow();
+            await _store.RemoveExpiredAsync(now, CancellationToken.None);
+            foreach (var (id, running) in _running)
+            {
+                if (await _store.GetAsync(id, CancellationToken.None) is null)
+                {
+                    await running.Cancellation.CancelAsync();
+                }
+            }
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            LogSweepFailed(e);
+        }
+    }
+
+    public static McpErrorException UnknownTask(string taskId) =>
+        McpErrorException.NotFound($"Unknown task '{taskId}': it does not exist, it expired, or it is not yours.", "taskId");
+
+    private static JsonElement ErrorObject(int code, string message, JsonNode? data)
+    {
+        var error = new JsonObject { ["code"] = code, ["message"] = message };
+        if (data is not null)
+        {
+            error["data"] = data.DeepClone();
+        }
+
+        return TaskWire.ToElement(error);
+    }
+
+    private static string NewId() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+
+    public void Dispose()
+    {
+        _sweep.Dispose();
+        foreach (var running in _running.Values)
+        {
+            try
+            {
+                running.Cancellation.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+                // It finished meanwhile.
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Task {TaskId} failed")]
+    private partial void LogTaskFailed(Exception exception, string taskId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Removing expired tasks failed")]
+    private partial void LogSweepFailed(Exception exception);
+}
+
+/// <summary>The live side of a task on the replica that runs it: its cancellation, pending input, and a way to the client.</summary>
+public sealed class RunningTask(string taskId, string wire, McpSession? session)
+{
+    private readonly TaskCompletionSource<IMcpChannel> _channel = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _asks;
+
+    public string TaskId { get; } = taskId;
+
+    public string Wire { get; } = wire;
+
+    public McpSession? Session { get; } = session;
+
+    internal CancellationTokenSource Cancellation { get; } = new();
+
+    internal ConcurrentDictionary<string, TaskCompletionSource<JsonElement>> Pending { get; } = new(StringComparer.Ordinal);
+
+    internal TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    internal Task? Work { get; set; }
+
+    /// <summary>A key for an ask that names none (server-minted, unique in the task).</summary>
+    public string NextKey(string method) => $"{method.Replace('/', '-')}-{Interlocked.Increment(ref _asks)}";
+
+    internal void OfferChannel(IMcpChannel channel) => _channel.TrySetResult(channel);
+
+    internal async Task<IMcpChannel> WaitForChannelAsync(CancellationToken cancellationToken)
+    {
+        return await _channel.Task.WaitAsync(cancellationToken);
+    }
+}
