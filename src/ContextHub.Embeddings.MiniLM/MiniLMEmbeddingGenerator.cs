@@ -93,6 +93,11 @@ public sealed partial class MiniLMEmbeddingGenerator : IEmbeddingGenerator<strin
             }
         }
 
+        if (_options.ReleaseLoadingMemory)
+        {
+            ModelMemory.TrimNativeHeap();
+        }
+
         return output;
     }
 
@@ -100,15 +105,27 @@ public sealed partial class MiniLMEmbeddingGenerator : IEmbeddingGenerator<strin
     {
         LogLoading(_logger, ModelId);
         var started = Stopwatch.GetTimestamp();
-        // No memory arena: the arena keeps the largest batch's buffers for the life of the process.
+        // No memory arena: the arena keeps the largest batch's buffers for the life of the process. No pre-packing:
+        // it keeps a second, repacked copy of the weights.
         var session = new SessionOptions
         {
             EnableCpuMemArena = _options.CpuMemoryArena,
             IntraOpNumThreads = _options.IntraOpThreads,
         };
+        if (!_options.PrePacking)
+        {
+            session.AddSessionConfigEntry("session.disable_prepacking", "1");
+        }
+
         var encoder = new SentenceEncoder(session);
+        if (_options.ReleaseLoadingMemory)
+        {
+            _ = encoder.Encode(["warm-up"]); // the first run sets up kernels and buffers: let its leftovers go too
+            ModelMemory.ReleaseAfterLoading(typeof(SentenceEncoder).Assembly);
+        }
+
         var elapsed = Stopwatch.GetElapsedTime(started);
-        LogLoaded(_logger, ModelId, (long)elapsed.TotalMilliseconds);
+        LogLoaded(_logger, ModelId, (long)elapsed.TotalMilliseconds, Environment.WorkingSet / (1024 * 1024));
         return encoder;
     }
 
@@ -160,6 +177,12 @@ public sealed class MiniLMOptions
 
     /// <summary>Let ONNX Runtime keep a memory arena (a little faster, but holds the largest batch's memory for good).</summary>
     public bool CpuMemoryArena { get; set; }
+
+    /// <summary>Let ONNX Runtime keep pre-packed copies of the weights (a little faster, more memory).</summary>
+    public bool PrePacking { get; set; }
+
+    /// <summary>Give back the memory that only loading needed (the model's bytes read from the package), and after each call the native heap's free memory.</summary>
+    public bool ReleaseLoadingMemory { get; set; } = true;
 }
 
 public sealed partial class MiniLMEmbeddingGenerator
@@ -167,6 +190,6 @@ public sealed partial class MiniLMEmbeddingGenerator
     [LoggerMessage(EventId = 5101, Level = LogLevel.Information, Message = "Loading the embedding model {Model} (first use)")]
     private static partial void LogLoading(ILogger logger, string model);
 
-    [LoggerMessage(EventId = 5102, Level = LogLevel.Information, Message = "Embedding model {Model} loaded in {Milliseconds} ms")]
-    private static partial void LogLoaded(ILogger logger, string model, long milliseconds);
+    [LoggerMessage(EventId = 5102, Level = LogLevel.Information, Message = "Embedding model {Model} loaded in {Milliseconds} ms; the process now holds {ResidentMiB} MiB")]
+    private static partial void LogLoaded(ILogger logger, string model, long milliseconds, long residentMiB);
 }
