@@ -44,6 +44,9 @@ public sealed partial class KnowledgeHost : IHostedService, IAsyncDisposable
         ? opened.Result
         : throw new InvalidOperationException("The knowledge store is not open yet.");
 
+    /// <summary>The embedding model the store was opened with (made when the store opens; a local model loads on first use).</summary>
+    internal IEmbeddingGenerator<string, Embedding<float>>? Embedder => _embedder;
+
     /// <summary>The service, when the store has opened; the reason it could not open, if it could not.</summary>
     public Task<KnowledgeService> GetServiceAsync(CancellationToken cancellationToken) =>
         (_opening ?? throw new InvalidOperationException("The knowledge store is not open (the server has not started)."))

@@ -26,7 +26,7 @@ public sealed partial class ToolCallRecorder : BackgroundService, IMcpResultReco
     /// <summary>The meter of the tool-call record's counters.</summary>
     public const string MeterName = "ContextHub";
 
-    private const int ShortResultLength = 200;
+    private const int ShortResultLength = ShortText.Length;
     private const int RowsPerTransaction = 5_000;
     private const int RowsPerDelete = 1_000;
     private const int DeletesPerFlush = 20;
@@ -85,6 +85,18 @@ public sealed partial class ToolCallRecorder : BackgroundService, IMcpResultReco
     /// <summary>Records waiting to be written.</summary>
     public int Queued => _queue.Reader.Count;
 
+    /// <summary>Takes what is queued without writing it (for measuring the queue's cost alone); returns how many.</summary>
+    internal int DiscardQueued()
+    {
+        var count = 0;
+        while (_queue.Reader.TryRead(out _))
+        {
+            count++;
+        }
+
+        return count;
+    }
+
     public void Record(McpRequest request, in McpResult result, Exception? error, TimeSpan duration)
     {
         if (request.Method != "tools/call" || request.Params.ValueKind != JsonValueKind.Object
@@ -106,19 +118,26 @@ public sealed partial class ToolCallRecorder : BackgroundService, IMcpResultReco
         };
 
         // The request's JSON lives only as long as the call: hash the arguments now (SHA-256 of a short object costs
-        // less than copying it out), keep references to everything else and format it on the writer.
+        // less than copying it out) and copy the short result into the struct. The queue holds no reference to anything
+        // made for this call, so nothing the call allocated outlives it and ages into the older GC generations.
         var call = new PendingToolCall
         {
             Tool = _toolNames.Get(name),
-            Caller = request.Caller,
+            Identity = request.Caller.Identity,
+            Transport = request.Caller.Transport,
             SessionId = request.Session?.Id,
-            Detail = error ?? result.Value,
+            Error = error,
             Outcome = outcome,
             Duration = duration,
             Timestamp = _time.GetUtcNow(),
         };
         var arguments = request.Params.TryGetProperty("arguments"u8, out var args) ? JsonMarshal.GetRawUtf8Value(args) : "{}"u8;
         SHA256.HashData(arguments, call.ArgumentsHash);
+        if (error is null)
+        {
+            call.ResultLength = ShortText.Copy((CallToolResult)result.Value!, call.Result, out call.ResultCut);
+        }
+
         if (!_queue.Writer.TryWrite(call))
         {
             CountDropped(1);
@@ -143,10 +162,10 @@ public sealed partial class ToolCallRecorder : BackgroundService, IMcpResultReco
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
                 // A write is short and never cancelled halfway: a stop waits for it, then writes the rest.
-                await FlushAsync(store, _queue.Reader.Count, CancellationToken.None);
+                await OffThePoolAsync(() => Flush(store, _queue.Reader.Count));
                 if (_time.GetUtcNow() >= nextRetention)
                 {
-                    var finished = await ApplyRetentionAsync(store, stoppingToken);
+                    var finished = await OffThePoolAsync(() => ApplyRetention(store, stoppingToken));
                     nextRetention = finished ? _time.GetUtcNow() + _retention.Interval : _time.GetUtcNow();
                 }
 
@@ -161,44 +180,56 @@ public sealed partial class ToolCallRecorder : BackgroundService, IMcpResultReco
         {
             // Calls still finishing while the server stops find the queue closed and are counted as dropped.
             _queue.Writer.TryComplete();
-            await FlushAsync(store, int.MaxValue, CancellationToken.None);
+            await OffThePoolAsync(() => Flush(store, int.MaxValue));
             ReportDrops(force: true);
         }
     }
 
+    /// <summary>
+    /// Runs a write on a thread of its own: SQLite's calls block, and a batch of thousands of rows would otherwise hold
+    /// one of the few thread-pool threads (two on a two-core machine) that answer requests.
+    /// </summary>
+    private static Task<T> OffThePoolAsync<T>(Func<T> work) =>
+        Task.Factory.StartNew(work, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
     /// <summary>Writes up to <paramref name="count"/> queued records (those queued when the flush began), a transaction per few thousand.</summary>
-    private async Task FlushAsync(IMetadataIndex store, int count, CancellationToken cancellationToken)
+    private int Flush(IMetadataIndex store, int count)
     {
+        var written = 0;
         while (count > 0 && _queue.Reader.TryRead(out var call))
         {
             count--;
             _batch.Add(ToRecord(call));
             if (_batch.Count == RowsPerTransaction)
             {
-                await WriteAsync(store, cancellationToken);
+                written += Write(store);
             }
         }
 
-        await WriteAsync(store, cancellationToken);
+        return written + Write(store);
     }
 
-    private async Task WriteAsync(IMetadataIndex store, CancellationToken cancellationToken)
+    private int Write(IMetadataIndex store)
     {
-        if (_batch.Count == 0)
+        var count = _batch.Count;
+        if (count == 0)
         {
-            return;
+            return 0;
         }
 
         try
         {
-            await store.RecordToolCallsAsync(_batch, cancellationToken);
-            Interlocked.Add(ref _written, _batch.Count);
-            _writtenCounter.Add(_batch.Count);
+            // The embedded store completes synchronously; any other waits here, on this thread of its own.
+            store.RecordToolCallsAsync(_batch, CancellationToken.None).GetAwaiter().GetResult();
+            Interlocked.Add(ref _written, count);
+            _writtenCounter.Add(count);
+            return count;
         }
         catch (Exception e)
         {
-            LogFailed(e, _batch.Count);
-            CountDropped(_batch.Count);
+            LogFailed(e, count);
+            CountDropped(count);
+            return 0;
         }
         finally
         {
@@ -207,7 +238,7 @@ public sealed partial class ToolCallRecorder : BackgroundService, IMcpResultReco
     }
 
     /// <summary>Deletes old records in small steps; true when none are left to delete.</summary>
-    private async Task<bool> ApplyRetentionAsync(IMetadataIndex store, CancellationToken cancellationToken)
+    private bool ApplyRetention(IMetadataIndex store, CancellationToken cancellationToken)
     {
         if (_retention.MaxAge == TimeSpan.Zero && _retention.MaxCount == 0)
         {
@@ -219,7 +250,7 @@ public sealed partial class ToolCallRecorder : BackgroundService, IMcpResultReco
         {
             for (var i = 0; i < DeletesPerFlush; i++)
             {
-                var deleted = await store.DeleteOldToolCallsAsync(olderThan, _retention.MaxCount, RowsPerDelete, cancellationToken);
+                var deleted = store.DeleteOldToolCallsAsync(olderThan, _retention.MaxCount, RowsPerDelete, cancellationToken).GetAwaiter().GetResult();
                 if (deleted > 0)
                 {
                     Interlocked.Add(ref _deleted, deleted);
@@ -244,35 +275,23 @@ public sealed partial class ToolCallRecorder : BackgroundService, IMcpResultReco
     private static ToolCallRecord ToRecord(in PendingToolCall call) => new()
     {
         Id = Guid.CreateVersion7(call.Timestamp).ToString("N"), // time-ordered: new rows go to the end of the id index
-        Caller = call.Caller.Identity + "@" + TransportNames[(int)call.Caller.Transport],
+        Caller = call.Identity + "@" + TransportNames[(int)call.Transport],
         Tool = call.Tool,
         ArgumentsHash = Convert.ToHexStringLower(call.ArgumentsHash),
         Duration = call.Duration,
         Outcome = call.Outcome,
-        Result = Shorten(call.Detail switch
+        Result = call.Error switch
         {
-            McpErrorException e => $"error {e.Code}: {e.Message}",
+            McpErrorException e => Shorten($"error {e.Code}: {e.Message}"),
             OperationCanceledException => "",
             Exception e => e.GetType().Name,
-            CallToolResult r => TextOf(r),
-            _ => "",
-        }),
+            _ => call.ResultCut ? new string(call.Result[..call.ResultLength]) + "…" : new string(call.Result[..call.ResultLength]),
+        },
         Timestamp = call.Timestamp,
         SessionId = call.SessionId,
     };
 
     private static string Shorten(string text) => text.Length <= ShortResultLength ? text : text[..ShortResultLength] + "…";
-
-    private static string TextOf(CallToolResult result)
-    {
-        var content = result.Content;
-        if (content.Count == 1)
-        {
-            return content[0] is TextContentBlock single ? single.Text : "";
-        }
-
-        return string.Join(" ", content.OfType<TextContentBlock>().Select(t => t.Text));
-    }
 
     private void CountDropped(long count)
     {
@@ -314,19 +333,67 @@ public sealed partial class ToolCallRecorder : BackgroundService, IMcpResultReco
 internal struct PendingToolCall
 {
     public string Tool;
-    public McpCaller Caller;
+    public string Identity;
+    public McpTransportKind Transport;
     public string? SessionId;
-    public object? Detail; // the CallToolResult, or the exception the call ended with
+    public Exception? Error; // rare, and kept for its message
     public ToolCallOutcome Outcome;
     public TimeSpan Duration;
     public DateTimeOffset Timestamp;
     public Sha256Hash ArgumentsHash;
+    public int ResultLength;
+    public bool ResultCut;
+    public ShortText Result;
 }
 
 [InlineArray(32)]
 internal struct Sha256Hash
 {
     private byte _first;
+}
+
+/// <summary>The first 200 characters of a result's text blocks, joined by spaces, held in place.</summary>
+[InlineArray(Length)]
+internal struct ShortText
+{
+    public const int Length = 200;
+    private char _first;
+
+    /// <summary>Copies the text into <paramref name="target"/>; returns its length, and whether there was more.</summary>
+    public static int Copy(CallToolResult result, Span<char> target, out bool cut)
+    {
+        var length = 0;
+        cut = false;
+        foreach (var block in result.Content)
+        {
+            if (block is not TextContentBlock { Text: var text })
+            {
+                continue;
+            }
+
+            if (length > 0)
+            {
+                if (length == target.Length)
+                {
+                    cut = true;
+                    break;
+                }
+
+                target[length++] = ' ';
+            }
+
+            var take = Math.Min(text.Length, target.Length - length);
+            text.AsSpan(0, take).CopyTo(target[length..]);
+            length += take;
+            if (take < text.Length)
+            {
+                cut = true;
+                break;
+            }
+        }
+
+        return length;
+    }
 }
 
 /// <summary>Tool names as strings without allocating one per call: a call names one of a few tools, over and over.</summary>
