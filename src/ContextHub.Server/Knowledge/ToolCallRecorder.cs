@@ -1,37 +1,100 @@
+using System.Diagnostics.Metrics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Threading.Channels;
 using ContextHub.Knowledge;
+using ContextHub.Knowledge.Storage;
 using ContextHub.Messaging;
 using ContextHub.Protocol;
+using Microsoft.Extensions.Options;
 using ModelContextProtocol.Protocol;
 
 namespace ContextHub.Server.Knowledge;
 
 /// <summary>
 /// Step 5 of the design's flow: every tool call's record (caller, tool, arguments hash, duration, outcome, short result)
-/// goes to the metadata index. The record is taken on the request's path; the writes happen in the background, in
-/// batches (one transaction each), so a slow store never slows a call. Records beyond a bounded queue are dropped and
-/// counted; the count is logged at most once every ten seconds.
+/// goes to the metadata index. On the request's path only a small struct is queued (the arguments hashed, everything
+/// else a reference to what the call already holds); one background writer turns the queue into rows every
+/// <see cref="ToolCallRecordingOptions.FlushInterval"/>, in large transactions, and applies the retention settings in
+/// small deletes between writes. A record that finds the queue full is dropped and counted: the meter
+/// <c>contexthub.tool_call_records.dropped</c> and a log line at most every ten seconds.
 /// </summary>
 public sealed partial class ToolCallRecorder : BackgroundService, IMcpResultRecorder
 {
-    private const int ShortResultLength = 200;
-    private const int BatchSize = 1000;
+    /// <summary>The meter of the tool-call record's counters.</summary>
+    public const string MeterName = "ContextHub";
+
+    private const int ShortResultLength = ShortText.Length;
+    private const int RowsPerTransaction = 5_000;
+    private const int RowsPerDelete = 1_000;
+    private const int DeletesPerFlush = 20;
     private static readonly TimeSpan DropReportInterval = TimeSpan.FromSeconds(10);
-    private readonly Channel<ToolCallRecord> _queue = Channel.CreateBounded<ToolCallRecord>(
-        new BoundedChannelOptions(10_000) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
+    private static readonly string[] TransportNames =
+        [.. Enum.GetValues<McpTransportKind>().Select(t => t.ToString().ToLowerInvariant())];
+
+    private readonly Channel<PendingToolCall> _queue;
     private readonly KnowledgeHost _knowledge;
+    private readonly ToolCallRecordingOptions _recording;
+    private readonly ToolCallRetentionOptions _retention;
     private readonly TimeProvider _time;
     private readonly ILogger<ToolCallRecorder> _logger;
+    private readonly Meter _meter;
+    private readonly Counter<long> _droppedCounter;
+    private readonly Counter<long> _writtenCounter;
+    private readonly Counter<long> _deletedCounter;
+    private readonly ToolNames _toolNames = new();
+    private readonly List<ToolCallRecord> _batch = [];
     private long _dropped;
+    private long _droppedReported;
+    private long _written;
+    private long _deleted;
     private long _lastDropReport;
 
-    public ToolCallRecorder(KnowledgeHost knowledge, TimeProvider time, ILogger<ToolCallRecorder> logger)
+    public ToolCallRecorder(KnowledgeHost knowledge, IOptions<KnowledgeServerOptions> options, TimeProvider time,
+        IMeterFactory meters, ILogger<ToolCallRecorder> logger)
     {
         _knowledge = knowledge;
+        _recording = options.Value.ToolCallRecording;
+        _retention = options.Value.ToolCallRetention;
         _time = time;
         _logger = logger;
+        _queue = Channel.CreateBounded<PendingToolCall>(new BoundedChannelOptions(_recording.QueueCapacity)
+        {
+            FullMode = BoundedChannelFullMode.Wait, // TryWrite then says false when full (DropWrite would say true and lose it unseen)
+            SingleReader = true,
+        });
+        _lastDropReport = time.GetTimestamp();
+        _meter = meters.Create(MeterName);
+        _droppedCounter = _meter.CreateCounter<long>("contexthub.tool_call_records.dropped", "{record}",
+            "Tool-call records lost: the queue was full, the store refused them, or the server stopped before they were written.");
+        _writtenCounter = _meter.CreateCounter<long>("contexthub.tool_call_records.written", "{record}", "Tool-call records written to the store.");
+        _deletedCounter = _meter.CreateCounter<long>("contexthub.tool_call_records.deleted", "{record}", "Tool-call records deleted by the retention settings.");
+    }
+
+    /// <summary>Records dropped since start.</summary>
+    public long Dropped => Interlocked.Read(ref _dropped);
+
+    /// <summary>Records written to the store since start.</summary>
+    public long Written => Interlocked.Read(ref _written);
+
+    /// <summary>Records deleted by the retention settings since start.</summary>
+    public long Deleted => Interlocked.Read(ref _deleted);
+
+    /// <summary>Records waiting to be written.</summary>
+    public int Queued => _queue.Reader.Count;
+
+    /// <summary>Takes what is queued without writing it (for measuring the queue's cost alone); returns how many.</summary>
+    internal int DiscardQueued()
+    {
+        var count = 0;
+        while (_queue.Reader.TryRead(out _))
+        {
+            count++;
+        }
+
+        return count;
     }
 
     public void Record(McpRequest request, in McpResult result, Exception? error, TimeSpan duration)
@@ -42,86 +105,325 @@ public sealed partial class ToolCallRecorder : BackgroundService, IMcpResultReco
             return;
         }
 
-        var arguments = request.Params.TryGetProperty("arguments"u8, out var args) ? args.GetRawText() : "{}";
         if (error is ClientInputRequiredException || (error is null && result.Value is not CallToolResult))
         {
             return; // an input round trip is not a finished call; the retry that completes it is recorded
         }
 
-        var (outcome, text) = (result.Value, error) switch
+        var outcome = error switch
         {
-            (_, McpErrorException e) => (ToolCallOutcome.Error, $"error {e.Code}: {e.Message}"),
-            (_, OperationCanceledException) => (ToolCallOutcome.Cancelled, ""),
-            (_, { } e) => (ToolCallOutcome.Error, e.GetType().Name),
-            (CallToolResult { IsError: true } r, _) => (ToolCallOutcome.Error, TextOf(r)),
-            (CallToolResult r, _) => (ToolCallOutcome.Success, TextOf(r)),
-            _ => (ToolCallOutcome.Success, ""),
+            null => ((CallToolResult)result.Value!).IsError == true ? ToolCallOutcome.Error : ToolCallOutcome.Success,
+            OperationCanceledException => ToolCallOutcome.Cancelled,
+            _ => ToolCallOutcome.Error,
         };
-        var record = new ToolCallRecord
+
+        // The request's JSON lives only as long as the call: hash the arguments now (SHA-256 of a short object costs
+        // less than copying it out) and copy the short result into the struct. The queue holds no reference to anything
+        // made for this call, so nothing the call allocated outlives it and ages into the older GC generations.
+        var call = new PendingToolCall
         {
-            Caller = $"{request.Caller.Identity}@{request.Caller.Transport.ToString().ToLowerInvariant()}",
-            Tool = name.GetString()!,
-            ArgumentsHash = Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(arguments))),
-            Duration = duration,
-            Outcome = outcome,
-            Result = text.Length <= ShortResultLength ? text : text[..ShortResultLength] + "…",
-            Timestamp = _time.GetUtcNow(),
+            Tool = _toolNames.Get(name),
+            Identity = request.Caller.Identity,
+            Transport = request.Caller.Transport,
             SessionId = request.Session?.Id,
+            Error = error,
+            Outcome = outcome,
+            Duration = duration,
+            Timestamp = _time.GetUtcNow(),
         };
-        if (!_queue.Writer.TryWrite(record))
+        var arguments = request.Params.TryGetProperty("arguments"u8, out var args) ? JsonMarshal.GetRawUtf8Value(args) : "{}"u8;
+        SHA256.HashData(arguments, call.ArgumentsHash);
+        if (error is null)
         {
-            Interlocked.Increment(ref _dropped);
+            call.ResultLength = ShortText.Copy((CallToolResult)result.Value!, call.Result, out call.ResultCut);
+        }
+
+        if (!_queue.Writer.TryWrite(call))
+        {
+            CountDropped(1);
         }
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         // Calls made while the store opens wait in the queue.
-        if (await _knowledge.TryGetServiceAsync(stoppingToken) is not { } service)
+        var service = await _knowledge.TryGetServiceAsync(stoppingToken);
+        if (service is null)
         {
+            _queue.Writer.TryComplete();
             return; // the knowledge host has logged why and stops the server
         }
 
-        var batch = new List<ToolCallRecord>(BatchSize);
-        while (await _queue.Reader.WaitToReadAsync(stoppingToken))
+        var store = service.Store.Metadata;
+        var nextRetention = _time.GetUtcNow();
+        using var timer = new PeriodicTimer(_recording.FlushInterval, _time);
+        try
         {
-            while (batch.Count < BatchSize && _queue.Reader.TryRead(out var record))
+            while (await timer.WaitForNextTickAsync(stoppingToken))
             {
-                batch.Add(record);
-            }
+                // A write is short and never cancelled halfway: a stop waits for it, then writes the rest.
+                await OffThePoolAsync(() => Flush(store, _queue.Reader.Count));
+                if (_time.GetUtcNow() >= nextRetention)
+                {
+                    var finished = await OffThePoolAsync(() => ApplyRetention(store, stoppingToken));
+                    nextRetention = finished ? _time.GetUtcNow() + _retention.Interval : _time.GetUtcNow();
+                }
 
-            try
-            {
-                await service.Store.Metadata.RecordToolCallsAsync(batch, stoppingToken);
+                ReportDrops(force: false);
             }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                LogFailed(e, batch.Count);
-            }
-
-            batch.Clear();
-            ReportDrops();
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // stopping: write what is queued below
+        }
+        finally
+        {
+            // Calls still finishing while the server stops find the queue closed and are counted as dropped.
+            _queue.Writer.TryComplete();
+            await OffThePoolAsync(() => Flush(store, int.MaxValue));
+            ReportDrops(force: true);
         }
     }
 
-    private void ReportDrops()
+    /// <summary>
+    /// Runs a write on a thread of its own: SQLite's calls block, and a batch of thousands of rows would otherwise hold
+    /// one of the few thread-pool threads (two on a two-core machine) that answer requests.
+    /// </summary>
+    private static Task<T> OffThePoolAsync<T>(Func<T> work) =>
+        Task.Factory.StartNew(work, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+    /// <summary>Writes up to <paramref name="count"/> queued records (those queued when the flush began), a transaction per few thousand.</summary>
+    private int Flush(IMetadataIndex store, int count)
+    {
+        var written = 0;
+        while (count > 0 && _queue.Reader.TryRead(out var call))
+        {
+            count--;
+            _batch.Add(ToRecord(call));
+            if (_batch.Count == RowsPerTransaction)
+            {
+                written += Write(store);
+            }
+        }
+
+        return written + Write(store);
+    }
+
+    private int Write(IMetadataIndex store)
+    {
+        var count = _batch.Count;
+        if (count == 0)
+        {
+            return 0;
+        }
+
+        try
+        {
+            // The embedded store completes synchronously; any other waits here, on this thread of its own.
+            store.RecordToolCallsAsync(_batch, CancellationToken.None).GetAwaiter().GetResult();
+            Interlocked.Add(ref _written, count);
+            _writtenCounter.Add(count);
+            return count;
+        }
+        catch (Exception e)
+        {
+            LogFailed(e, count);
+            CountDropped(count);
+            return 0;
+        }
+        finally
+        {
+            _batch.Clear();
+        }
+    }
+
+    /// <summary>Deletes old records in small steps; true when none are left to delete.</summary>
+    private bool ApplyRetention(IMetadataIndex store, CancellationToken cancellationToken)
+    {
+        if (_retention.MaxAge == TimeSpan.Zero && _retention.MaxCount == 0)
+        {
+            return true;
+        }
+
+        DateTimeOffset? olderThan = _retention.MaxAge > TimeSpan.Zero ? _time.GetUtcNow() - _retention.MaxAge : null;
+        try
+        {
+            for (var i = 0; i < DeletesPerFlush; i++)
+            {
+                var deleted = store.DeleteOldToolCallsAsync(olderThan, _retention.MaxCount, RowsPerDelete, cancellationToken).GetAwaiter().GetResult();
+                if (deleted > 0)
+                {
+                    Interlocked.Add(ref _deleted, deleted);
+                    _deletedCounter.Add(deleted);
+                }
+
+                if (deleted < RowsPerDelete)
+                {
+                    return true;
+                }
+            }
+
+            return false; // more to delete: the next flush goes on, so writes are never held up for long
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogRetentionFailed(e);
+            return true;
+        }
+    }
+
+    private static ToolCallRecord ToRecord(in PendingToolCall call) => new()
+    {
+        Id = Guid.CreateVersion7(call.Timestamp).ToString("N"), // time-ordered: new rows go to the end of the id index
+        Caller = call.Identity + "@" + TransportNames[(int)call.Transport],
+        Tool = call.Tool,
+        ArgumentsHash = Convert.ToHexStringLower(call.ArgumentsHash),
+        Duration = call.Duration,
+        Outcome = call.Outcome,
+        Result = call.Error switch
+        {
+            McpErrorException e => Shorten($"error {e.Code}: {e.Message}"),
+            OperationCanceledException => "",
+            Exception e => e.GetType().Name,
+            _ => call.ResultCut ? new string(call.Result[..call.ResultLength]) + "…" : new string(call.Result[..call.ResultLength]),
+        },
+        Timestamp = call.Timestamp,
+        SessionId = call.SessionId,
+    };
+
+    private static string Shorten(string text) => text.Length <= ShortResultLength ? text : text[..ShortResultLength] + "…";
+
+    private void CountDropped(long count)
+    {
+        Interlocked.Add(ref _dropped, count);
+        _droppedCounter.Add(count);
+    }
+
+    private void ReportDrops(bool force)
     {
         var now = _time.GetTimestamp();
-        if (Interlocked.Read(ref _dropped) == 0 || _time.GetElapsedTime(Interlocked.Read(ref _lastDropReport), now) < DropReportInterval)
+        var dropped = Interlocked.Read(ref _dropped);
+        if (dropped == _droppedReported || (!force && _time.GetElapsedTime(_lastDropReport, now) < DropReportInterval))
         {
             return;
         }
 
-        Interlocked.Exchange(ref _lastDropReport, now);
-        LogDropped(Interlocked.Exchange(ref _dropped, 0));
+        LogDropped(dropped - _droppedReported, dropped, _recording.QueueCapacity);
+        _droppedReported = dropped;
+        _lastDropReport = now;
     }
 
-    private static string TextOf(CallToolResult result) =>
-        string.Join(" ", result.Content.OfType<TextContentBlock>().Select(t => t.Text));
+    public override void Dispose()
+    {
+        _meter.Dispose();
+        base.Dispose();
+    }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} tool-call records dropped: calls came faster than the store could keep them")]
-    private partial void LogDropped(long count);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} tool-call records dropped ({Total} since start): calls came faster than the store could keep them, or the store refused them; ContextHub:Knowledge:ToolCallRecording:QueueCapacity is {Capacity}")]
+    private partial void LogDropped(long count, long total, int capacity);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not store {Count} tool-call records")]
     private partial void LogFailed(Exception exception, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not delete old tool-call records; trying again at the next interval")]
+    private partial void LogRetentionFailed(Exception exception);
+}
+
+/// <summary>One finished tool call as queued on the request's path: no text is formatted until the writer takes it.</summary>
+internal struct PendingToolCall
+{
+    public string Tool;
+    public string Identity;
+    public McpTransportKind Transport;
+    public string? SessionId;
+    public Exception? Error; // rare, and kept for its message
+    public ToolCallOutcome Outcome;
+    public TimeSpan Duration;
+    public DateTimeOffset Timestamp;
+    public Sha256Hash ArgumentsHash;
+    public int ResultLength;
+    public bool ResultCut;
+    public ShortText Result;
+}
+
+[InlineArray(32)]
+internal struct Sha256Hash
+{
+    private byte _first;
+}
+
+/// <summary>The first 200 characters of a result's text blocks, joined by spaces, held in place.</summary>
+[InlineArray(Length)]
+internal struct ShortText
+{
+    public const int Length = 200;
+    private char _first;
+
+    /// <summary>Copies the text into <paramref name="target"/>; returns its length, and whether there was more.</summary>
+    public static int Copy(CallToolResult result, Span<char> target, out bool cut)
+    {
+        var length = 0;
+        cut = false;
+        foreach (var block in result.Content)
+        {
+            if (block is not TextContentBlock { Text: var text })
+            {
+                continue;
+            }
+
+            if (length > 0)
+            {
+                if (length == target.Length)
+                {
+                    cut = true;
+                    break;
+                }
+
+                target[length++] = ' ';
+            }
+
+            var take = Math.Min(text.Length, target.Length - length);
+            text.AsSpan(0, take).CopyTo(target[length..]);
+            length += take;
+            if (take < text.Length)
+            {
+                cut = true;
+                break;
+            }
+        }
+
+        return length;
+    }
+}
+
+/// <summary>Tool names as strings without allocating one per call: a call names one of a few tools, over and over.</summary>
+internal sealed class ToolNames
+{
+    private const int MaxNames = 1024;
+    private const int MaxLength = 128;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _names = new(StringComparer.Ordinal);
+
+    public string Get(JsonElement name)
+    {
+        var raw = JsonMarshal.GetRawUtf8Value(name); // with its quotes
+        if (raw.Length < 2 || raw.Length - 2 > MaxLength || raw.Contains((byte)'\\'))
+        {
+            return name.GetString()!;
+        }
+
+        Span<char> chars = stackalloc char[MaxLength];
+        if (!System.Text.Unicode.Utf8.ToUtf16(raw[1..^1], chars, out _, out var written).Equals(System.Buffers.OperationStatus.Done))
+        {
+            return name.GetString()!;
+        }
+
+        var lookup = _names.GetAlternateLookup<ReadOnlySpan<char>>();
+        if (lookup.TryGetValue(chars[..written], out var known))
+        {
+            return known;
+        }
+
+        var text = new string(chars[..written]);
+        return _names.Count < MaxNames ? _names.GetOrAdd(text, text) : text;
+    }
 }

@@ -1,0 +1,100 @@
+using ContextHub.Embeddings.MiniLM;
+using ContextHub.Knowledge;
+using ContextHub.Knowledge.Search;
+using ContextHub.Server.Knowledge;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace ContextHub.Server.Tests.Knowledge;
+
+/// <summary>The local model (all-MiniLM-L6-v2) is loaded when something first needs a vector, not when the server starts.</summary>
+public sealed class LocalModelLoadingTests : IAsyncDisposable
+{
+    private readonly string _root = Directory.CreateTempSubdirectory("contexthub-model-").FullName;
+
+    [Fact]
+    public async Task The_store_opens_without_the_model_and_the_first_vector_search_loads_it_saying_so()
+    {
+        var logs = new LogLines();
+        using var loggers = LoggerFactory.Create(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Information));
+        await using var host = Host(Path.Combine(_root, "fresh"), "MiniLM", loggers);
+        await host.StartAsync(CancellationToken.None);
+
+        var service = await host.GetServiceAsync(CancellationToken.None);
+        var model = Assert.IsType<MiniLMEmbeddingGenerator>(host.Embedder);
+        Assert.False(model.IsLoaded);
+        Assert.Equal(new EmbeddingModelInfo(MiniLMEmbeddingGenerator.ModelId, MiniLMEmbeddingGenerator.Dimensions), service.Store.EmbeddingModel);
+        Assert.DoesNotContain(logs.Lines, l => l.Contains("Loading the embedding model", StringComparison.Ordinal));
+
+        await service.SearchAsync(new SearchRequest { Query = "lighthouse keepers", Mode = SearchMode.FullText });
+        Assert.False(model.IsLoaded); // full text needs no vector
+
+        await service.SearchAsync(new SearchRequest { Query = "lighthouse keepers", Mode = SearchMode.Hybrid });
+        Assert.True(model.IsLoaded);
+        Assert.Contains(logs.Lines, l => l == $"Loading the embedding model {MiniLMEmbeddingGenerator.ModelId} (first use)");
+        Assert.Contains(logs.Lines, l => l.StartsWith($"Embedding model {MiniLMEmbeddingGenerator.ModelId} loaded in ", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_store_built_with_another_model_is_still_refused_at_start_and_the_model_is_never_loaded()
+    {
+        var folder = Path.Combine(_root, "hashed");
+        await using (var hashing = Host(folder, "Hashing", null))
+        {
+            await hashing.StartAsync(CancellationToken.None);
+            await hashing.GetServiceAsync(CancellationToken.None);
+        }
+
+        await using var host = Host(folder, "MiniLM", null);
+        await host.StartAsync(CancellationToken.None);
+
+        var error = await Assert.ThrowsAsync<EmbeddingModelMismatchException>(() => host.GetServiceAsync(CancellationToken.None));
+        Assert.Contains(MiniLMEmbeddingGenerator.ModelId, error.Message, StringComparison.Ordinal);
+        Assert.False(Assert.IsType<MiniLMEmbeddingGenerator>(host.Embedder).IsLoaded);
+    }
+
+    private static KnowledgeHost Host(string folder, string provider, ILoggerFactory? loggers) =>
+        new(Options.Create(new KnowledgeServerOptions { DataFolder = folder, Embeddings = new KnowledgeEmbeddingOptions { Provider = provider } }),
+            loggers ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance, TimeProvider.System, new ServiceCollection().BuildServiceProvider());
+
+    public ValueTask DisposeAsync()
+    {
+        Directory.Delete(_root, recursive: true);
+        return ValueTask.CompletedTask;
+    }
+
+    private sealed class LogLines : ILoggerProvider, ILogger
+    {
+        private readonly List<string> _lines = [];
+
+        public IReadOnlyList<string> Lines
+        {
+            get
+            {
+                lock (_lines)
+                {
+                    return [.. _lines];
+                }
+            }
+        }
+
+        public ILogger CreateLogger(string categoryName) => this;
+
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            lock (_lines)
+            {
+                _lines.Add(formatter(state, exception));
+            }
+        }
+
+        public void Dispose()
+        {
+        }
+    }
+}
