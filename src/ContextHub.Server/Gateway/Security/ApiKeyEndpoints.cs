@@ -26,7 +26,8 @@ internal static class ApiKeyEndpoints
             .WithDescription("Makes a key with a name, scopes and an optional expiry (30d, 12h, 90m). The answer holds the key: the only time it is shown.")
             .AcceptsJson<CreateApiKeyRequest>("The key's name, scopes and expiry.", required: true)
             .Produces<CreatedApiKey>(StatusCodes.Status201Created)
-            .ProducesProblems(StatusCodes.Status400BadRequest, StatusCodes.Status409Conflict);
+            .ProducesProblems(StatusCodes.Status400BadRequest, StatusCodes.Status409Conflict, StatusCodes.Status413PayloadTooLarge,
+                StatusCodes.Status415UnsupportedMediaType);
 
         keys.MapDelete("/{name}", Revoke)
             .WithName("RevokeApiKey")
