@@ -386,7 +386,7 @@ public sealed class KnowledgeService
             Title = title,
             MimeType = mimeType,
             Tags = request.Tags,
-            Metadata = request.Metadata,
+            Metadata = Filters.AccessTags.Mark(request.Metadata, request.Tags),
             CreatedAt = existing?.CreatedAt ?? now,
             UpdatedAt = now,
             ContentHash = hash,
@@ -424,8 +424,10 @@ public sealed class KnowledgeService
         existing.Source == request.Source &&
         (request.Title is null || request.Title == existing.Title) &&
         existing.Tags.SequenceEqual(request.Tags) &&
-        existing.Metadata.Count == request.Metadata.Count &&
-        existing.Metadata.All(kv => request.Metadata.TryGetValue(kv.Key, out var v) && v == kv.Value);
+        SameEntries(existing.Metadata, Filters.AccessTags.Mark(request.Metadata, request.Tags));
+
+    private static bool SameEntries(IReadOnlyDictionary<string, string> stored, IReadOnlyDictionary<string, string> wanted) =>
+        stored.Count == wanted.Count && stored.All(kv => wanted.TryGetValue(kv.Key, out var v) && v == kv.Value);
 
     private async Task<ReadOnlyMemory<byte>> ReadContentAsync(IngestionRequest request, CancellationToken cancellationToken)
     {

@@ -7,6 +7,12 @@ if (args.Length > 0 && args[0] == "ingest")
     return await IngestCommand.RunAsync(args[1..]);
 }
 
+// `contexthub apikey create|list|revoke` manages the API keys in the data folder.
+if (args.Length > 0 && args[0] == "apikey")
+{
+    return ContextHub.Server.Gateway.Security.ApiKeyCommand.Run(args[1..], Console.Out, Console.Error);
+}
+
 // `contexthub --stdio` serves one desktop client on stdin/stdout; otherwise the HTTP gateway runs.
 if (args.Contains("--stdio"))
 {

@@ -15,8 +15,41 @@ public enum McpTransportKind
     InProcess,
 }
 
-/// <summary>Who is calling and through which door; authentication fills <see cref="Identity"/> later.</summary>
-public sealed record McpCaller(McpTransportKind Transport, System.Net.IPAddress? RemoteAddress = null, string Identity = "anonymous");
+/// <summary>How a caller proved who it is.</summary>
+public enum McpAuthKind
+{
+    /// <summary>No credentials: the caller gets the anonymous scopes (or is refused when authentication is required).</summary>
+    Anonymous,
+
+    /// <summary>An API key from the server's key file.</summary>
+    ApiKey,
+
+    /// <summary>A JWT bearer token from an authorization server (OAuth 2.1 resource server).</summary>
+    Jwt,
+
+    /// <summary>A trusted local process (stdio): the configured local scopes.</summary>
+    Local,
+}
+
+/// <summary>
+/// Who is calling and through which door. <see cref="Identity"/> is the subject (what the tool-call record stores and
+/// what owns sessions); <see cref="Scopes"/> is what it may do (see <see cref="AuthKind"/> for anonymous and local callers).
+/// </summary>
+public sealed record McpCaller(McpTransportKind Transport, System.Net.IPAddress? RemoteAddress = null, string Identity = "anonymous")
+{
+    private static readonly IReadOnlySet<string> NoScopes = new HashSet<string>();
+
+    /// <summary>A readable name (the API key's name, the token's name claim); the identity when there is none.</summary>
+    public string Name { get => field ?? Identity; init; }
+
+    public McpAuthKind AuthKind { get; init; } = McpAuthKind.Anonymous;
+
+    /// <summary>Scopes granted by the credentials (API key scopes, the token's <c>scope</c>/<c>scp</c> claim).</summary>
+    public IReadOnlySet<string> Scopes { get; init; } = NoScopes;
+
+    /// <summary>The same caller seen through another door (a REST request of a caller known from its credentials).</summary>
+    public McpCaller WithTransport(McpTransportKind transport) => this with { Transport = transport };
+}
 
 /// <summary>
 /// One transport-neutral request: every door turns what it received into this and hands it to the
@@ -67,6 +100,9 @@ public sealed class McpRequest
         && Params.TryGetProperty("_meta"u8, out var meta)
         && meta.ValueKind == JsonValueKind.Object
         && meta.TryGetProperty(key, out var value) ? value : default;
+
+    /// <summary>Held by a pipeline step for the length of the request (a concurrency slot); the Message Manager releases it at the end.</summary>
+    public IDisposable? Lease { get; set; }
 
     /// <summary>A short id text for logs and cancellation bookkeeping.</summary>
     public string IdText => Id.ValueKind switch

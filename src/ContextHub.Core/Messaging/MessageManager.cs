@@ -70,6 +70,7 @@ public sealed partial class MessageManager
         }
         finally
         {
+            request.Lease?.Dispose();
             foreach (var recorder in _recorders)
             {
                 recorder.Record(request, result, failure, Stopwatch.GetElapsedTime(started));

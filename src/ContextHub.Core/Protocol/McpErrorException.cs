@@ -22,6 +22,9 @@ public sealed class McpErrorException : Exception
     /// <summary>An HTTP status the MCP HTTP door should use instead of 200 (for example 400 or 404 before any session exists).</summary>
     public int? HttpStatus { get; set; }
 
+    /// <summary>When the caller may try again (rate limits): HTTP doors send it as <c>Retry-After</c>.</summary>
+    public TimeSpan? RetryAfter { get; init; }
+
     /// <summary>What went wrong, independent of any door: REST and GraphQL map this to their own shapes.</summary>
     public McpErrorKind Kind
     {
@@ -35,6 +38,9 @@ public sealed class McpErrorException : Exception
             McpProtocol.ErrorCodes.HeaderMismatch => McpErrorKind.InvalidRequest,
             McpProtocol.ErrorCodes.MissingRequiredClientCapability => McpErrorKind.MissingCapability,
             McpProtocol.ErrorCodes.UnsupportedProtocolVersion => McpErrorKind.UnsupportedVersion,
+            McpProtocol.ErrorCodes.Unauthorized => McpErrorKind.Unauthorized,
+            McpProtocol.ErrorCodes.Forbidden => McpErrorKind.Forbidden,
+            McpProtocol.ErrorCodes.RateLimited => McpErrorKind.RateLimited,
             _ => McpErrorKind.Internal,
         };
         init;
@@ -74,4 +80,13 @@ public enum McpErrorKind
     UnsupportedVersion,
     TooLarge,
     Internal,
+
+    /// <summary>No valid credentials (HTTP 401).</summary>
+    Unauthorized,
+
+    /// <summary>The caller may not do this (HTTP 403); said the same way whether the thing exists or not.</summary>
+    Forbidden,
+
+    /// <summary>Over a rate or concurrency limit (HTTP 429, with <see cref="McpErrorException.RetryAfter"/>).</summary>
+    RateLimited,
 }

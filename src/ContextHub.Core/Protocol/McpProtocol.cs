@@ -60,5 +60,14 @@ public static class McpProtocol
         public const int HeaderMismatch = -32020;
         public const int MissingRequiredClientCapability = -32021;
         public const int UnsupportedProtocolVersion = -32022;
+
+        /// <summary>Server-defined: no valid credentials.</summary>
+        public const int Unauthorized = -32001;
+
+        /// <summary>Server-defined: the caller's scopes do not allow this.</summary>
+        public const int Forbidden = -32003;
+
+        /// <summary>Server-defined: over a rate or concurrency limit; data.retryAfterSeconds says when to try again.</summary>
+        public const int RateLimited = -32029;
     }
 }

@@ -29,6 +29,7 @@ public sealed class McpService
     private readonly IServiceProvider _services;
     private readonly McpServerOptions _options;
     private readonly Tasks.TaskService _tasks;
+    private readonly IMcpAccessPolicy? _access;
 
     /// <summary>Shared, never mutated: <c>_meta</c> naming the server on stateless results.</summary>
     private readonly JsonObject _serverInfoMeta;
@@ -44,6 +45,7 @@ public sealed class McpService
         _notifications = notifications;
         _services = services;
         _options = options.Value;
+        _access = services.GetService(typeof(IMcpAccessPolicy)) as IMcpAccessPolicy;
         ServerInfo = new Implementation { Name = _options.Name, Title = _options.Title, Version = _options.Version };
         _serverInfoMeta = new JsonObject
         {
@@ -191,6 +193,7 @@ public sealed class McpService
         if (request.Session is null)
         {
             request.Session = _sessions.Create(version, parameters.Capabilities, parameters.ClientInfo);
+            request.Session.Owner = request.Caller.Identity;
         }
 
         request.ProtocolVersion = version;
@@ -229,6 +232,11 @@ public sealed class McpService
     private ValueTask<McpResult> ListToolsAsync(McpRequest request, CancellationToken cancellationToken)
     {
         var result = _tools.List(Pagination.ReadCursor(request.Params));
+        if (_access is { } access)
+        {
+            result.Tools = [.. result.Tools.Where(t => access.CanUseTool(request.Caller, t.Name))];
+        }
+
         if (request.IsStateless)
         {
             result.TimeToLive = TimeSpan.Zero;
@@ -260,6 +268,11 @@ public sealed class McpService
     private async ValueTask<McpResult> ListResourcesAsync(McpRequest request, CancellationToken cancellationToken)
     {
         var result = await _resources.ListAsync(Pagination.ReadCursor(request.Params), cancellationToken);
+        if (_access is { } access)
+        {
+            result.Resources = [.. result.Resources.Where(r => access.CanReadResource(request.Caller, r.Uri))];
+        }
+
         if (request.IsStateless)
         {
             result.TimeToLive = TimeSpan.Zero;
@@ -272,6 +285,11 @@ public sealed class McpService
     private ValueTask<McpResult> ListResourceTemplatesAsync(McpRequest request, CancellationToken cancellationToken)
     {
         var result = _resources.ListTemplates(Pagination.ReadCursor(request.Params));
+        if (_access is { } access)
+        {
+            result.ResourceTemplates = [.. result.ResourceTemplates.Where(r => access.CanReadResource(request.Caller, r.UriTemplate))];
+        }
+
         if (request.IsStateless)
         {
             result.TimeToLive = TimeSpan.Zero;
@@ -311,6 +329,11 @@ public sealed class McpService
     private ValueTask<McpResult> ListPromptsAsync(McpRequest request, CancellationToken cancellationToken)
     {
         var result = _prompts.List(Pagination.ReadCursor(request.Params));
+        if (_access is { } access)
+        {
+            result.Prompts = [.. result.Prompts.Where(p => access.CanUsePrompt(request.Caller, p.Name))];
+        }
+
         if (request.IsStateless)
         {
             result.TimeToLive = TimeSpan.Zero;

@@ -24,6 +24,9 @@ public sealed class McpSession
 
     public string Id { get; }
 
+    /// <summary>The caller identity that opened the session; another identity presenting its id is refused.</summary>
+    public string? Owner { get; set; }
+
     public string ProtocolVersion { get; }
 
     public ClientCapabilities? ClientCapabilities { get; }

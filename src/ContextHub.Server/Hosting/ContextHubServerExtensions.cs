@@ -42,6 +42,7 @@ public static class ContextHubServerExtensions
             }
         });
         builder.WithKnowledge(configuration);
+        builder.WithSecurity(configuration);
         services.PostConfigure<Knowledge.KnowledgeServerOptions>(o =>
         {
             o.DataFolder = Path.GetFullPath(o.DataFolder);
@@ -72,6 +73,7 @@ public static class ContextHubServerExtensions
     {
         var handler = app.Services.GetRequiredService<StreamableHttpHandler>();
         app.UseWebSockets(app.Services.GetRequiredService<IOptions<WebSocketDoorOptions>>().Value.ToMiddlewareOptions());
+        app.UseContextHubSecurity();
         app.MapPost(pattern, handler.PostAsync).WithName("McpPost").WithTags("MCP").ExcludeFromDescription();
         app.MapGet(pattern, handler.GetAsync).WithName("McpStream").WithTags("MCP").ExcludeFromDescription();
         app.MapDelete(pattern, handler.DeleteAsync).WithName("McpEndSession").WithTags("MCP").ExcludeFromDescription();

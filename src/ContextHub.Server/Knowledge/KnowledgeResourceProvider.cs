@@ -1,4 +1,5 @@
 using ContextHub.Knowledge;
+using ContextHub.Knowledge.Filters;
 using ContextHub.Messaging;
 using ContextHub.Resources;
 using ModelContextProtocol.Protocol;
@@ -16,7 +17,8 @@ public sealed class KnowledgeResourceProvider(KnowledgeHost knowledge) : IResour
     public async ValueTask<IEnumerable<Resource>> ListResourcesAsync(CancellationToken cancellationToken)
     {
         var service = await knowledge.GetServiceAsync(cancellationToken);
-        var documents = await service.Store.Metadata.FindDocumentsAsync(null, MaxListed, 0, cancellationToken);
+        // Documents with access tags are not listed to anyone: a list has no caller; those allowed find them with search.
+        var documents = await service.Store.Metadata.FindDocumentsAsync(AccessTags.VisibleTo([]), MaxListed, 0, cancellationToken);
         return documents.Select(d => new Resource
         {
             Uri = d.ResourceUri,
@@ -47,7 +49,7 @@ public sealed class KnowledgeResourceProvider(KnowledgeHost knowledge) : IResour
 
         var service = await knowledge.GetServiceAsync(context.CancellationToken);
         var document = await service.GetDocumentAsync(id, context.CancellationToken);
-        if (document is null)
+        if (document is null || !AccessTags.IsVisible(document.Tags, KnowledgeTools.AccessNames(context)))
         {
             return null;
         }
@@ -65,7 +67,7 @@ public sealed class KnowledgeResourceProvider(KnowledgeHost knowledge) : IResour
         }
 
         var service = await knowledge.GetServiceAsync(cancellationToken);
-        var documents = await service.Store.Metadata.FindDocumentsAsync(null, MaxListed, 0, cancellationToken);
+        var documents = await service.Store.Metadata.FindDocumentsAsync(AccessTags.VisibleTo([]), MaxListed, 0, cancellationToken);
         return [.. documents.Select(d => d.Id).Where(i => i.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))];
     }
 }

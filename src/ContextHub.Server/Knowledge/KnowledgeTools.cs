@@ -35,7 +35,8 @@ public static class KnowledgeTools
             Query = query,
             Limit = limit,
             Mode = ParseMode(mode),
-            Filter = Filter(tags, source),
+            // The caller's access clause runs inside the store's query, so limits and scores count only what it may see.
+            Filter = AccessTags.Combine(Filter(tags, source), AccessTags.VisibleTo(AccessNames(context))),
         };
         var service = await knowledge.GetServiceAsync(context.CancellationToken);
         var hits = await service.SearchAsync(request, context.CancellationToken);
@@ -48,8 +49,9 @@ public static class KnowledgeTools
         [Description("The document id (from search results).")] string id)
     {
         var service = await knowledge.GetServiceAsync(context.CancellationToken);
-        var document = await service.GetDocumentAsync(id, context.CancellationToken)
-            ?? throw new ArgumentException($"No document with id '{id}'. Use search to find ids.");
+        var document = await service.GetDocumentAsync(id, context.CancellationToken) is { } found && AccessTags.IsVisible(found.Tags, AccessNames(context))
+            ? found
+            : throw new ArgumentException($"No document with id '{id}'. Use search to find ids.");
         var chunks = await service.GetChunksAsync(id, context.CancellationToken);
         var metadata = new Dictionary<string, string>(document.Metadata)
         {
@@ -132,7 +134,8 @@ public static class KnowledgeTools
         [Description("The document id.")] string id)
     {
         var service = await knowledge.GetServiceAsync(context.CancellationToken);
-        var deleted = await service.DeleteDocumentAsync(id, context.CancellationToken);
+        var visible = await service.GetDocumentAsync(id, context.CancellationToken) is not { } found || AccessTags.IsVisible(found.Tags, AccessNames(context));
+        var deleted = visible && await service.DeleteDocumentAsync(id, context.CancellationToken);
         if (deleted)
         {
             await AnnounceAsync(bus, id);
@@ -164,6 +167,12 @@ public static class KnowledgeTools
         return new ToolCallList([.. records.Select(r => new ToolCallEntry(r.Timestamp, r.Caller, r.Tool, r.Outcome.ToString().ToLowerInvariant(),
             Math.Round(r.Duration.TotalMilliseconds, 3), r.ArgumentsHash, r.Result, r.SessionId))]);
     }
+
+    /// <summary>The access names the calling request may see (null: every document), from the server's access policy.</summary>
+    internal static IReadOnlyCollection<string>? AccessNames(McpCallContext context) =>
+        context.Services.GetService(typeof(Gateway.Security.AccessPolicy)) is Gateway.Security.AccessPolicy policy
+            ? policy.AccessNamesOf(context.Request.Caller)
+            : null;
 
     internal static SearchMode ParseMode(string mode) => mode.ToLowerInvariant() switch
     {

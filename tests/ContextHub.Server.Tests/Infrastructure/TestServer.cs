@@ -53,9 +53,11 @@ public class TestServer : IAsyncLifetime
             ["ContextHub:Knowledge:Embeddings:Provider"] = "Hashing",
         };
 
+        Configure(settings);
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory, EnvironmentName = "Testing" });
         builder.Configuration.AddInMemoryCollection(settings);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        ConfigureLogging(builder.Logging);
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Services.AddContextHubServer(builder.Configuration);
 
@@ -64,6 +66,15 @@ public class TestServer : IAsyncLifetime
         await _app.StartAsync();
         var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         BaseAddress = new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal));
+    }
+
+    /// <summary>Settings a derived fixture adds or changes before the server is built.</summary>
+    protected virtual void Configure(Dictionary<string, string?> settings)
+    {
+    }
+
+    protected virtual void ConfigureLogging(ILoggingBuilder logging)
+    {
     }
 
     public async Task DisposeAsync()

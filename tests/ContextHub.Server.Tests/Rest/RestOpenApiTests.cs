@@ -26,6 +26,7 @@ public sealed partial class RestOpenApiTests(TestServer server) : IDisposable
             "/api/v1/prompts", "/api/v1/prompts/{name}", "/api/v1/prompts/{name}/render",
             "/api/v1/completions",
             "/api/v1/knowledge/search", "/api/v1/knowledge/documents", "/api/v1/knowledge/documents/{id}",
+            "/api/v1/keys", "/api/v1/keys/{name}",
         ];
         Assert.Equal(expected.ToHashSet(), paths);
     }
@@ -54,10 +55,11 @@ public sealed partial class RestOpenApiTests(TestServer server) : IDisposable
                 }
                 else
                 {
-                    Assert.True(responses.GetProperty("200").GetProperty("content").TryGetProperty("application/json", out var ok), $"{where}: no 200 body");
+                    var success = responses.TryGetProperty("200", out var found) ? found : responses.GetProperty("201");
+                    Assert.True(success.GetProperty("content").TryGetProperty("application/json", out var ok), $"{where}: no 200 body");
                     Assert.True(ok.TryGetProperty("schema", out _), $"{where}: no 200 schema");
                 }
-                foreach (var status in new[] { "403", "500" })
+                foreach (var status in new[] { "401", "403", "429", "500" })
                 {
                     Assert.Equal("#/components/schemas/Problem",
                         responses.GetProperty(status).GetProperty("content").GetProperty("application/problem+json").GetProperty("schema").GetProperty("$ref").GetString());

@@ -73,7 +73,7 @@ public sealed class GraphQLHttpHandler(GraphQLExecutor executor, OriginGuard ori
             return;
         }
 
-        var user = new GraphQLUserContext(new McpCaller(McpTransportKind.GraphQL, context.Connection.RemoteIpAddress));
+        var user = new GraphQLUserContext(context.GetCaller(McpTransportKind.GraphQL));
         var result = await executor.ExecuteAsync(request, document, context.RequestServices, user, context.RequestAborted);
         var statusCode = mediaType == GraphQLResponseJson && !result.Executed ? StatusCodes.Status400BadRequest : StatusCodes.Status200OK;
         await WriteAsync(context, statusCode, mediaType, result);

@@ -25,7 +25,7 @@ internal sealed partial class GraphQLWebSocketConnection
     private readonly WebSocket _socket;
     private readonly GraphQLExecutor _executor;
     private readonly IServiceProvider _services;
-    private readonly GraphQLUserContext _user;
+    private GraphQLUserContext _user;
     private readonly ILogger _logger;
     private readonly long _maxMessageBytes;
     private readonly SemaphoreSlim _sendLock = new(1, 1);
@@ -35,6 +35,7 @@ internal sealed partial class GraphQLWebSocketConnection
     private int _initialised;
     private volatile bool _acknowledged;
     private int _closed;
+    private readonly System.Net.IPAddress? _remote;
 
     private GraphQLWebSocketConnection(WebSocket socket, GraphQLExecutor executor, HttpContext context, long maxMessageBytes, ILogger logger,
         CancellationToken stopping)
@@ -42,7 +43,8 @@ internal sealed partial class GraphQLWebSocketConnection
         _socket = socket;
         _executor = executor;
         _services = context.RequestServices;
-        _user = new GraphQLUserContext(new McpCaller(McpTransportKind.GraphQL, context.Connection.RemoteIpAddress));
+        _user = new GraphQLUserContext(Security.HttpCallerExtensions.GetCaller(context, McpTransportKind.GraphQL));
+        _remote = context.Connection.RemoteIpAddress;
         _maxMessageBytes = maxMessageBytes;
         _logger = logger;
         _stopping = CancellationTokenSource.CreateLinkedTokenSource(stopping);
@@ -180,6 +182,10 @@ internal sealed partial class GraphQLWebSocketConnection
                     {
                         await CloseAsync(4429, "Too many initialisation requests");
                     }
+                    else if (await AuthenticateAsync(root.Get("payload")) is { } refusal)
+                    {
+                        await CloseAsync(4403, "Forbidden: " + refusal);
+                    }
                     else
                     {
                         await SendAsync(null, "connection_ack", null);
@@ -211,6 +217,34 @@ internal sealed partial class GraphQLWebSocketConnection
                     break;
             }
         }
+    }
+
+    /// <summary>
+    /// Credentials in the <c>connection_init</c> payload (<c>Authorization: "Bearer …"</c> or <c>apiKey</c>), for clients
+    /// that cannot set headers on the upgrade; returns why the connection is refused, or null.
+    /// </summary>
+    private async Task<string?> AuthenticateAsync(JsonElement payload)
+    {
+        var authenticator = _services.GetRequiredService<Security.CallerAuthenticator>();
+        var bearer = payload.Text("Authorization") ?? payload.Text("authorization");
+        var credential = bearer is not null
+            ? bearer.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? bearer[7..].Trim() : ""
+            : payload.Text("apiKey") ?? payload.Text("X-API-Key");
+        if (credential is null)
+        {
+            return authenticator.RequireAuthentication && _user.Caller.AuthKind == McpAuthKind.Anonymous
+                ? "authentication required (send Authorization: Bearer ... in the connection_init payload)"
+                : null;
+        }
+
+        var (caller, error) = await authenticator.AuthenticateAsync(credential, McpTransportKind.GraphQL, _remote);
+        if (caller is null)
+        {
+            return error;
+        }
+
+        _user = new GraphQLUserContext(caller);
+        return null;
     }
 
     private async Task SubscribeAsync(JsonElement message)

@@ -43,6 +43,7 @@ public static partial class RestDoor
         ResourceEndpoints.Map(api);
         PromptEndpoints.Map(api);
         KnowledgeEndpoints.Map(api);
+        Security.ApiKeyEndpoints.Map(api);
 
         endpoints.MapOpenApi(OpenApiPattern).ExcludeFromDescription();
         endpoints.MapScalarApiReference(ReferencePath, options => options
@@ -76,6 +77,11 @@ public static partial class RestDoor
         }
         catch (McpErrorException e)
         {
+            if (e.RetryAfter is { } retry)
+            {
+                context.Response.Headers.RetryAfter = ((int)Math.Ceiling(retry.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
+
             return RestProblems.ToResult(RestProblems.From(e, context));
         }
         catch (RestRejectedException e)

@@ -9,7 +9,8 @@ internal static class RestOpenApi
     /// <summary>Declares the problems an endpoint may answer, plus the ones every REST endpoint may answer (403, 500).</summary>
     public static RouteHandlerBuilder ProducesProblems(this RouteHandlerBuilder builder, params int[] statuses)
     {
-        foreach (var status in statuses.Append(StatusCodes.Status403Forbidden).Append(StatusCodes.Status500InternalServerError).Distinct())
+        foreach (var status in statuses.Append(StatusCodes.Status401Unauthorized).Append(StatusCodes.Status403Forbidden)
+            .Append(StatusCodes.Status429TooManyRequests).Append(StatusCodes.Status500InternalServerError).Distinct())
         {
             builder.Produces<Problem>(status, RestProblems.MediaType);
         }

@@ -24,6 +24,10 @@ public static class RestProblems
     public static readonly RestProblemKind TooLarge = new("too-large", "Request body too large", StatusCodes.Status413PayloadTooLarge);
     public static readonly RestProblemKind UnsupportedMediaType = new("unsupported-media-type", "Unsupported media type", StatusCodes.Status415UnsupportedMediaType);
     public static readonly RestProblemKind ForbiddenOrigin = new("forbidden-origin", "Origin not allowed", StatusCodes.Status403Forbidden);
+    public static readonly RestProblemKind Unauthorized = new("unauthorized", "Authentication required", StatusCodes.Status401Unauthorized);
+    public static readonly RestProblemKind Forbidden = new("forbidden", "Forbidden", StatusCodes.Status403Forbidden);
+    public static readonly RestProblemKind RateLimited = new("rate-limited", "Too many requests", StatusCodes.Status429TooManyRequests);
+    public static readonly RestProblemKind Conflict = new("conflict", "Conflict", StatusCodes.Status409Conflict);
     public static readonly RestProblemKind Internal = new("internal", "Internal error", StatusCodes.Status500InternalServerError);
 
     /// <summary>The problem kind for an engine error kind.</summary>
@@ -37,6 +41,9 @@ public static class RestProblems
         McpErrorKind.MissingCapability => MissingCapability,
         McpErrorKind.UnsupportedVersion => UnsupportedVersion,
         McpErrorKind.TooLarge => TooLarge,
+        McpErrorKind.Unauthorized => Unauthorized,
+        McpErrorKind.Forbidden => Forbidden,
+        McpErrorKind.RateLimited => RateLimited,
         _ => Internal,
     };
 

@@ -25,7 +25,7 @@ internal static class RestRequests
     /// <summary>Runs an MCP method for this HTTP request; <paramref name="project"/> sees the result while the request is alive.</summary>
     public static Task<T> InvokeAsync<T>(HttpContext context, string method, JsonObject? parameters, Func<McpResult, T> project) =>
         context.RequestServices.GetRequiredService<MessageManager>().InvokeAsync(method, parameters,
-            new McpCaller(McpTransportKind.Rest, context.Connection.RemoteIpAddress), project, context.RequestAborted);
+            Security.HttpCallerExtensions.GetCaller(context, McpTransportKind.Rest), project, context.RequestAborted);
 
     /// <summary>Reads an engine result (MCP wire names) into a REST body; fields the body does not have are left out.</summary>
     public static T Reshape<T>(McpResult result, JsonTypeInfo<T> typeInfo)

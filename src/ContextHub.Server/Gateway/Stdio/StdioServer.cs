@@ -19,9 +19,13 @@ public sealed partial class StdioServer : BackgroundService
     private readonly Stream _input;
     private readonly Stream _output;
 
-    public StdioServer(MessageManager manager, IHostApplicationLifetime lifetime, ILogger<StdioServer> logger)
+    private readonly McpCaller _caller;
+
+    public StdioServer(MessageManager manager, IHostApplicationLifetime lifetime, ILogger<StdioServer> logger,
+        Microsoft.Extensions.Options.IOptions<Security.SecurityOptions> security)
         : this(manager, lifetime, logger, Console.OpenStandardInput(), Console.OpenStandardOutput())
     {
+        _caller = new McpCaller(McpTransportKind.Stdio, null, security.Value.Stdio.Identity) { AuthKind = McpAuthKind.Local };
     }
 
     internal StdioServer(MessageManager manager, IHostApplicationLifetime lifetime, ILogger<StdioServer> logger, Stream input, Stream output)
@@ -31,12 +35,13 @@ public sealed partial class StdioServer : BackgroundService
         _logger = logger;
         _input = input;
         _output = output;
+        _caller = new McpCaller(McpTransportKind.Stdio, null, "local") { AuthKind = McpAuthKind.Local };
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var reader = PipeReader.Create(_input);
-        await using var connection = new McpConnection(_manager, new McpCaller(McpTransportKind.Stdio), async (message, ct) =>
+        await using var connection = new McpConnection(_manager, _caller, async (message, ct) =>
         {
             await _output.WriteAsync(message, ct);
             await _output.WriteAsync("\n"u8.ToArray(), ct);

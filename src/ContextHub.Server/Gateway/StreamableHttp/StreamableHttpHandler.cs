@@ -116,10 +116,11 @@ public sealed class StreamableHttpHandler
         var headerVersion = headers[McpProtocol.Headers.ProtocolVersion].ToString();
         McpSession? session = null;
         var sessionId = headers[McpProtocol.Headers.SessionId].ToString();
+        var caller = context.GetCaller(McpTransportKind.StreamableHttp);
         if (root.ValueKind == JsonValueKind.Array)
         {
-            session = sessionId.Length > 0 ? _sessions.Find(sessionId) : null;
-            await HandleBatchAsync(context, root, session);
+            session = sessionId.Length > 0 ? FindOwn(sessionId, caller) : null;
+            await HandleBatchAsync(context, root, session, caller);
             return;
         }
 
@@ -132,7 +133,7 @@ public sealed class StreamableHttpHandler
 
         if (sessionId.Length > 0 && method != "initialize")
         {
-            session = _sessions.Find(sessionId);
+            session = FindOwn(sessionId, caller);
             if (session is null)
             {
                 await WriteErrorAsync(context, StatusCodes.Status404NotFound, id,
@@ -153,7 +154,7 @@ public sealed class StreamableHttpHandler
             Method = method,
             Id = id,
             Params = parameters,
-            Caller = new McpCaller(McpTransportKind.StreamableHttp, context.Connection.RemoteIpAddress),
+            Caller = caller,
             Session = session,
             Channel = kind == JsonRpcMessageKind.Request ? new HttpResponseChannel(context, acceptsSse, session) : null,
         };
@@ -196,6 +197,11 @@ public sealed class StreamableHttpHandler
         catch (McpErrorException e)
         {
             status = e.HttpStatus ?? StatusCodes.Status200OK;
+            if (e.RetryAfter is { } retry && !context.Response.HasStarted)
+            {
+                context.Response.Headers.RetryAfter = ((int)Math.Ceiling(retry.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
+
             JsonRpcWriter.WriteError(answer.Writer, id, e);
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
@@ -365,7 +371,11 @@ public sealed class StreamableHttpHandler
 
     private static McpErrorException Mismatch(string message) => new(McpProtocol.ErrorCodes.HeaderMismatch, message) { HttpStatus = 400 };
 
-    private async Task HandleBatchAsync(HttpContext context, JsonElement root, McpSession? session)
+    /// <summary>A session of this caller; another identity's session id is answered like an unknown one (no hint it exists).</summary>
+    private McpSession? FindOwn(string sessionId, McpCaller caller) =>
+        _sessions.Find(sessionId) is { } session && (session.Owner is null || session.Owner == caller.Identity) ? session : null;
+
+    private async Task HandleBatchAsync(HttpContext context, JsonElement root, McpSession? session, McpCaller caller)
     {
         if (session is null || !JsonRpcBatch.Allowed(session))
         {
@@ -373,7 +383,6 @@ public sealed class StreamableHttpHandler
             return;
         }
 
-        var caller = new McpCaller(McpTransportKind.StreamableHttp, context.Connection.RemoteIpAddress);
         var answers = await _manager.ProcessBatchAsync(root, session,
             (method, id, parameters) => new McpRequest { Method = method, Id = id, Params = parameters, Session = session, Caller = caller },
             context.RequestAborted);
@@ -413,7 +422,7 @@ public sealed class StreamableHttpHandler
             return;
         }
 
-        var session = _sessions.Find(sessionId);
+        var session = FindOwn(sessionId, context.GetCaller(McpTransportKind.StreamableHttp));
         if (session is null)
         {
             await RejectAsync(context, StatusCodes.Status404NotFound, McpProtocol.ErrorCodes.InvalidRequest, "Session not found.");
@@ -471,7 +480,7 @@ public sealed class StreamableHttpHandler
             return;
         }
 
-        if (!_sessions.Remove(sessionId))
+        if (FindOwn(sessionId, context.GetCaller(McpTransportKind.StreamableHttp)) is null || !_sessions.Remove(sessionId))
         {
             await RejectAsync(context, StatusCodes.Status404NotFound, McpProtocol.ErrorCodes.InvalidRequest, "Session not found.");
             return;

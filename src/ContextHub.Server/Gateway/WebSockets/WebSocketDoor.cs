@@ -61,7 +61,7 @@ public static partial class WebSocketDoor
 
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
         var manager = services.GetRequiredService<MessageManager>();
-        var caller = new McpCaller(McpTransportKind.WebSocket, context.Connection.RemoteIpAddress);
+        var caller = context.GetCaller(McpTransportKind.WebSocket);
         await using var connection = new McpConnection(manager, caller, (message, ct) => SendAsync(socket, message, ct));
         ContextHub.Storage.Telemetry.ContextHubTelemetry.WebSocketOpened();
         try
