@@ -137,8 +137,7 @@ public sealed class McpService
         switch (notification.Method)
         {
             case NotificationMethods.InitializedNotification when notification.Session is { } session:
-                session.Initialized = true;
-                break;
+                return _sessions.MarkInitializedAsync(session, cancellationToken);
             case NotificationMethods.CancelledNotification when notification.Session is { } session
                 && notification.Params.ValueKind == JsonValueKind.Object
                 && notification.Params.TryGetProperty("requestId"u8, out var id):
@@ -149,7 +148,7 @@ public sealed class McpService
         return ValueTask.CompletedTask;
     }
 
-    private ValueTask<McpResult> InitializeAsync(McpRequest request, CancellationToken cancellationToken)
+    private async ValueTask<McpResult> InitializeAsync(McpRequest request, CancellationToken cancellationToken)
     {
         var parameters = Params(request, McpJson.TypeInfo<InitializeRequestParams>())
             ?? throw McpErrorException.InvalidParams("initialize needs params with protocolVersion, capabilities and clientInfo");
@@ -164,17 +163,19 @@ public sealed class McpService
             : McpProtocol.SessionVersions[0];
         if (request.Session is null)
         {
-            request.Session = _sessions.Create(version, parameters.Capabilities, parameters.ClientInfo);
+            // Only Streamable HTTP sessions outlive a connection, so only they go to the shared store.
+            request.Session = await _sessions.CreateAsync(version, parameters.Capabilities, parameters.ClientInfo,
+                shared: request.Caller.Transport == McpTransportKind.StreamableHttp, cancellationToken: cancellationToken);
         }
 
         request.ProtocolVersion = version;
-        return Done(new InitializeResult
+        return McpResult.Of(new InitializeResult
         {
             ProtocolVersion = version,
             Capabilities = Capabilities,
             ServerInfo = ServerInfo,
             Instructions = _options.Instructions,
-        });
+        }, McpJson.TypeInfo<InitializeResult>());
     }
 
     private ValueTask<McpResult> DiscoverAsync(McpRequest request, CancellationToken cancellationToken) =>
@@ -253,18 +254,18 @@ public sealed class McpService
         return McpResult.Of(result, McpJson.TypeInfo<ReadResourceResult>());
     }
 
-    private ValueTask<McpResult> SubscribeAsync(McpRequest request, CancellationToken cancellationToken)
+    private async ValueTask<McpResult> SubscribeAsync(McpRequest request, CancellationToken cancellationToken)
     {
         var uri = RequiredString(request.Params, "uri");
-        request.Session!.ResourceSubscriptions[uri] = 0;
-        return Done(new EmptyResult());
+        await _sessions.SubscribeAsync(request.Session!, uri, cancellationToken);
+        return McpResult.Of(new EmptyResult(), McpJson.TypeInfo<EmptyResult>());
     }
 
-    private ValueTask<McpResult> UnsubscribeAsync(McpRequest request, CancellationToken cancellationToken)
+    private async ValueTask<McpResult> UnsubscribeAsync(McpRequest request, CancellationToken cancellationToken)
     {
         var uri = RequiredString(request.Params, "uri");
-        request.Session!.ResourceSubscriptions.TryRemove(uri, out _);
-        return Done(new EmptyResult());
+        await _sessions.UnsubscribeAsync(request.Session!, uri, cancellationToken);
+        return McpResult.Of(new EmptyResult(), McpJson.TypeInfo<EmptyResult>());
     }
 
     private ValueTask<McpResult> ListPromptsAsync(McpRequest request, CancellationToken cancellationToken)
@@ -321,12 +322,12 @@ public sealed class McpService
         return McpResult.Of(new CompleteResult { Completion = completion }, McpJson.TypeInfo<CompleteResult>());
     }
 
-    private ValueTask<McpResult> SetLevelAsync(McpRequest request, CancellationToken cancellationToken)
+    private async ValueTask<McpResult> SetLevelAsync(McpRequest request, CancellationToken cancellationToken)
     {
         var parameters = Params(request, McpJson.TypeInfo<SetLevelRequestParams>())
             ?? throw McpErrorException.InvalidParams("level is required", "level");
-        request.Session!.LogLevel = parameters.Level;
-        return Done(new EmptyResult());
+        await _sessions.SetLogLevelAsync(request.Session!, parameters.Level, cancellationToken);
+        return McpResult.Of(new EmptyResult(), McpJson.TypeInfo<EmptyResult>());
     }
 
     private async ValueTask<McpResult> ListenAsync(McpRequest request, CancellationToken cancellationToken)

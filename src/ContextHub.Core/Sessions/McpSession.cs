@@ -27,6 +27,12 @@ public sealed class McpSession
 
     public Implementation? ClientInfo { get; }
 
+    /// <summary>Kept in the <see cref="ISessionStore"/> so any replica can serve it (Streamable HTTP); false for a connection's own session.</summary>
+    public bool Shared { get; init; }
+
+    /// <summary>Who opened the session (set by authentication); requests from anyone else may be refused.</summary>
+    public string? Owner { get; init; }
+
     /// <summary>Set by <c>logging/setLevel</c>; until then the server sends every level.</summary>
     public LoggingLevel LogLevel { get; set; } = LoggingLevel.Debug;
 
@@ -49,6 +55,58 @@ public sealed class McpSession
 
     public void DetachStandaloneChannel(IMcpChannel channel) =>
         Interlocked.CompareExchange(ref _standaloneChannel, null, channel);
+
+    /// <summary>What the store holds for this session.</summary>
+    public SessionState ToState() => new()
+    {
+        Id = Id,
+        ProtocolVersion = ProtocolVersion,
+        ClientCapabilities = ClientCapabilities,
+        ClientInfo = ClientInfo,
+        LogLevel = LogLevel,
+        Initialized = Initialized,
+        Owner = Owner,
+        ResourceSubscriptions = new HashSet<string>(ResourceSubscriptions.Keys, StringComparer.Ordinal),
+    };
+
+    /// <summary>Takes what the store holds (another replica may have changed it since this one last saw the session).</summary>
+    public void Apply(SessionState state)
+    {
+        LogLevel = state.LogLevel;
+        Initialized |= state.Initialized;
+        foreach (var uri in ResourceSubscriptions.Keys)
+        {
+            if (!state.ResourceSubscriptions.Contains(uri))
+            {
+                ResourceSubscriptions.TryRemove(uri, out _);
+            }
+        }
+
+        foreach (var uri in state.ResourceSubscriptions)
+        {
+            ResourceSubscriptions.TryAdd(uri, 0);
+        }
+    }
+
+    /// <summary>Applies a change another replica made.</summary>
+    public void Apply(SessionUpdate update)
+    {
+        switch (update.Kind)
+        {
+            case SessionUpdateKind.Subscribed:
+                ResourceSubscriptions.TryAdd(update.Value!, 0);
+                break;
+            case SessionUpdateKind.Unsubscribed:
+                ResourceSubscriptions.TryRemove(update.Value!, out _);
+                break;
+            case SessionUpdateKind.LogLevel when Enum.TryParse<LoggingLevel>(update.Value, ignoreCase: true, out var level):
+                LogLevel = level;
+                break;
+            case SessionUpdateKind.Initialized:
+                Initialized = true;
+                break;
+        }
+    }
 
     /// <summary>Tracks a running request so <c>notifications/cancelled</c> can stop it.</summary>
     public CancellationTokenSource TrackRequest(string requestId, CancellationToken linkedTo)

@@ -40,6 +40,7 @@ public static class ContextHubServerExtensions
             }
         });
         builder.WithKnowledge(configuration);
+        builder.WithRedis(configuration); // sessions, pub/sub and event streams on Redis when ContextHub:Redis:Configuration is set
         services.PostConfigure<Knowledge.KnowledgeServerOptions>(o =>
         {
             o.DataFolder = Path.GetFullPath(o.DataFolder);

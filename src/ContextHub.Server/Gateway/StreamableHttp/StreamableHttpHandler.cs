@@ -101,7 +101,15 @@ public sealed class StreamableHttpHandler
 
             using (document)
             {
-                await HandleMessageAsync(context, document.RootElement, acceptsSse);
+                try
+                {
+                    await HandleMessageAsync(context, document.RootElement, acceptsSse);
+                }
+                catch (McpErrorException e) when (e.HttpStatus is not null)
+                {
+                    // A store the request needs is unreachable (sessions on Redis): a JSON-RPC error, not a 500 or a hang.
+                    await WriteErrorAsync(context, e.HttpStatus.Value, IdOf(document.RootElement), e);
+                }
             }
         }
         finally
@@ -118,7 +126,7 @@ public sealed class StreamableHttpHandler
         var sessionId = headers[McpProtocol.Headers.SessionId].ToString();
         if (root.ValueKind == JsonValueKind.Array)
         {
-            session = sessionId.Length > 0 ? _sessions.Find(sessionId) : null;
+            session = sessionId.Length > 0 ? await _sessions.FindAsync(sessionId, context.RequestAborted) : null;
             await HandleBatchAsync(context, root, session);
             return;
         }
@@ -132,7 +140,7 @@ public sealed class StreamableHttpHandler
 
         if (sessionId.Length > 0 && method != "initialize")
         {
-            session = _sessions.Find(sessionId);
+            session = await _sessions.FindAsync(sessionId, context.RequestAborted);
             if (session is null)
             {
                 await WriteErrorAsync(context, StatusCodes.Status404NotFound, id,
@@ -412,7 +420,17 @@ public sealed class StreamableHttpHandler
             return;
         }
 
-        var session = _sessions.Find(sessionId);
+        McpSession? session;
+        try
+        {
+            session = await _sessions.FindAsync(sessionId, context.RequestAborted);
+        }
+        catch (McpErrorException e) when (e.HttpStatus is not null)
+        {
+            await WriteErrorAsync(context, e.HttpStatus.Value, default, e);
+            return;
+        }
+
         if (session is null)
         {
             await RejectAsync(context, StatusCodes.Status404NotFound, McpProtocol.ErrorCodes.InvalidRequest, "Session not found.");
@@ -441,6 +459,7 @@ public sealed class StreamableHttpHandler
             while (await timer.WaitForNextTickAsync(stopping.Token))
             {
                 await channel.KeepAliveAsync(stopping.Token);
+                await TouchQuietlyAsync(session, stopping.Token);
             }
         }
         catch (OperationCanceledException)
@@ -468,7 +487,18 @@ public sealed class StreamableHttpHandler
             return;
         }
 
-        if (!_sessions.Remove(sessionId))
+        bool removed;
+        try
+        {
+            removed = await _sessions.RemoveAsync(sessionId, context.RequestAborted);
+        }
+        catch (McpErrorException e) when (e.HttpStatus is not null)
+        {
+            await WriteErrorAsync(context, e.HttpStatus.Value, default, e);
+            return;
+        }
+
+        if (!removed)
         {
             await RejectAsync(context, StatusCodes.Status404NotFound, McpProtocol.ErrorCodes.InvalidRequest, "Session not found.");
             return;
@@ -476,6 +506,22 @@ public sealed class StreamableHttpHandler
 
         context.Response.StatusCode = StatusCodes.Status200OK;
     }
+
+    /// <summary>An open stream keeps its session alive; a store that is briefly unreachable must not end the stream.</summary>
+    private async ValueTask TouchQuietlyAsync(McpSession session, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _sessions.TouchAsync(session, cancellationToken);
+        }
+        catch (McpErrorException)
+        {
+            // The next tick tries again.
+        }
+    }
+
+    private static JsonElement IdOf(JsonElement message) =>
+        message.ValueKind == JsonValueKind.Object && message.TryGetProperty("id"u8, out var id) ? id : default;
 
     private static (bool Json, bool Sse) ReadAccept(HttpRequest request)
     {
