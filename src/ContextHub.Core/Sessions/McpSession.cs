@@ -8,6 +8,7 @@ namespace ContextHub.Sessions;
 public sealed class McpSession
 {
     private readonly ConcurrentDictionary<string, CancellationTokenSource> _inFlight = new();
+    private readonly CancellationTokenSource _ended = new();
     private IMcpChannel? _standaloneChannel;
 
     public McpSession(string id, string protocolVersion, ClientCapabilities? capabilities, Implementation? clientInfo, DateTimeOffset now)
@@ -133,8 +134,19 @@ public sealed class McpSession
         }
     }
 
+    /// <summary>Cancelled when the session ends (DELETE here or on another replica, or expiry): open streams close.</summary>
+    public CancellationToken Ended => _ended.Token;
+
     internal void CancelAll()
     {
+        try
+        {
+            _ended.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+
         foreach (var cts in _inFlight.Values)
         {
             try

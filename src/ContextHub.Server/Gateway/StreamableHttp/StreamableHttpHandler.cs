@@ -445,7 +445,7 @@ public sealed class StreamableHttpHandler
             return;
         }
 
-        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, _lifetime.ApplicationStopping);
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, _lifetime.ApplicationStopping, session.Ended);
         try
         {
             var response = context.Response;
