@@ -35,7 +35,7 @@ public sealed partial class RedisBackplane : IHostedService, IDisposable
     public string Origin { get; } = Guid.NewGuid().ToString("N")[..12];
 
     public ValueTask PublishAsync(ServerEvent serverEvent) =>
-        PublishAsync(new BackplaneMessage { Origin = Origin, Event = serverEvent.Kind, Uri = serverEvent.Uri });
+        PublishAsync(new BackplaneMessage { Origin = Origin, Event = serverEvent.Kind, Uri = serverEvent.Uri, Occurrence = serverEvent.Id });
 
     /// <summary>The message a session change publishes (also sent from inside a script, so it is built here once).</summary>
     public string Serialize(SessionUpdate update) => JsonSerializer.Serialize(
@@ -117,7 +117,7 @@ public sealed partial class RedisBackplane : IHostedService, IDisposable
         {
             if (message.Event is { } kind)
             {
-                var serverEvent = new ServerEvent(kind, message.Uri);
+                var serverEvent = new ServerEvent(kind, message.Uri) { Id = message.Occurrence ?? Guid.NewGuid().ToString("N") };
                 foreach (var handler in _eventHandlers)
                 {
                     await handler(serverEvent);
@@ -186,6 +186,10 @@ internal sealed class BackplaneMessage
 
     [JsonPropertyName("u")]
     public string? Uri { get; set; }
+
+    /// <summary>The event's id, the same on every replica (a session stream records it once).</summary>
+    [JsonPropertyName("i")]
+    public string? Occurrence { get; set; }
 
     [JsonPropertyName("s")]
     public string? SessionId { get; set; }

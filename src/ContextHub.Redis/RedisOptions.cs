@@ -17,9 +17,6 @@ public sealed class RedisOptions
     /// <summary>How long one Redis operation (or a connection attempt) may take before the request gets an error.</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>Events kept per session stream for <c>Last-Event-ID</c> resumption.</summary>
-    public int EventStreamLength { get; set; } = 1000;
-
     /// <summary>The client options: the configuration string plus the choices that keep requests from hanging while Redis is away.</summary>
     internal ConfigurationOptions ToClientOptions()
     {
@@ -69,11 +66,6 @@ internal sealed class RedisOptionsValidator : IValidateOptions<RedisOptions>
         if (string.IsNullOrEmpty(options.KeyPrefix) || options.KeyPrefix.Any(char.IsWhiteSpace))
         {
             failures.Add($"{RedisOptions.Section}:KeyPrefix '{options.KeyPrefix}' must be non-empty without spaces, e.g. \"contexthub:\".");
-        }
-
-        if (options.EventStreamLength is < 1 or > 1_000_000)
-        {
-            failures.Add($"{RedisOptions.Section}:EventStreamLength is {options.EventStreamLength}; use 1 to 1000000 (default 1000).");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

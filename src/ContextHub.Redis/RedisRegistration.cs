@@ -37,6 +37,7 @@ public static class RedisRegistration
         services.TryAddSingleton<RedisBackplane>();
         services.AddHostedService(sp => sp.GetRequiredService<RedisBackplane>());
         services.Replace(ServiceDescriptor.Singleton<ISessionStore, RedisSessionStore>());
+        services.Replace(ServiceDescriptor.Singleton<ISessionEventStore, RedisSessionEventStore>());
         services.Replace(ServiceDescriptor.Singleton<INotificationBus, RedisNotificationBus>());
         return services;
     }

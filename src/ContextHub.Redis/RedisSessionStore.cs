@@ -25,8 +25,9 @@ public sealed class RedisSessionStore : ISessionStore
         return 1
         """;
 
-    // KEYS[1] session, ARGV: channel, message
+    // KEYS[1] session, KEYS[2] its event stream; ARGV: channel, message
     private const string RemoveScript = """
+        redis.call('DEL', KEYS[2])
         local removed = redis.call('DEL', KEYS[1])
         if removed == 1 then redis.call('PUBLISH', ARGV[1], ARGV[2]) end
         return removed
@@ -174,7 +175,7 @@ public sealed class RedisSessionStore : ISessionStore
     {
         try
         {
-            var removed = await _redis.Database.ScriptEvaluateAsync(RemoveScript, [Key(id)],
+            var removed = await _redis.Database.ScriptEvaluateAsync(RemoveScript, [Key(id), _redis.Key(RedisSessionEventStore.StreamKey(id))],
                 [_backplane.ChannelName.ToString(), _backplane.Serialize(new SessionUpdate(id, SessionUpdateKind.Ended))])
                 .WaitAsync(cancellationToken);
             return (long)removed == 1;

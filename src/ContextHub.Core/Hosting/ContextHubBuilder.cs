@@ -76,6 +76,7 @@ public static class ContextHubServiceCollectionExtensions
         services.TryAddSingleton<McpMetrics>();
         services.TryAddSingleton<RequestStateProtector>();
         services.TryAddSingleton<ISessionStore, InProcessSessionStore>();
+        services.TryAddSingleton<ISessionEventStore, InProcessSessionEventStore>();
         services.TryAddSingleton<SessionManager>();
         services.TryAddSingleton<NotificationHub>();
         services.TryAddSingleton(sp =>

@@ -24,9 +24,12 @@ public sealed class StreamableHttpHandler
     private readonly OriginGuard _origins;
     private readonly GatewayOptions _options;
     private readonly IHostApplicationLifetime _lifetime;
+    private readonly ISessionEventStore _events;
 
-    public StreamableHttpHandler(MessageManager manager, OriginGuard origins, IOptions<GatewayOptions> options, IHostApplicationLifetime lifetime)
+    public StreamableHttpHandler(MessageManager manager, OriginGuard origins, IOptions<GatewayOptions> options, IHostApplicationLifetime lifetime,
+        ISessionEventStore events)
     {
+        _events = events;
         _manager = manager;
         _sessions = manager.Service.Sessions;
         _origins = origins;
@@ -437,8 +440,21 @@ public sealed class StreamableHttpHandler
             return;
         }
 
-        var channel = new SessionStreamChannel(context, session);
-        if (!session.TryAttachStandaloneChannel(channel))
+        var channel = new SessionStreamChannel(context, session, _events);
+        var lastEventId = context.Request.Headers["Last-Event-ID"].ToString();
+        bool opened;
+        try
+        {
+            opened = await channel.OpenAsync(lastEventId.Length > 0 ? lastEventId : null, context.RequestAborted);
+        }
+        catch (McpErrorException e) when (e.HttpStatus is not null)
+        {
+            session.DetachStandaloneChannel(channel);
+            await WriteErrorAsync(context, e.HttpStatus.Value, default, e);
+            return;
+        }
+
+        if (!opened)
         {
             await RejectAsync(context, StatusCodes.Status409Conflict, McpProtocol.ErrorCodes.InvalidRequest,
                 "This session already has an open GET stream.");
@@ -448,13 +464,6 @@ public sealed class StreamableHttpHandler
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, _lifetime.ApplicationStopping, session.Ended);
         try
         {
-            var response = context.Response;
-            response.StatusCode = StatusCodes.Status200OK;
-            response.ContentType = "text/event-stream";
-            response.Headers.CacheControl = "no-cache, no-store";
-            response.Headers["X-Accel-Buffering"] = "no";
-            await response.StartAsync(stopping.Token);
-            await response.BodyWriter.FlushAsync(stopping.Token);
             using var timer = new PeriodicTimer(_options.KeepAliveInterval);
             while (await timer.WaitForNextTickAsync(stopping.Token))
             {
