@@ -77,6 +77,8 @@ public static class ContextHubServiceCollectionExtensions
         services.TryAddSingleton<ICacheStore>(_ => new MemoryCacheStore());
         services.TryAddSingleton<McpMetrics>();
         services.TryAddSingleton<RequestStateProtector>();
+        services.TryAddSingleton<ISessionStore, InProcessSessionStore>();
+        services.TryAddSingleton<ISessionEventStore, InProcessSessionEventStore>();
         services.TryAddSingleton<SessionManager>();
         services.TryAddSingleton<NotificationHub>();
         services.TryAddSingleton(sp =>

@@ -24,6 +24,9 @@ public sealed class McpServerOptions
 
     public int MaxSessions { get; set; } = 10_000;
 
+    /// <summary>Events kept per session stream so a client reconnecting with <c>Last-Event-ID</c> gets what it missed.</summary>
+    public int SessionStreamEvents { get; set; } = 1000;
+
     /// <summary>Signs the <c>requestState</c> of input round trips; replicas behind one load balancer must share it. Empty: random per process.</summary>
     public string? StateSecret { get; set; }
 }
@@ -57,6 +60,11 @@ public sealed class McpServerOptionsValidator : IValidateOptions<McpServerOption
         if (options.MaxSessions < 1)
         {
             failures.Add($"{McpServerOptions.Section}:MaxSessions is {options.MaxSessions}; use a positive number.");
+        }
+
+        if (options.SessionStreamEvents is < 1 or > 1_000_000)
+        {
+            failures.Add($"{McpServerOptions.Section}:SessionStreamEvents is {options.SessionStreamEvents}; use 1 to 1000000 (default 1000).");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

@@ -165,8 +165,7 @@ public sealed class McpService
         switch (notification.Method)
         {
             case NotificationMethods.InitializedNotification when notification.Session is { } session:
-                session.Initialized = true;
-                break;
+                return _sessions.MarkInitializedAsync(session, cancellationToken);
             case NotificationMethods.CancelledNotification when notification.Session is { } session
                 && notification.Params.ValueKind == JsonValueKind.Object
                 && notification.Params.TryGetProperty("requestId"u8, out var id):
@@ -177,7 +176,7 @@ public sealed class McpService
         return ValueTask.CompletedTask;
     }
 
-    private ValueTask<McpResult> InitializeAsync(McpRequest request, CancellationToken cancellationToken)
+    private async ValueTask<McpResult> InitializeAsync(McpRequest request, CancellationToken cancellationToken)
     {
         var parameters = Params(request, McpJson.TypeInfo<InitializeRequestParams>())
             ?? throw McpErrorException.InvalidParams("initialize needs params with protocolVersion, capabilities and clientInfo");
@@ -192,8 +191,10 @@ public sealed class McpService
             : McpProtocol.SessionVersions[0];
         if (request.Session is null)
         {
-            request.Session = _sessions.Create(version, parameters.Capabilities, parameters.ClientInfo);
-            request.Session.Owner = request.Caller.Identity;
+            // Only Streamable HTTP sessions outlive a connection, so only they go to the shared store.
+            request.Session = await _sessions.CreateAsync(version, parameters.Capabilities, parameters.ClientInfo,
+                shared: request.Caller.Transport == McpTransportKind.StreamableHttp, owner: request.Caller.Identity,
+                cancellationToken: cancellationToken);
         }
 
         request.ProtocolVersion = version;
@@ -209,7 +210,7 @@ public sealed class McpService
             result["capabilities"] = _sessionCapabilities.DeepClone();
         }
 
-        return Done(result);
+        return McpResult.Of(result, McpJson.TypeInfo<JsonObject>());
     }
 
     private ValueTask<McpResult> DiscoverAsync(McpRequest request, CancellationToken cancellationToken)
@@ -312,18 +313,18 @@ public sealed class McpService
         return McpResult.Of(result, McpJson.TypeInfo<ReadResourceResult>());
     }
 
-    private ValueTask<McpResult> SubscribeAsync(McpRequest request, CancellationToken cancellationToken)
+    private async ValueTask<McpResult> SubscribeAsync(McpRequest request, CancellationToken cancellationToken)
     {
         var uri = RequiredString(request.Params, "uri");
-        request.Session!.ResourceSubscriptions[uri] = 0;
-        return Done(new EmptyResult());
+        await _sessions.SubscribeAsync(request.Session!, uri, cancellationToken);
+        return McpResult.Of(new EmptyResult(), McpJson.TypeInfo<EmptyResult>());
     }
 
-    private ValueTask<McpResult> UnsubscribeAsync(McpRequest request, CancellationToken cancellationToken)
+    private async ValueTask<McpResult> UnsubscribeAsync(McpRequest request, CancellationToken cancellationToken)
     {
         var uri = RequiredString(request.Params, "uri");
-        request.Session!.ResourceSubscriptions.TryRemove(uri, out _);
-        return Done(new EmptyResult());
+        await _sessions.UnsubscribeAsync(request.Session!, uri, cancellationToken);
+        return McpResult.Of(new EmptyResult(), McpJson.TypeInfo<EmptyResult>());
     }
 
     private ValueTask<McpResult> ListPromptsAsync(McpRequest request, CancellationToken cancellationToken)
@@ -385,12 +386,12 @@ public sealed class McpService
         return McpResult.Of(new CompleteResult { Completion = completion }, McpJson.TypeInfo<CompleteResult>());
     }
 
-    private ValueTask<McpResult> SetLevelAsync(McpRequest request, CancellationToken cancellationToken)
+    private async ValueTask<McpResult> SetLevelAsync(McpRequest request, CancellationToken cancellationToken)
     {
         var parameters = Params(request, McpJson.TypeInfo<SetLevelRequestParams>())
             ?? throw McpErrorException.InvalidParams("level is required", "level");
-        request.Session!.LogLevel = parameters.Level;
-        return Done(new EmptyResult());
+        await _sessions.SetLogLevelAsync(request.Session!, parameters.Level, cancellationToken);
+        return McpResult.Of(new EmptyResult(), McpJson.TypeInfo<EmptyResult>());
     }
 
     private async ValueTask<McpResult> ListenAsync(McpRequest request, CancellationToken cancellationToken)

@@ -17,13 +17,15 @@ namespace ContextHub.Service;
 public sealed partial class NotificationHub : IDisposable
 {
     private readonly SessionManager _sessions;
+    private readonly ISessionEventStore _events;
     private readonly ConcurrentDictionary<Listener, byte> _listeners = new();
     private readonly IDisposable _subscription;
     private readonly ILogger<NotificationHub> _logger;
 
-    public NotificationHub(INotificationBus bus, SessionManager sessions, ILogger<NotificationHub> logger)
+    public NotificationHub(INotificationBus bus, SessionManager sessions, ISessionEventStore events, ILogger<NotificationHub> logger)
     {
         _sessions = sessions;
+        _events = events;
         _logger = logger;
         _subscription = bus.Subscribe(OnEventAsync);
     }
@@ -64,20 +66,30 @@ public sealed partial class NotificationHub : IDisposable
             _ => NotificationMethods.ResourceUpdatedNotification,
         };
 
+        List<McpSession>? recorded = null;
         foreach (var session in _sessions.All)
         {
-            if (session.StandaloneChannel is not { } channel)
-            {
-                continue;
-            }
-
             if (serverEvent.Kind == ServerEventKind.ResourceUpdated && !session.ResourceSubscriptions.ContainsKey(serverEvent.Uri!))
             {
                 continue;
             }
 
-            var parameters = serverEvent.Kind == ServerEventKind.ResourceUpdated ? new JsonObject { ["uri"] = serverEvent.Uri } : null;
-            await SendAsync(channel, method, parameters);
+            if (session.Shared)
+            {
+                // Recorded in the session's stream even while no stream is open here, so a reconnecting client gets it.
+                (recorded ??= []).Add(session);
+                continue;
+            }
+
+            if (session.StandaloneChannel is { } channel)
+            {
+                await SendAsync(channel, method, UriParameters(serverEvent));
+            }
+        }
+
+        if (recorded is not null)
+        {
+            await RecordAndSendAsync(serverEvent, method, recorded);
         }
 
         foreach (var listener in _listeners.Keys)
@@ -97,6 +109,49 @@ public sealed partial class NotificationHub : IDisposable
         }
     }
 
+    private static JsonObject? UriParameters(ServerEvent serverEvent) =>
+        serverEvent.Kind == ServerEventKind.ResourceUpdated ? new JsonObject { ["uri"] = serverEvent.Uri } : null;
+
+    private async ValueTask RecordAndSendAsync(ServerEvent serverEvent, string method, List<McpSession> sessions)
+    {
+        var parameters = UriParameters(serverEvent);
+        var message = JsonRpcWriter.ToBytes(w => JsonRpcWriter.WriteNotification(w, method, parameters, parameters is null ? null : CoreJsonContext.Default.JsonObject));
+        string[]? ids = null;
+        try
+        {
+            ids = await _events.AppendAsync(serverEvent.Id, [.. sessions.Select(s => s.Id)], message, CancellationToken.None);
+        }
+        catch (Exception e) when (e is McpErrorException or TimeoutException or OperationCanceledException)
+        {
+            // The store is away: live streams still get the event, without an id to resume from.
+            LogNotRecorded(method, e.Message);
+        }
+
+        for (var i = 0; i < sessions.Count; i++)
+        {
+            if (sessions[i].StandaloneChannel is not { } channel)
+            {
+                continue;
+            }
+
+            try
+            {
+                if (channel is IResumableChannel resumable)
+                {
+                    await resumable.SendEventAsync(ids?[i], message, CancellationToken.None);
+                }
+                else
+                {
+                    await channel.SendNotificationAsync(method, parameters, parameters is null ? null : CoreJsonContext.Default.JsonObject, CancellationToken.None);
+                }
+            }
+            catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException or InvalidOperationException)
+            {
+                LogSendFailed(method, e.Message);
+            }
+        }
+    }
+
     private async ValueTask SendAsync(IMcpChannel channel, string method, JsonObject? parameters)
     {
         try
@@ -110,6 +165,9 @@ public sealed partial class NotificationHub : IDisposable
     }
 
     public void Dispose() => _subscription.Dispose();
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Method} not recorded for resumption: {Reason}")]
+    private partial void LogNotRecorded(string method, string reason);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Could not deliver {Method}: {Reason}")]
     private partial void LogSendFailed(string method, string reason);

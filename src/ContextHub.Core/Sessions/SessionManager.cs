@@ -7,31 +7,48 @@ using ModelContextProtocol.Protocol;
 
 namespace ContextHub.Sessions;
 
-/// <summary>Creates, finds and expires sessions; idle sessions end after <see cref="McpServerOptions.SessionIdleTimeout"/>.</summary>
+/// <summary>
+/// Creates, finds and ends sessions. What a session negotiated lives in the <see cref="ISessionStore"/> (this process,
+/// or Redis so any replica serves it); the live parts (running requests, the open stream) live here, per replica.
+/// Idle sessions end after <see cref="McpServerOptions.SessionIdleTimeout"/>.
+/// </summary>
 public sealed partial class SessionManager : IDisposable
 {
     private readonly ConcurrentDictionary<string, McpSession> _sessions = new(StringComparer.Ordinal);
+    private readonly ISessionStore _store;
     private readonly TimeProvider _time;
     private readonly TimeSpan _idleTimeout;
     private readonly int _maxSessions;
     private readonly ITimer _sweeper;
+    private readonly IDisposable _changes;
     private readonly ILogger<SessionManager> _logger;
     private readonly Messaging.McpMetrics _metrics;
 
-    public SessionManager(IOptions<McpServerOptions> options, TimeProvider time, Messaging.McpMetrics metrics, ILogger<SessionManager> logger)
+    public SessionManager(IOptions<McpServerOptions> options, TimeProvider time, Messaging.McpMetrics metrics, ILogger<SessionManager> logger,
+        ISessionStore store)
     {
         _time = time;
         _metrics = metrics;
         _logger = logger;
         _idleTimeout = options.Value.SessionIdleTimeout;
         _maxSessions = options.Value.MaxSessions;
+        _store = store;
         var period = TimeSpan.FromSeconds(Math.Clamp(_idleTimeout.TotalSeconds / 4, 1, 60));
         _sweeper = time.CreateTimer(_ => Sweep(), null, period, period);
+        _changes = _store.WatchChanges(OnChangeElsewhereAsync);
     }
 
     public int Count => _sessions.Count;
 
-    public McpSession Create(string protocolVersion, ClientCapabilities? capabilities, Implementation? clientInfo)
+    /// <summary>True when sessions live outside this process (any replica can serve them).</summary>
+    public bool IsShared => _store.IsShared;
+
+    /// <summary>
+    /// Starts a session. A <paramref name="shared"/> one (Streamable HTTP) goes to the store so any replica can serve it;
+    /// a connection's own session (stdio, WebSocket) stays here and ends with the connection.
+    /// </summary>
+    public async ValueTask<McpSession> CreateAsync(string protocolVersion, ClientCapabilities? capabilities, Implementation? clientInfo,
+        bool shared, string? owner = null, CancellationToken cancellationToken = default)
     {
         if (_sessions.Count >= _maxSessions)
         {
@@ -45,13 +62,19 @@ public sealed partial class SessionManager : IDisposable
         }
 
         var id = Convert.ToHexString(RandomNumberGenerator.GetBytes(16)).ToLowerInvariant();
-        var session = new McpSession(id, protocolVersion, capabilities, clientInfo, _time.GetUtcNow());
+        var session = new McpSession(id, protocolVersion, capabilities, clientInfo, _time.GetUtcNow()) { Shared = shared, Owner = owner };
+        if (shared)
+        {
+            await _store.CreateAsync(session.ToState(), cancellationToken);
+        }
+
         _sessions[id] = session;
         _metrics.SessionOpened();
         LogSessionCreated(id, protocolVersion, clientInfo?.Name ?? "unknown");
         return session;
     }
 
+    /// <summary>The session's live part on this replica, if it has one (no store round trip).</summary>
     public McpSession? Find(string id)
     {
         if (!_sessions.TryGetValue(id, out var session))
@@ -63,7 +86,107 @@ public sealed partial class SessionManager : IDisposable
         return session;
     }
 
-    public bool Remove(string id)
+    /// <summary>
+    /// Finds a session for a request: asks the store (which restarts the idle timeout), so a session begun on another
+    /// replica continues here and one ended anywhere is gone here too. Null when it ended, expired or never existed.
+    /// </summary>
+    public async ValueTask<McpSession?> FindAsync(string id, CancellationToken cancellationToken)
+    {
+        var local = Find(id);
+        if (local is { Shared: false })
+        {
+            return local;
+        }
+
+        var state = await _store.TouchAsync(id, cancellationToken);
+        if (state is null)
+        {
+            if (local is not null)
+            {
+                EndLocally(id);
+            }
+
+            return null;
+        }
+
+        if (local is not null)
+        {
+            local.Apply(state);
+            return local;
+        }
+
+        var session = new McpSession(state.Id, state.ProtocolVersion, state.ClientCapabilities, state.ClientInfo, _time.GetUtcNow())
+        {
+            Shared = true,
+            Owner = state.Owner,
+        };
+        session.Apply(state);
+        var added = _sessions.GetOrAdd(id, session);
+        if (ReferenceEquals(added, session))
+        {
+            _metrics.SessionOpened();
+            LogSessionResumed(id);
+        }
+
+        return added;
+    }
+
+    /// <summary>Restarts the session's idle timeout (an open stream keeps its session alive).</summary>
+    public async ValueTask TouchAsync(McpSession session, CancellationToken cancellationToken)
+    {
+        session.LastSeen = _time.GetUtcNow();
+        if (session.Shared)
+        {
+            await _store.TouchAsync(session.Id, cancellationToken);
+        }
+    }
+
+    public ValueTask SubscribeAsync(McpSession session, string uri, CancellationToken cancellationToken)
+    {
+        session.ResourceSubscriptions[uri] = 0;
+        return SaveAsync(session, new SessionUpdate(session.Id, SessionUpdateKind.Subscribed, uri), cancellationToken);
+    }
+
+    public ValueTask UnsubscribeAsync(McpSession session, string uri, CancellationToken cancellationToken)
+    {
+        session.ResourceSubscriptions.TryRemove(uri, out _);
+        return SaveAsync(session, new SessionUpdate(session.Id, SessionUpdateKind.Unsubscribed, uri), cancellationToken);
+    }
+
+    public ValueTask SetLogLevelAsync(McpSession session, LoggingLevel level, CancellationToken cancellationToken)
+    {
+        session.LogLevel = level;
+        return SaveAsync(session, new SessionUpdate(session.Id, SessionUpdateKind.LogLevel, level.ToString()), cancellationToken);
+    }
+
+    public ValueTask MarkInitializedAsync(McpSession session, CancellationToken cancellationToken)
+    {
+        if (session.Initialized)
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        session.Initialized = true;
+        return SaveAsync(session, new SessionUpdate(session.Id, SessionUpdateKind.Initialized), cancellationToken);
+    }
+
+    private ValueTask SaveAsync(McpSession session, SessionUpdate update, CancellationToken cancellationToken) =>
+        session.Shared ? _store.UpdateAsync(update, cancellationToken) : ValueTask.CompletedTask;
+
+    /// <summary>Ends a session everywhere (<c>DELETE</c>); false when no such session exists.</summary>
+    public async ValueTask<bool> RemoveAsync(string id, CancellationToken cancellationToken)
+    {
+        var local = _sessions.TryGetValue(id, out var found) ? found : null;
+        var removed = local is { Shared: false } || await _store.RemoveAsync(id, cancellationToken);
+        return EndLocally(id) || removed;
+    }
+
+    /// <summary>Ends a connection's own session (the connection closed).</summary>
+    public bool Remove(string id) => EndLocally(id);
+
+    public IEnumerable<McpSession> All => _sessions.Values;
+
+    private bool EndLocally(string id)
     {
         if (!_sessions.TryRemove(id, out var session))
         {
@@ -77,8 +200,22 @@ public sealed partial class SessionManager : IDisposable
         return true;
     }
 
-    public IEnumerable<McpSession> All => _sessions.Values;
+    /// <summary>Keeps this replica's copies in step with changes made on others (a subscription taken there, a DELETE there).</summary>
+    private ValueTask OnChangeElsewhereAsync(SessionUpdate update)
+    {
+        if (update.Kind == SessionUpdateKind.Ended)
+        {
+            EndLocally(update.SessionId);
+        }
+        else if (_sessions.TryGetValue(update.SessionId, out var session))
+        {
+            session.Apply(update);
+        }
 
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Forgets idle local copies; a shared session itself ends by the store's timeout, so another replica may still serve it.</summary>
     private void Sweep()
     {
         var cutoff = _time.GetUtcNow() - _idleTimeout;
@@ -86,15 +223,22 @@ public sealed partial class SessionManager : IDisposable
         {
             if (session.LastSeen < cutoff && session.StandaloneChannel is null)
             {
-                Remove(session.Id);
+                EndLocally(session.Id);
             }
         }
     }
 
-    public void Dispose() => _sweeper.Dispose();
+    public void Dispose()
+    {
+        _sweeper.Dispose();
+        _changes.Dispose();
+    }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Session {SessionId} created ({ProtocolVersion}, client {ClientName})")]
     private partial void LogSessionCreated(string sessionId, string protocolVersion, string clientName);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Session {SessionId} continues on this replica")]
+    private partial void LogSessionResumed(string sessionId);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Session {SessionId} ended")]
     private partial void LogSessionEnded(string sessionId);

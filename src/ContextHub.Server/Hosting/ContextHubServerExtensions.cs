@@ -43,6 +43,7 @@ public static class ContextHubServerExtensions
         });
         builder.WithKnowledge(configuration);
         builder.WithSecurity(configuration);
+        builder.WithRedis(configuration); // sessions, pub/sub and event streams on Redis when ContextHub:Redis:Configuration is set
         services.PostConfigure<Knowledge.KnowledgeServerOptions>(o =>
         {
             o.DataFolder = Path.GetFullPath(o.DataFolder);

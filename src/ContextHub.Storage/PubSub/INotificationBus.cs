@@ -12,7 +12,11 @@ public interface INotificationBus
 }
 
 /// <summary>What changed: a kind and, for resource updates, the URI.</summary>
-public sealed record ServerEvent(ServerEventKind Kind, string? Uri = null);
+public sealed record ServerEvent(ServerEventKind Kind, string? Uri = null)
+{
+    /// <summary>Names this one occurrence on every replica (so a session stream records it once).</summary>
+    public string Id { get; init; } = Guid.NewGuid().ToString("N");
+}
 
 public enum ServerEventKind
 {

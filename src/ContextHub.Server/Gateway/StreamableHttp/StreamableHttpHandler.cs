@@ -24,9 +24,12 @@ public sealed class StreamableHttpHandler
     private readonly OriginGuard _origins;
     private readonly GatewayOptions _options;
     private readonly IHostApplicationLifetime _lifetime;
+    private readonly ISessionEventStore _events;
 
-    public StreamableHttpHandler(MessageManager manager, OriginGuard origins, IOptions<GatewayOptions> options, IHostApplicationLifetime lifetime)
+    public StreamableHttpHandler(MessageManager manager, OriginGuard origins, IOptions<GatewayOptions> options, IHostApplicationLifetime lifetime,
+        ISessionEventStore events)
     {
+        _events = events;
         _manager = manager;
         _sessions = manager.Service.Sessions;
         _origins = origins;
@@ -101,7 +104,15 @@ public sealed class StreamableHttpHandler
 
             using (document)
             {
-                await HandleMessageAsync(context, document.RootElement, acceptsSse);
+                try
+                {
+                    await HandleMessageAsync(context, document.RootElement, acceptsSse);
+                }
+                catch (McpErrorException e) when (e.HttpStatus is not null)
+                {
+                    // A store the request needs is unreachable (sessions on Redis): a JSON-RPC error, not a 500 or a hang.
+                    await WriteErrorAsync(context, e.HttpStatus.Value, IdOf(document.RootElement), e);
+                }
             }
         }
         finally
@@ -119,7 +130,7 @@ public sealed class StreamableHttpHandler
         var caller = context.GetCaller(McpTransportKind.StreamableHttp);
         if (root.ValueKind == JsonValueKind.Array)
         {
-            session = sessionId.Length > 0 ? FindOwn(sessionId, caller) : null;
+            session = sessionId.Length > 0 ? await FindOwnAsync(sessionId, caller, context.RequestAborted) : null;
             await HandleBatchAsync(context, root, session, caller);
             return;
         }
@@ -133,7 +144,7 @@ public sealed class StreamableHttpHandler
 
         if (sessionId.Length > 0 && method != "initialize")
         {
-            session = FindOwn(sessionId, caller);
+            session = await FindOwnAsync(sessionId, caller, context.RequestAborted);
             if (session is null)
             {
                 await WriteErrorAsync(context, StatusCodes.Status404NotFound, id,
@@ -372,8 +383,9 @@ public sealed class StreamableHttpHandler
     private static McpErrorException Mismatch(string message) => new(McpProtocol.ErrorCodes.HeaderMismatch, message) { HttpStatus = 400 };
 
     /// <summary>A session of this caller; another identity's session id is answered like an unknown one (no hint it exists).</summary>
-    private McpSession? FindOwn(string sessionId, McpCaller caller) =>
-        _sessions.Find(sessionId) is { } session && (session.Owner is null || session.Owner == caller.Identity) ? session : null;
+    /// <summary>The session, from this replica or the shared store, when the caller owns it; another identity's session is "not found".</summary>
+    private async ValueTask<McpSession?> FindOwnAsync(string sessionId, McpCaller caller, CancellationToken cancellationToken) =>
+        await _sessions.FindAsync(sessionId, cancellationToken) is { } session && (session.Owner is null || session.Owner == caller.Identity) ? session : null;
 
     private async Task HandleBatchAsync(HttpContext context, JsonElement root, McpSession? session, McpCaller caller)
     {
@@ -422,36 +434,53 @@ public sealed class StreamableHttpHandler
             return;
         }
 
-        var session = FindOwn(sessionId, context.GetCaller(McpTransportKind.StreamableHttp));
+        McpSession? session;
+        try
+        {
+            session = await FindOwnAsync(sessionId, context.GetCaller(McpTransportKind.StreamableHttp), context.RequestAborted);
+        }
+        catch (McpErrorException e) when (e.HttpStatus is not null)
+        {
+            await WriteErrorAsync(context, e.HttpStatus.Value, default, e);
+            return;
+        }
+
         if (session is null)
         {
             await RejectAsync(context, StatusCodes.Status404NotFound, McpProtocol.ErrorCodes.InvalidRequest, "Session not found.");
             return;
         }
 
-        var channel = new SessionStreamChannel(context, session);
-        if (!session.TryAttachStandaloneChannel(channel))
+        var channel = new SessionStreamChannel(context, session, _events);
+        var lastEventId = context.Request.Headers["Last-Event-ID"].ToString();
+        bool opened;
+        try
+        {
+            opened = await channel.OpenAsync(lastEventId.Length > 0 ? lastEventId : null, context.RequestAborted);
+        }
+        catch (McpErrorException e) when (e.HttpStatus is not null)
+        {
+            session.DetachStandaloneChannel(channel);
+            await WriteErrorAsync(context, e.HttpStatus.Value, default, e);
+            return;
+        }
+
+        if (!opened)
         {
             await RejectAsync(context, StatusCodes.Status409Conflict, McpProtocol.ErrorCodes.InvalidRequest,
                 "This session already has an open GET stream.");
             return;
         }
 
-        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, _lifetime.ApplicationStopping);
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, _lifetime.ApplicationStopping, session.Ended);
         ContextHub.Storage.Telemetry.ContextHubTelemetry.StreamOpened();
         try
         {
-            var response = context.Response;
-            response.StatusCode = StatusCodes.Status200OK;
-            response.ContentType = "text/event-stream";
-            response.Headers.CacheControl = "no-cache, no-store";
-            response.Headers["X-Accel-Buffering"] = "no";
-            await response.StartAsync(stopping.Token);
-            await response.BodyWriter.FlushAsync(stopping.Token);
             using var timer = new PeriodicTimer(_options.KeepAliveInterval);
             while (await timer.WaitForNextTickAsync(stopping.Token))
             {
                 await channel.KeepAliveAsync(stopping.Token);
+                await TouchQuietlyAsync(session, stopping.Token);
             }
         }
         catch (OperationCanceledException)
@@ -480,7 +509,20 @@ public sealed class StreamableHttpHandler
             return;
         }
 
-        if (FindOwn(sessionId, context.GetCaller(McpTransportKind.StreamableHttp)) is null || !_sessions.Remove(sessionId))
+        bool removed;
+        try
+        {
+            // Another identity's session is "not found" and stays as it is.
+            removed = await FindOwnAsync(sessionId, context.GetCaller(McpTransportKind.StreamableHttp), context.RequestAborted) is not null
+                && await _sessions.RemoveAsync(sessionId, context.RequestAborted);
+        }
+        catch (McpErrorException e) when (e.HttpStatus is not null)
+        {
+            await WriteErrorAsync(context, e.HttpStatus.Value, default, e);
+            return;
+        }
+
+        if (!removed)
         {
             await RejectAsync(context, StatusCodes.Status404NotFound, McpProtocol.ErrorCodes.InvalidRequest, "Session not found.");
             return;
@@ -488,6 +530,22 @@ public sealed class StreamableHttpHandler
 
         context.Response.StatusCode = StatusCodes.Status200OK;
     }
+
+    /// <summary>An open stream keeps its session alive; a store that is briefly unreachable must not end the stream.</summary>
+    private async ValueTask TouchQuietlyAsync(McpSession session, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _sessions.TouchAsync(session, cancellationToken);
+        }
+        catch (McpErrorException)
+        {
+            // The next tick tries again.
+        }
+    }
+
+    private static JsonElement IdOf(JsonElement message) =>
+        message.ValueKind == JsonValueKind.Object && message.TryGetProperty("id"u8, out var id) ? id : default;
 
     private static (bool Json, bool Sse) ReadAccept(HttpRequest request)
     {
