@@ -2,13 +2,14 @@
 // download) against a running server: every page, the flows a person uses, axe-core on every page, screenshots at
 // desktop and phone widths, and the first page's size and first paint. Prints one JSON line with what it saw.
 //
-// usage: node console-browser.mjs BASE_URL ARTIFACTS_DIR
+// usage: node console-browser.mjs BASE_URL ARTIFACTS_DIR [WATCHED_FILE]
+// WATCHED_FILE: a file the server serves as a resource (console-watched.txt); the script rewrites it while subscribed.
 import { chromium } from 'playwright-core';
-import { readFileSync, mkdirSync } from 'node:fs';
+import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
-const [base, artifacts] = process.argv.slice(2);
+const [base, artifacts, watched] = process.argv.slice(2);
 const shots = path.join(artifacts, 'screenshots');
 mkdirSync(shots, { recursive: true });
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
@@ -178,6 +179,18 @@ try {
   await page.getByText('# ContextHub sample resources').waitFor();
   step('resourceRead');
   await shot(page, 'desktop-resources-read');
+  if (watched) {
+    // Subscribe, change the file, see the update arrive and the new text read.
+    await page.getByRole('button', { name: /console-watched/ }).click();
+    await page.getByText('first version').waitFor();
+    await page.getByRole('button', { name: 'Subscribe to updates' }).click();
+    await page.getByText(/^Watching /).waitFor();
+    await page.waitForTimeout(500); // the subscription reaches the server
+    writeFileSync(watched, 'second version');
+    await page.getByText('second version').waitFor({ timeout: 15000 });
+    step('resourceUpdated', await page.getByRole('list', { name: 'Updates' }).textContent());
+    await page.getByRole('button', { name: 'Stop watching' }).click();
+  }
 
   // Prompts: render code_review with arguments.
   await open(page, 'prompts');
@@ -236,6 +249,33 @@ try {
   await page.keyboard.press('Enter');
   step('mainFocused', await page.evaluate(() => document.activeElement?.id));
   await context.close();
+
+  // Live charts: this server has no /metrics, so the browser is given a Prometheus text that grows between scrapes
+  // (Playwright's request interception) to see the Overview parse it and draw requests, errors and latency by door.
+  {
+    const charts = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    let n = 0;
+    await charts.route('**/metrics', route => {
+      n++;
+      const line = (route, status, count, seconds) => [
+        `http_server_request_duration_seconds_count{http_route="${route}",http_response_status_code="${status}"} ${count}`,
+        `http_server_request_duration_seconds_sum{http_route="${route}",http_response_status_code="${status}"} ${count * seconds}`];
+      const body = ['# TYPE http_server_request_duration_seconds histogram',
+        ...line('/mcp', 200, 100 * n * n, 0.003), ...line('/api/v1/tools', 200, 40 * n * n, 0.006), ...line('/api/v1/tools', 404, 3 * n, 0.001),
+        ...line('/graphql', 200, 25 * n * n, 0.009), ...line('/ws', 101, 2 * n, 0.02)].join('\n') + '\n';
+      return route.fulfill({ status: 200, contentType: 'text/plain; version=0.0.4', body });
+    });
+    const chartPage = await charts.newPage();
+    watch(chartPage, 'charts');
+    await open(chartPage, 'overview');
+    await chartPage.locator('svg.chart polyline').first().waitFor({ timeout: 20000 });
+    await chartPage.waitForTimeout(11000); // two more scrapes: lines, not points
+    step('charts', await chartPage.locator('svg.chart').evaluateAll(svgs => svgs.map(s => s.getAttribute('aria-label'))));
+    await chartPage.locator('#ov-traffic').scrollIntoViewIfNeeded();
+    await audit(chartPage, 'overview-charts');
+    await shot(chartPage, 'desktop-overview-charts');
+    await charts.close();
+  }
 
   // Dark mode and phone width.
   const dark = await browser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme: 'dark' });

@@ -21,8 +21,10 @@ public sealed class ConsoleBrowserTests(TestServer server, ITestOutputHelper out
         Assert.True(File.Exists("/usr/bin/chromium") || Environment.GetEnvironmentVariable("CHROMIUM") is not null,
             "Debian's chromium is not installed; scripts/test.sh installs it.");
         var artifacts = Path.Combine(Path.GetDirectoryName(Path.GetDirectoryName(NodeTools.JsFolder))!, "artifacts", "console-screenshots");
+        var watched = Path.Combine(server.ResourcesFolder, "console-watched.txt");
+        await File.WriteAllTextAsync(watched, "first version");
         var (exitCode, stdout, stderr) = await NodeTools.RunAsync(Path.Combine(NodeTools.NodeBin, "node"),
-            ["console-browser.mjs", server.BaseAddress.ToString().TrimEnd('/'), artifacts], TimeSpan.FromMinutes(4));
+            ["console-browser.mjs", server.BaseAddress.ToString().TrimEnd('/'), artifacts, watched], TimeSpan.FromMinutes(4));
         Assert.True(exitCode == 0, $"console-browser.mjs exited {exitCode}: {stderr}\n{stdout}");
         var seen = JsonDocument.Parse(stdout.Trim().Split('\n')[^1]).RootElement;
         output.WriteLine(seen.GetProperty("firstPage").ToString());
@@ -43,6 +45,7 @@ public sealed class ConsoleBrowserTests(TestServer server, ITestOutputHelper out
         Assert.Equal(2, steps.GetProperty("uploads").GetArrayLength());
         Assert.StartsWith("zephyrquartz", steps.GetProperty("searchFound").GetString(), StringComparison.Ordinal);
         Assert.True(steps.GetProperty("resourceRead").GetBoolean());
+        Assert.Contains("updated", steps.GetProperty("resourceUpdated").GetString(), StringComparison.Ordinal);
         Assert.True(steps.GetProperty("promptRendered").GetBoolean());
         Assert.Equal("Signed in with API key …7f3a", steps.GetProperty("signedIn").GetString());
         var cookie = steps.GetProperty("cookie");
@@ -59,6 +62,13 @@ public sealed class ConsoleBrowserTests(TestServer server, ITestOutputHelper out
         Assert.Equal(10, rates.GetProperty("mcp").GetProperty("requests").GetDouble(), 3);
         Assert.Equal(2, rates.GetProperty("mcp").GetProperty("latencyMs").GetDouble(), 3);
         Assert.Equal(1, rates.GetProperty("rest").GetProperty("errors").GetDouble(), 3);
+
+        // Charts drawn from the Prometheus text the browser was given: one line per door in each of the three charts.
+        var charts = steps.GetProperty("charts").EnumerateArray().Select(c => c.GetString()!).ToList();
+        Assert.Equal(3, charts.Count);
+        Assert.StartsWith("Requests: mcp ", charts[0], StringComparison.Ordinal);
+        Assert.Contains("rest", charts[1], StringComparison.Ordinal);
+        Assert.StartsWith("Mean latency: mcp 3.0 ms", charts[2], StringComparison.Ordinal);
 
         // The endpoints this server leaves out were asked for and answered 404, which the pages show as "not enabled".
         var optional = seen.GetProperty("optional404").EnumerateArray().Select(p => p.GetString()).ToHashSet();

@@ -1,6 +1,6 @@
 // The console's shell: hash routes, the signed-in identity, the theme toggle, sign-out.
 
-import { h, alertBox } from './dom.js';
+import { h, fill, alertBox } from './dom.js';
 import { request, rest, ServerError } from './api.js';
 import * as overview from './pages/overview.js';
 import * as tools from './pages/tools.js';
@@ -53,7 +53,7 @@ async function route() {
   if (cleanup) { try { cleanup(); } catch { /* a page's cleanup never blocks the next page */ } }
   cleanup = null;
   document.title = `${titles[name]} · ContextHub console`;
-  main.replaceChildren();
+  fill(main);
   main.dataset.page = name;
   try {
     cleanup = await pages[name].render(main, { state, refreshSession, go: to => { location.hash = `#/${to}`; } }) ?? null;
@@ -95,6 +95,6 @@ window.addEventListener('hashchange', route);
 try {
   await refreshSession();
 } catch (e) {
-  main.replaceChildren(h('h1', {}, 'ContextHub console'), alertBox(`The server did not answer: ${e.message}`));
+  fill(main, h('h1', {}, 'ContextHub console'), alertBox(`The server did not answer: ${e.message}`));
 }
 await route();

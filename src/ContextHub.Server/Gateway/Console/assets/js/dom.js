@@ -73,3 +73,9 @@ export function pickList(label, items, render, onPick) {
   if (items.length === 0) list.append(h('li', { class: 'muted' }, 'Nothing here.'));
   return list;
 }
+
+/** Replaces an element's children (arrays flattened; null, undefined and false left out). */
+export function fill(el, ...children) {
+  el.replaceChildren();
+  return append(el, children);
+}

@@ -1,4 +1,4 @@
-import { h, heading, alertBox, uid, formatTime } from '../dom.js';
+import { h, fill, heading, alertBox, uid, formatTime } from '../dom.js';
 import { callTool } from '../api.js';
 import { graphql } from '../graphql.js';
 
@@ -21,15 +21,15 @@ export async function render(main) {
     if (since.value) args.since = new Date(since.value).toISOString();
     try {
       const r = await callTool('tool_calls', args);
-      if (r.isError) { table.replaceChildren(alertBox(r.content?.map(c => c.text).join(' ') || 'The tool_calls tool failed.')); return; }
+      if (r.isError) { fill(table, alertBox(r.content?.map(c => c.text).join(' ') || 'The tool_calls tool failed.')); return; }
       const calls = r.structuredContent?.calls ?? [];
-      table.replaceChildren(h('p', { class: 'muted', role: 'status' }, `${calls.length} call${calls.length === 1 ? '' : 's'}`), h('div', { class: 'table-wrap' }, h('table', {},
+      fill(table, h('p', { class: 'muted', role: 'status' }, `${calls.length} call${calls.length === 1 ? '' : 's'}`), h('div', { class: 'table-wrap' }, h('table', {},
         h('caption', { class: 'visually-hidden' }, 'Recorded tool calls, newest first'),
         h('thead', {}, h('tr', {}, ['When', 'Tool', 'Caller', 'Outcome', 'Duration (ms)', 'Result'].map(c => h('th', { scope: 'col' }, c)))),
         h('tbody', {}, calls.map(c => h('tr', {}, h('td', {}, formatTime(c.timestamp)), h('td', {}, c.tool), h('td', {}, c.caller),
           h('td', {}, h('span', { class: `badge ${c.outcome === 'success' ? 'ok' : 'bad'}` }, c.outcome)), h('td', {}, String(c.durationMs)), h('td', {}, c.result ?? '')))))));
     } catch (e) {
-      table.replaceChildren(alertBox(`Loading the record failed: ${e.message}`));
+      fill(table, alertBox(`Loading the record failed: ${e.message}`));
     }
   };
   const feed = h('ul', { class: 'feed', 'aria-label': 'Live notifications' });

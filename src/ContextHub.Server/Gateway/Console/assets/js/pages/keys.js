@@ -1,4 +1,4 @@
-import { h, heading, alertBox, uid, formatTime } from '../dom.js';
+import { h, fill, heading, alertBox, uid, formatTime } from '../dom.js';
 import { optional, rest, ServerError } from '../api.js';
 
 // API key administration through REST /api/v1/apikeys, when the server has it (a server without API keys answers 404).
@@ -27,12 +27,12 @@ export async function render(main) {
   body.append(
     h('form', { class: 'panel', onsubmit: async e => {
       e.preventDefault();
-      if (!name.value.trim()) { created.replaceChildren(alertBox('Give the key a name.')); name.focus(); return; }
+      if (!name.value.trim()) { fill(created, alertBox('Give the key a name.')); name.focus(); return; }
       try {
         const k = await rest.post('/apikeys', { name: name.value.trim() });
-        created.replaceChildren(h('div', { class: 'success' }, h('p', {}, 'Copy this key now: it is not shown again.'), h('pre', {}, k.key ?? k.secret ?? k.token ?? JSON.stringify(k))));
+        fill(created, h('div', { class: 'success' }, h('p', {}, 'Copy this key now: it is not shown again.'), h('pre', {}, k.key ?? k.secret ?? k.token ?? JSON.stringify(k))));
       } catch (err) {
-        created.replaceChildren(alertBox(`Creating the key failed: ${err.message}`));
+        fill(created, alertBox(`Creating the key failed: ${err.message}`));
       }
     } }, h('div', { class: 'field' }, h('label', { for: nameId }, 'Name of a new key'), h('div', { class: 'row' }, name, h('button', { type: 'submit' }, 'Create key'))), created),
     h('div', { class: 'table-wrap panel' }, h('table', {}, h('caption', {}, 'API keys'),

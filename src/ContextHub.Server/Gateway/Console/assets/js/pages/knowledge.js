@@ -1,4 +1,4 @@
-import { h, heading, alertBox, uid } from '../dom.js';
+import { h, fill, heading, alertBox, uid } from '../dom.js';
 import { rest, writeHeaders, REST } from '../api.js';
 import { highlight } from '../highlight.js';
 
@@ -13,19 +13,19 @@ export async function render(main) {
   const source = h('input', { id: ids.source, name: 'source', type: 'text' });
   const limit = h('input', { id: ids.limit, name: 'limit', type: 'number', min: 1, max: 50, value: 10 });
   const search = async () => {
-    if (!q.value.trim()) { results.replaceChildren(alertBox('Type what to look for.')); q.focus(); return; }
+    if (!q.value.trim()) { fill(results, alertBox('Type what to look for.')); q.focus(); return; }
     const params = new URLSearchParams({ query: q.value, mode: mode.value, limit: limit.value || '10' });
     for (const t of tags.value.split(',').map(s => s.trim()).filter(Boolean)) params.append('tag', t);
     if (source.value.trim()) params.set('source', source.value.trim());
-    results.replaceChildren(h('p', { class: 'muted' }, 'Searching…'));
+    fill(results, h('p', { class: 'muted' }, 'Searching…'));
     try {
       const r = await rest.get(`/knowledge/search?${params}`);
-      results.replaceChildren(h('p', { class: 'muted', role: 'status' }, `${r.results.length} result${r.results.length === 1 ? '' : 's'}`),
+      fill(results, h('p', { class: 'muted', role: 'status' }, `${r.results.length} result${r.results.length === 1 ? '' : 's'}`),
         h('ol', { class: 'list', 'aria-label': 'Search results' }, r.results.map(hit => h('li', {}, h('button', { type: 'button', class: 'item', onclick: () => open(doc, hit.id, search) },
-          h('span', { class: 'item-title' }, hit.title || hit.source), h('span', { class: 'item-sub' }, `${hit.source} · score ${hit.score.toFixed(3)}`),
+          h('span', { class: 'item-title' }, hit.title || hit.source), h('span', { class: 'item-sub' }, `${hit.source} · score ${hit.score.toPrecision(3)}`),
           h('span', { class: 'item-sub' }, snippet(hit.snippet)))))));
     } catch (e) {
-      results.replaceChildren(alertBox(`Search failed: ${e.message}`));
+      fill(results, alertBox(`Search failed: ${e.message}`));
     }
   };
   const form = h('form', { class: 'panel', role: 'search', 'aria-label': 'Knowledge search', onsubmit: e => { e.preventDefault(); search(); } },
@@ -44,12 +44,12 @@ function snippet(text) {
 }
 
 async function open(panel, id, refresh) {
-  panel.replaceChildren(h('p', { class: 'muted' }, 'Reading…'));
+  fill(panel, h('p', { class: 'muted' }, 'Reading…'));
   let d;
   try {
     d = await rest.get(`/knowledge/documents/${encodeURIComponent(id)}`);
   } catch (e) {
-    panel.replaceChildren(alertBox(`Reading the document failed: ${e.message}`));
+    fill(panel, alertBox(`Reading the document failed: ${e.message}`));
     return;
   }
   const status = h('div', { role: 'status', 'aria-live': 'polite' });
@@ -57,9 +57,9 @@ async function open(panel, id, refresh) {
     const tags = (d.metadata.tags ?? '').split(',').map(t => t.trim()).filter(Boolean);
     try {
       const r = await rest.post('/knowledge/documents', { source: d.metadata.source ?? d.url, text: d.text, title: d.title, tags: tags.length ? tags : undefined });
-      status.replaceChildren(h('p', { class: 'success' }, `Re-ingested: ${r.status}${r.chunks ? `, ${r.chunks} chunks` : ''}.`));
+      fill(status, h('p', { class: 'success' }, `Re-ingested: ${r.status}${r.chunks ? `, ${r.chunks} chunks` : ''}.`));
     } catch (e) {
-      status.replaceChildren(alertBox(`Re-ingest failed: ${e.message}`));
+      fill(status, alertBox(`Re-ingest failed: ${e.message}`));
     }
   };
   const dialog = h('dialog', { 'aria-labelledby': `${id}-confirm` },
@@ -69,13 +69,13 @@ async function open(panel, id, refresh) {
     if (dialog.returnValue !== 'delete') return;
     try {
       await rest.del(`/knowledge/documents/${encodeURIComponent(id)}`);
-      panel.replaceChildren(h('p', { class: 'success', role: 'status' }, `Deleted “${d.title}”.`));
+      fill(panel, h('p', { class: 'success', role: 'status' }, `Deleted “${d.title}”.`));
       refresh();
     } catch (e) {
-      status.replaceChildren(alertBox(`Delete failed: ${e.message}`));
+      fill(status, alertBox(`Delete failed: ${e.message}`));
     }
   });
-  panel.replaceChildren(h('h2', {}, d.title), h('dl', { class: 'meta' }, h('dt', {}, 'id'), h('dd', {}, d.id), h('dt', {}, 'resource'), h('dd', {}, h('a', { href: `#/resources?uri=${encodeURIComponent(d.url)}` }, d.url)),
+  fill(panel, h('h2', {}, d.title), h('dl', { class: 'meta' }, h('dt', {}, 'id'), h('dd', {}, d.id), h('dt', {}, 'resource'), h('dd', {}, h('a', { href: `#/resources?uri=${encodeURIComponent(d.url)}` }, d.url)),
     Object.entries(d.metadata ?? {}).flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)])),
   h('div', { class: 'row' }, h('button', { type: 'button', class: 'ghost', onclick: reingest }, 'Re-ingest'), h('button', { type: 'button', class: 'danger', onclick: () => dialog.showModal() }, 'Delete…')),
   status, dialog, h('h3', {}, 'Full text'), highlight(d.text, 'plain'));

@@ -1,4 +1,4 @@
-import { h, heading, alertBox, copyBlock } from '../dom.js';
+import { h, fill, heading, alertBox, copyBlock } from '../dom.js';
 import { listAll, mcp, optional } from '../api.js';
 import { parsePrometheus, totalsByDoor, ratesBetween, lineChart, format } from '../metrics.js';
 
@@ -33,7 +33,7 @@ export async function render(main) {
 
   mcp('server/discover').then(result => {
     const info = result._meta?.['io.modelcontextprotocol/serverInfo'] ?? {};
-    serverPanel.replaceChildren(h('h2', { id: 'ov-server' }, 'Server'), h('dl', { class: 'meta' },
+    fill(serverPanel, h('h2', { id: 'ov-server' }, 'Server'), h('dl', { class: 'meta' },
       h('dt', {}, 'Name'), h('dd', {}, info.title ?? info.name ?? 'unknown'),
       h('dt', {}, 'Version'), h('dd', { 'data-testid': 'server-version' }, info.version ?? 'unknown'),
       h('dt', {}, 'Stateless revisions'), h('dd', {}, (result.supportedVersions ?? []).join(', ')),
@@ -45,7 +45,7 @@ export async function render(main) {
     .then(([tools, resources, templates, prompts]) => {
       const documents = resources.filter(r => r.uri.startsWith('kb://')).length;
       const stat = (label, n) => h('div', {}, h('div', { class: 'stat' }, String(n)), h('div', { class: 'muted' }, label));
-      countsPanel.replaceChildren(h('h2', { id: 'ov-counts' }, 'What it holds'), h('div', { class: 'grid' },
+      fill(countsPanel, h('h2', { id: 'ov-counts' }, 'What it holds'), h('div', { class: 'stats' },
         stat('tools', tools.length), stat('resources', resources.length - documents), stat('templates', templates.length),
         stat('prompts', prompts.length), stat('knowledge documents', documents)));
     }, e => countsPanel.append(alertBox(`Counting failed: ${e.message}`)));
@@ -65,7 +65,7 @@ async function health(panel) {
     const rows = body && typeof body === 'object'
       ? Object.entries(body.entries ?? body.checks ?? {}).map(([name, e]) => h('li', {}, h('span', { class: `badge ${(e.status ?? e) === 'Healthy' ? 'ok' : 'bad'}` }, e.status ?? String(e)), ' ', name, e.description ? ` — ${e.description}` : ''))
       : [];
-    panel.replaceChildren(h('h2', { id: 'ov-health' }, 'Health'),
+    fill(panel, h('h2', { id: 'ov-health' }, 'Health'),
       h('p', {}, h('span', { class: `badge ${ok ? 'ok' : 'bad'}` }, ok ? 'healthy' : `unhealthy (${response.status})`), ' ', ready ? 'readiness (/health/ready)' : 'liveness (/healthz)'),
       rows.length ? h('ul', {}, rows) : null);
   } catch (e) {
@@ -88,7 +88,7 @@ function traffic(panel) {
     const doors = Object.keys(history.requests);
     const legend = h('p', { class: 'legend' }, doors.map((d, i) => h('span', { class: `k${i % 4}` }, d)));
     const chart = (title, key, unit) => h('figure', {}, lineChart(title, history[key], unit), h('figcaption', { class: 'muted' }, `${title} (${unit})`));
-    panel.replaceChildren(h('h2', { id: 'ov-traffic' }, 'Traffic by door'), legend, h('div', { class: 'grid' },
+    fill(panel, h('h2', { id: 'ov-traffic' }, 'Traffic by door'), legend, h('div', { class: 'grid' },
       chart('Requests', 'requests', 'per second'), chart('Errors', 'errors', 'per second'), chart('Mean latency', 'latency', 'ms')),
       h('p', { class: 'muted' }, doors.length ? `Latest: ${doors.map(d => `${d} ${format(history.requests[d].at(-1))}/s`).join(', ')}` : 'No requests measured yet.'));
   };
@@ -96,17 +96,17 @@ function traffic(panel) {
     try {
       const response = await optional('/metrics');
       if (!response) {
-        panel.replaceChildren(h('h2', { id: 'ov-traffic' }, 'Traffic by door'), h('p', { class: 'note', 'data-testid': 'metrics-off' }, 'metrics not enabled: this server does not serve /metrics.'));
+        fill(panel, h('h2', { id: 'ov-traffic' }, 'Traffic by door'), h('p', { class: 'note', 'data-testid': 'metrics-off' }, 'metrics not enabled: this server does not serve /metrics.'));
         return false;
       }
       const totals = totalsByDoor(parsePrometheus(await response.text()));
       const now = performance.now();
       if (previous) draw(ratesBetween(previous.totals, totals, (now - previous.at) / 1000));
-      else panel.replaceChildren(h('h2', { id: 'ov-traffic' }, 'Traffic by door'), h('p', { class: 'muted' }, 'Measuring… the first chart appears after the next reading.'));
+      else fill(panel, h('h2', { id: 'ov-traffic' }, 'Traffic by door'), h('p', { class: 'muted' }, 'Measuring… the first chart appears after the next reading.'));
       previous = { totals, at: now };
       return true;
     } catch (e) {
-      panel.replaceChildren(h('h2', { id: 'ov-traffic' }, 'Traffic by door'), alertBox(`Reading /metrics failed: ${e.message}`));
+      fill(panel, h('h2', { id: 'ov-traffic' }, 'Traffic by door'), alertBox(`Reading /metrics failed: ${e.message}`));
       return true;
     }
   };

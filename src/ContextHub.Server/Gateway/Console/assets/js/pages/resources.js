@@ -1,4 +1,4 @@
-import { h, heading, alertBox, pickList, uid, debounce, formatTime } from '../dom.js';
+import { h, fill, heading, alertBox, pickList, uid, debounce, formatTime } from '../dom.js';
 import { listAll, rest } from '../api.js';
 import { graphql } from '../graphql.js';
 import { resourceContents } from '../content.js';
@@ -43,12 +43,12 @@ async function read(detail, uri, setStop) {
   const load = async () => {
     try {
       const result = await rest.get(`/resources/read?uri=${encodeURIComponent(uri)}`);
-      body.replaceChildren(...result.contents.map(resourceContents));
+      fill(body, ...result.contents.map(resourceContents));
     } catch (e) {
-      body.replaceChildren(alertBox(`Reading ${uri} failed: ${e.message}`));
+      fill(body, alertBox(`Reading ${uri} failed: ${e.message}`));
     }
   };
-  detail.replaceChildren(h('h2', {}, uri), h('div', { class: 'row' }, subscribe, h('button', { type: 'button', class: 'ghost', onclick: load }, 'Read again')), status, updates, body);
+  fill(detail, h('h2', {}, uri), h('div', { class: 'row' }, subscribe, h('button', { type: 'button', class: 'ghost', onclick: load }, 'Read again')), status, updates, body);
   await load();
 }
 
@@ -63,18 +63,18 @@ function template(detail, t, open) {
       try {
         const c = await rest.post('/completions', { ref: { type: 'ref/resource', uri: t.uriTemplate }, argument: { name, value: input.value },
           context: { arguments: Object.fromEntries(Object.entries(inputs).map(([k, i]) => [k, i.value])) } });
-        list.replaceChildren(...(c.values ?? []).map(v => h('option', { value: v })));
-      } catch { list.replaceChildren(); }
+        fill(list, ...(c.values ?? []).map(v => h('option', { value: v })));
+      } catch { fill(list); }
     }, 200) });
     inputs[name] = input;
     return h('div', { class: 'field' }, h('label', { for: id }, name, h('span', { class: 'req', 'aria-hidden': 'true' }, ' *')), input, list);
   });
   const error = h('div', { role: 'alert' });
-  detail.replaceChildren(h('h2', {}, t.title ?? t.name), h('p', {}, t.description ?? ''), h('p', {}, h('code', {}, t.uriTemplate)),
+  fill(detail, h('h2', {}, t.title ?? t.name), h('p', {}, t.description ?? ''), h('p', {}, h('code', {}, t.uriTemplate)),
     h('form', { onsubmit: e => {
       e.preventDefault();
       const missing = names.filter(n => !inputs[n].value);
-      if (missing.length) { error.replaceChildren(alertBox(`Fill in ${missing.join(', ')}.`)); inputs[missing[0]].focus(); return; }
+      if (missing.length) { fill(error, alertBox(`Fill in ${missing.join(', ')}.`)); inputs[missing[0]].focus(); return; }
       const uri = t.uriTemplate.replace(/\{([+#./;?&]?)([^}]+)\}/g, (_, op, vars) => vars.split(',').map(v => {
         const value = inputs[v.replace(/\*$/, '')].value;
         return op === '+' || op === '#' ? encodeURI(value) : encodeURIComponent(value);

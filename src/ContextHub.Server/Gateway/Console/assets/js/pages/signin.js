@@ -1,4 +1,4 @@
-import { h, heading, alertBox, uid } from '../dom.js';
+import { h, fill, heading, alertBox, uid } from '../dom.js';
 import { request } from '../api.js';
 
 export async function render(main, { state, refreshSession, go }) {
@@ -7,7 +7,7 @@ export async function render(main, { state, refreshSession, go }) {
   const input = h('input', { id, name: 'key', type: 'password', autocomplete: 'off', required: true, class: 'grow', 'aria-describedby': `${id}-hint` });
   const form = h('form', { method: 'post', action: '/console/session', class: 'panel', onsubmit: async event => {
     event.preventDefault();
-    status.replaceChildren();
+    fill(status);
     if (!input.value.trim()) { status.append(alertBox('Paste an API key first.')); input.focus(); return; }
     try {
       await request('POST', '/console/session', { json: { key: input.value.trim() } });

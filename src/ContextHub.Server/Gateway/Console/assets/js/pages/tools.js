@@ -1,4 +1,4 @@
-import { h, heading, alertBox, pickList, uid } from '../dom.js';
+import { h, fill, heading, alertBox, pickList, uid } from '../dom.js';
 import { listAll } from '../api.js';
 import { graphql } from '../graphql.js';
 import { schemaForm } from '../schema-form.js';
@@ -19,7 +19,7 @@ export async function render(main) {
   const show = filter => {
     const f = filter.trim().toLowerCase();
     const shown = tools.filter(t => !f || t.name.toLowerCase().includes(f) || (t.title ?? '').toLowerCase().includes(f) || (t.description ?? '').toLowerCase().includes(f));
-    listHolder.replaceChildren(h('p', { class: 'muted', role: 'status' }, `${shown.length} of ${tools.length} tools`),
+    fill(listHolder, h('p', { class: 'muted', role: 'status' }, `${shown.length} of ${tools.length} tools`),
       pickList('Tools', shown, t => [h('span', { class: 'item-title' }, t.name), h('span', { class: 'item-sub' }, t.title ?? '')], t => {
         stop?.();
         stop = null;
@@ -50,12 +50,12 @@ function select(detail, tool, setStop) {
   cancelButton.addEventListener('click', () => {
     stop?.();
     progressText.textContent = 'Cancelled.';
-    result.replaceChildren(h('p', { class: 'note' }, `The call of ${tool.name} was cancelled.`));
+    fill(result, h('p', { class: 'note' }, `The call of ${tool.name} was cancelled.`));
     finish();
   });
   const element = h('form', { novalidate: true, onsubmit: event => {
     event.preventDefault();
-    summary.replaceChildren();
+    fill(summary);
     const { value, errors } = form.read();
     if (errors.length) {
       summary.append(h('div', { class: 'alert' }, h('p', {}, `Fix ${errors.length === 1 ? 'this field' : `these ${errors.length} fields`} before calling:`), h('ul', {}, errors.map(e => h('li', {}, e.message)))));
@@ -65,10 +65,10 @@ function select(detail, tool, setStop) {
     callButton.disabled = true;
     cancelButton.disabled = false;
     progressBox.hidden = true;
-    result.replaceChildren(h('p', { class: 'muted' }, 'Calling…'));
+    fill(result, h('p', { class: 'muted' }, 'Calling…'));
     stop = graphql.subscribe(CALL, { name: tool.name, arguments: value }, {
       next: payload => {
-        if (payload.errors?.length) { result.replaceChildren(alertBox(payload.errors.map(e => e.message).join('; '))); return; }
+        if (payload.errors?.length) { fill(result, alertBox(payload.errors.map(e => e.message).join('; '))); return; }
         const event = payload.data?.callToolWithProgress;
         if (!event) return;
         if (event.kind === 'PROGRESS') {
@@ -77,17 +77,17 @@ function select(detail, tool, setStop) {
           progressText.textContent = `${event.progress}${event.total ? ` of ${event.total}` : ''}${event.message ? ` — ${event.message}` : ''}`;
         } else if (event.result) {
           const r = event.result;
-          result.replaceChildren(h('div', { class: `panel${r.isError ? ' result-error' : ''}` },
+          fill(result, h('div', { class: `panel${r.isError ? ' result-error' : ''}` },
             h('h3', {}, r.isError ? 'The tool reported an error' : 'Result'), r.isError ? h('p', { class: 'alert' }, 'isError: true') : null,
             renderContent(r.content), r.structuredContent ? structured(r.structuredContent) : null));
         }
       },
-      error: e => { result.replaceChildren(alertBox(`The call failed: ${e.message}`)); finish(); },
+      error: e => { fill(result, alertBox(`The call failed: ${e.message}`)); finish(); },
       complete: () => finish(),
     });
     setStop(stop);
   } }, form.element, summary, h('div', { class: 'row' }, callButton, cancelButton));
-  detail.replaceChildren(
+  fill(detail, 
     h('h2', {}, tool.title ? `${tool.title} (${tool.name})` : tool.name),
     h('p', {}, tool.description ?? ''),
     annotations.length ? h('p', {}, annotations.map(([k, v]) => h('span', { class: 'badge' }, `${k}: ${v}`))) : null,
