@@ -3,6 +3,7 @@ using ContextHub.Prompts;
 using ContextHub.Resources;
 using ContextHub.Samples;
 using ContextHub.Server.Gateway;
+using ContextHub.Server.Gateway.WebConsole;
 using ContextHub.Server.Gateway.GraphQL;
 using ContextHub.Server.Gateway.Rest;
 using ContextHub.Server.Gateway.WebSockets;
@@ -32,6 +33,7 @@ public static class ContextHubServerExtensions
         services.AddRestDoor();
         services.AddGraphQLDoor(configuration);
         services.AddContextHubObservability(configuration);
+        services.AddWebConsole(configuration);
         services.PostConfigure<PromptOptions>(o => o.Folder = ResolveFolder(o.Folder));
         services.PostConfigure<ToolOptions>(o => o.Folder = ResolveFolder(o.Folder));
         services.PostConfigure<ResourceOptions>(o =>
@@ -81,6 +83,7 @@ public static class ContextHubServerExtensions
         app.MapWebSocketDoor("/ws");
         app.MapRestDoor("/api/v1");
         app.MapGraphQLDoor("/graphql");
+        app.MapConsole();
         app.MapGet("/healthz", () => Results.Text("ok")).WithName("Health").ExcludeFromDescription();
         app.MapContextHubObservability();
         return app;

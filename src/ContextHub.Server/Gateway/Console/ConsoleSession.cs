@@ -1,0 +1,102 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.Extensions.Options;
+
+namespace ContextHub.Server.Gateway.WebConsole;
+
+/// <summary>
+/// A console sign-in: the credential the person pasted and an anti-forgery token, sealed with ASP.NET Core Data
+/// Protection in one HttpOnly, SameSite=Strict cookie. The token is also in a readable cookie so the console's
+/// scripts can echo it in <see cref="CsrfHeader"/>; the server compares the header with the sealed copy, so a
+/// cookie planted by another site cannot pass.
+/// </summary>
+public sealed class ConsoleSession(IDataProtectionProvider protection, IOptions<ConsoleOptions> options, TimeProvider time)
+{
+    public const string CookieName = "contexthub-session";
+
+    public const string CsrfCookieName = "contexthub-csrf";
+
+    public const string CsrfHeader = "X-CSRF-Token";
+
+    private readonly ITimeLimitedDataProtector _protector =
+        protection.CreateProtector("ContextHub.Console.Session.v1").ToTimeLimitedDataProtector();
+
+    /// <summary>Seals a new session for <paramref name="credential"/> into the response's cookies.</summary>
+    public void SignIn(HttpContext context, string credential)
+    {
+        var token = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        var payload = JsonSerializer.SerializeToUtf8Bytes(new SessionPayload(credential, token), ConsoleJsonContext.Default.SessionPayload);
+        var lifetime = options.Value.SessionLifetime;
+        var sealedValue = Convert.ToBase64String(_protector.Protect(payload, time.GetUtcNow() + lifetime)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        var expires = time.GetUtcNow() + lifetime;
+        context.Response.Cookies.Append(CookieName, sealedValue, Cookie(context, httpOnly: true, expires));
+        context.Response.Cookies.Append(CsrfCookieName, token, Cookie(context, httpOnly: false, expires));
+    }
+
+    public static void SignOut(HttpContext context)
+    {
+        context.Response.Cookies.Delete(CookieName, Cookie(context, httpOnly: true, null));
+        context.Response.Cookies.Delete(CsrfCookieName, Cookie(context, httpOnly: false, null));
+    }
+
+    /// <summary>The session the request's cookie carries; null when there is none or it is expired, tampered or from another key ring.</summary>
+    public SessionPayload? Read(HttpContext context)
+    {
+        if (!context.Request.Cookies.TryGetValue(CookieName, out var value) || string.IsNullOrEmpty(value))
+        {
+            return null;
+        }
+
+        try
+        {
+            var padded = value.Replace('-', '+').Replace('_', '/');
+            padded += new string('=', (4 - (padded.Length % 4)) % 4);
+            var payload = _protector.Unprotect(Convert.FromBase64String(padded), out _);
+            return JsonSerializer.Deserialize(payload, ConsoleJsonContext.Default.SessionPayload);
+        }
+        catch (Exception e) when (e is CryptographicException or FormatException or JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Whether <paramref name="context"/> carries <paramref name="session"/>'s anti-forgery token in its header.</summary>
+    public static bool HasValidToken(HttpContext context, SessionPayload session)
+    {
+        var sent = context.Request.Headers[CsrfHeader].ToString();
+        return sent.Length > 0 && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(sent), Encoding.UTF8.GetBytes(session.CsrfToken));
+    }
+
+    /// <summary>A short hint of the credential for the page ("…f3a9"), never the credential itself.</summary>
+    public static string Hint(string credential) => credential.Length <= 8 ? "…" : "…" + credential[^4..];
+
+    private static CookieOptions Cookie(HttpContext context, bool httpOnly, DateTimeOffset? expires) => new()
+    {
+        HttpOnly = httpOnly,
+        Secure = context.Request.IsHttps,
+        SameSite = SameSiteMode.Strict,
+        Path = "/",
+        Expires = expires,
+        IsEssential = true,
+    };
+}
+
+/// <summary>What the session cookie seals.</summary>
+public sealed record SessionPayload(
+    [property: JsonPropertyName("c")] string Credential,
+    [property: JsonPropertyName("t")] string CsrfToken);
+
+/// <summary>What <c>GET /console/session</c> tells the page.</summary>
+public sealed record SessionInfo(bool SignedIn, string? CredentialHint, bool Secure);
+
+/// <summary>The body of <c>POST /console/session</c> as JSON.</summary>
+public sealed record SignInRequest(string? Key);
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(SessionPayload))]
+[JsonSerializable(typeof(SessionInfo))]
+[JsonSerializable(typeof(SignInRequest))]
+internal sealed partial class ConsoleJsonContext : JsonSerializerContext;

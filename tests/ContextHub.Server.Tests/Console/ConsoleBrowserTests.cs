@@ -1,0 +1,90 @@
+using System.Text.Json;
+using ContextHub.Server.Tests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace ContextHub.Server.Tests.WebConsole;
+
+/// <summary>
+/// The web console in headless Chromium (tests/js/console-browser.mjs: the system's chromium driven by playwright-core):
+/// every page with no console error, no failed request and no serious or critical axe-core violation; echo through the
+/// generated form; countdown's progress, then cancel, then the cancelled call in the record; upload, search and delete;
+/// a resource read; a prompt rendered; sign in and out. Screenshots land in artifacts/console-screenshots.
+/// </summary>
+[Collection(ServerCollection.Name)]
+public sealed class ConsoleBrowserTests(TestServer server, ITestOutputHelper output)
+{
+    private static readonly string[] Pages = ["overview", "tools", "resources", "prompts", "knowledge", "activity", "keys", "signin"];
+
+    [Fact]
+    public async Task A_person_can_use_every_page_in_a_real_browser()
+    {
+        Assert.True(File.Exists("/usr/bin/chromium") || Environment.GetEnvironmentVariable("CHROMIUM") is not null,
+            "Debian's chromium is not installed; scripts/test.sh installs it.");
+        var artifacts = Path.Combine(Path.GetDirectoryName(Path.GetDirectoryName(NodeTools.JsFolder))!, "artifacts", "console-screenshots");
+        var watched = Path.Combine(server.ResourcesFolder, "console-watched.txt");
+        await File.WriteAllTextAsync(watched, "first version");
+        var (exitCode, stdout, stderr) = await NodeTools.RunAsync(Path.Combine(NodeTools.NodeBin, "node"),
+            ["console-browser.mjs", server.BaseAddress.ToString().TrimEnd('/'), artifacts, watched], TimeSpan.FromMinutes(4));
+        Assert.True(exitCode == 0, $"console-browser.mjs exited {exitCode}: {stderr}\n{stdout}");
+        var seen = JsonDocument.Parse(stdout.Trim().Split('\n')[^1]).RootElement;
+        output.WriteLine(seen.GetProperty("firstPage").ToString());
+
+        Assert.False(seen.TryGetProperty("error", out var error), $"The browser run stopped: {error}");
+        var problems = seen.GetProperty("problems").EnumerateArray().Select(p => p.GetString()).ToList();
+        Assert.True(problems.Count == 0, "Problems seen in the browser:\n" + string.Join('\n', problems));
+
+        var steps = seen.GetProperty("steps");
+        Assert.Equal("anonymous (loopback)", steps.GetProperty("identity").GetString());
+        Assert.Equal("metrics not enabled: this server does not serve /metrics.", steps.GetProperty("metricsOff").GetString());
+        Assert.Equal("1.0.0", steps.GetProperty("serverVersion").GetString());
+        Assert.True(steps.GetProperty("echo").GetBoolean());
+        Assert.Contains("message: is required.", steps.GetProperty("echoValidation").GetString(), StringComparison.Ordinal);
+        Assert.Matches("^[2-9][0-9]* of 50", steps.GetProperty("progress").GetString());
+        Assert.True(steps.GetProperty("cancelled").GetBoolean());
+        Assert.True(steps.GetProperty("recordedCancelled").GetBoolean());
+        Assert.Equal(2, steps.GetProperty("uploads").GetArrayLength());
+        Assert.StartsWith("zephyrquartz", steps.GetProperty("searchFound").GetString(), StringComparison.Ordinal);
+        Assert.True(steps.GetProperty("resourceRead").GetBoolean());
+        Assert.Contains("updated", steps.GetProperty("resourceUpdated").GetString(), StringComparison.Ordinal);
+        Assert.True(steps.GetProperty("promptRendered").GetBoolean());
+        Assert.Equal("Signed in with API key …7f3a", steps.GetProperty("signedIn").GetString());
+        var cookie = steps.GetProperty("cookie");
+        Assert.True(cookie.GetProperty("httpOnly").GetBoolean());
+        Assert.Equal("Strict", cookie.GetProperty("sameSite").GetString());
+        Assert.True(cookie.GetProperty("sealed").GetBoolean());
+        Assert.True(steps.GetProperty("deletedWhileSignedIn").GetBoolean());
+        Assert.True(steps.GetProperty("signedOut").GetBoolean());
+        Assert.Equal("Skip to content", steps.GetProperty("skipLinkFocused").GetString());
+        Assert.Equal("main", steps.GetProperty("mainFocused").GetString());
+
+        // The in-browser Prometheus reading: 20 requests in 2 s on /mcp at 2 ms; 2 errors in 2 s on REST.
+        var rates = steps.GetProperty("metricsParse");
+        Assert.Equal(10, rates.GetProperty("mcp").GetProperty("requests").GetDouble(), 3);
+        Assert.Equal(2, rates.GetProperty("mcp").GetProperty("latencyMs").GetDouble(), 3);
+        Assert.Equal(1, rates.GetProperty("rest").GetProperty("errors").GetDouble(), 3);
+
+        // Charts drawn from the Prometheus text the browser was given: one line per door in each of the three charts.
+        var charts = steps.GetProperty("charts").EnumerateArray().Select(c => c.GetString()!).ToList();
+        Assert.Equal(3, charts.Count);
+        Assert.StartsWith("Requests: mcp ", charts[0], StringComparison.Ordinal);
+        Assert.Contains("rest", charts[1], StringComparison.Ordinal);
+        Assert.StartsWith("Mean latency: mcp 3.0 ms", charts[2], StringComparison.Ordinal);
+
+        // The endpoints this server leaves out were asked for and answered 404, which the pages show as "not enabled".
+        var optional = seen.GetProperty("optional404").EnumerateArray().Select(p => p.GetString()).ToHashSet();
+        Assert.Contains("/metrics", optional);
+        Assert.Contains("/api/v1/apikeys", optional);
+
+        // axe-core ran on every page at both widths; the first page stays under 300 KB.
+        var axe = seen.GetProperty("axe");
+        foreach (var page in Pages)
+        {
+            Assert.True(axe.TryGetProperty(page, out _), $"axe-core did not run on {page}");
+            Assert.True(axe.TryGetProperty("phone-" + page, out _), $"axe-core did not run on {page} at phone width");
+            Assert.True(File.Exists(Path.Combine(artifacts, "screenshots", $"desktop-{page}.png")));
+            Assert.True(File.Exists(Path.Combine(artifacts, "screenshots", $"phone-{page}.png")));
+        }
+
+        Assert.InRange(seen.GetProperty("firstPage").GetProperty("bytes").GetInt64(), 1, 300 * 1024);
+    }
+}

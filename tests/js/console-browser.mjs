@@ -1,0 +1,307 @@
+// Drives the web console in headless Chromium (the system's /usr/bin/chromium through playwright-core; no browser
+// download) against a running server: every page, the flows a person uses, axe-core on every page, screenshots at
+// desktop and phone widths, and the first page's size and first paint. Prints one JSON line with what it saw.
+//
+// usage: node console-browser.mjs BASE_URL ARTIFACTS_DIR [WATCHED_FILE]
+// WATCHED_FILE: a file the server serves as a resource (console-watched.txt); the script rewrites it while subscribed.
+import { chromium } from 'playwright-core';
+import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+
+const [base, artifacts, watched] = process.argv.slice(2);
+const shots = path.join(artifacts, 'screenshots');
+mkdirSync(shots, { recursive: true });
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+const PAGES = ['overview', 'tools', 'resources', 'prompts', 'knowledge', 'activity', 'keys', 'signin'];
+// Endpoints a server may leave out; the console asks for them and says "not enabled" on a 404 (checked below).
+const OPTIONAL = ['/metrics', '/health/ready', '/api/v1/apikeys'];
+const isOptional = url => OPTIONAL.includes(new URL(url).pathname);
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+});
+const seen = { problems: [], optional404: [], axe: {}, screenshots: [], steps: {} };
+const step = (name, value = true) => { seen.steps[name] = value; };
+
+function watch(page, label) {
+  page.on('console', m => {
+    if (m.type() !== 'error') return;
+    const url = m.location()?.url ?? '';
+    if (m.text().includes('404') && url && isOptional(url)) return; // Chromium logs the optional endpoints' 404s
+    seen.problems.push(`${label} console error: ${m.text()} ${url}`);
+  });
+  page.on('pageerror', e => seen.problems.push(`${label} page error: ${e.message}`));
+  page.on('requestfailed', r => seen.problems.push(`${label} request failed: ${r.method()} ${r.url()} ${r.failure()?.errorText}`));
+  page.on('response', r => {
+    if (r.status() < 400) return;
+    if (r.status() === 404 && isOptional(r.url())) { seen.optional404.push(new URL(r.url()).pathname); return; }
+    seen.problems.push(`${label} HTTP ${r.status()}: ${r.request().method()} ${r.url()}`);
+  });
+}
+
+async function open(page, name) {
+  await page.goto(`${base}/#/${name}`);
+  await page.waitForSelector(`main[data-ready="${name}"]`, { timeout: 15000 });
+}
+
+async function audit(page, label) {
+  // Evaluated through the DevTools protocol: the console's CSP (no inline script) rightly refuses a script tag.
+  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(axeSource);
+  const result = await page.evaluate(async () => {
+    const r = await window.axe.run(document, { resultTypes: ['violations'] });
+    return r.violations.map(v => ({ id: v.id, impact: v.impact, nodes: v.nodes.length, target: v.nodes[0]?.target?.join(' ') }));
+  });
+  seen.axe[label] = result;
+  for (const v of result.filter(v => v.impact === 'serious' || v.impact === 'critical')) {
+    seen.problems.push(`${label} axe ${v.impact}: ${v.id} (${v.nodes} nodes, e.g. ${v.target})`);
+  }
+}
+
+async function shot(page, name) {
+  const file = path.join(shots, `${name}.png`);
+  await page.screenshot({ path: file, fullPage: false });
+  seen.screenshots.push(file);
+}
+
+const until = async (fn, what, ms = 15000) => {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise(r => setTimeout(r, 200));
+  }
+};
+
+try {
+  // First page: bytes transferred (compressed, headers included) until the console is ready, and first paint.
+  {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    watch(page, 'first-load');
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Network.enable');
+    await cdp.send('Network.setCacheDisabled', { cacheDisabled: true });
+    let bytes = 0;
+    const urls = new Set();
+    cdp.on('Network.loadingFinished', e => { bytes += e.encodedDataLength; });
+    cdp.on('Network.requestWillBeSent', e => urls.add(new URL(e.request.url).pathname));
+    const started = Date.now();
+    await page.goto(`${base}/`);
+    await page.waitForSelector('main[data-ready="overview"]');
+    await page.waitForLoadState('networkidle');
+    const paint = await page.evaluate(() => Object.fromEntries(performance.getEntriesByType('paint').map(p => [p.name, p.startTime])));
+    const nav = await page.evaluate(() => performance.getEntriesByType('navigation')[0]?.domContentLoadedEventEnd);
+    seen.firstPage = { bytes, requests: urls.size, firstPaintMs: paint['first-paint'], firstContentfulPaintMs: paint['first-contentful-paint'],
+      domContentLoadedMs: nav, readyMs: Date.now() - started };
+    seen.steps.metricsOff = await page.locator('[data-testid="metrics-off"]').textContent({ timeout: 10000 });
+    seen.steps.serverVersion = await page.locator('[data-testid="server-version"]').textContent({ timeout: 10000 });
+    seen.steps.identity = await page.locator('#who').textContent();
+    // The Prometheus parser, in the browser, on a sample of ASP.NET Core's request histogram.
+    seen.steps.metricsParse = await page.evaluate(async () => {
+      const m = await import('/console/assets/js/metrics.js');
+      const text = (n, e) => [
+        `http_server_request_duration_seconds_count{http_route="/mcp",http_response_status_code="200"} ${n}`,
+        `http_server_request_duration_seconds_sum{http_route="/mcp",http_response_status_code="200"} ${n * 0.002}`,
+        `http_server_request_duration_seconds_count{http_route="/api/v1/tools",http_response_status_code="500"} ${e}`,
+        `http_server_request_duration_seconds_sum{http_route="/api/v1/tools",http_response_status_code="500"} ${e * 0.01}`].join('\n');
+      return m.ratesBetween(m.totalsByDoor(m.parsePrometheus(text(10, 1))), m.totalsByDoor(m.parsePrometheus(text(30, 3))), 2);
+    });
+    await context.close();
+  }
+
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme: 'light' });
+  const page = await context.newPage();
+  watch(page, 'desktop');
+
+  for (const name of PAGES) {
+    await open(page, name);
+    await page.waitForLoadState('networkidle');
+    await audit(page, name);
+    await shot(page, `desktop-${name}`);
+  }
+
+  // Tools: echo through the generated form.
+  await open(page, 'tools');
+  await page.getByRole('button', { name: /^echo/ }).click();
+  await page.getByLabel(/^message/).fill('from the console');
+  await page.getByRole('button', { name: 'Call echo' }).click();
+  await page.getByText('echo: from the console').waitFor();
+  step('echo');
+  // Validation before sending: a required field left empty.
+  await page.getByLabel(/^message/).fill('');
+  await page.getByRole('button', { name: 'Call echo' }).click();
+  step('echoValidation', await page.getByRole('alert').filter({ hasText: 'is required' }).first().textContent());
+  await audit(page, 'tools-result');
+  await shot(page, 'desktop-tools-echo');
+
+  // countdown: progress arrives, then the call is cancelled.
+  await page.getByRole('button', { name: /^countdown/ }).click();
+  await page.getByLabel(/^from/).fill('50');
+  await page.getByLabel(/^intervalMs/).fill('300');
+  await page.getByRole('button', { name: 'Call countdown' }).click();
+  const progress = page.getByRole('status').filter({ hasText: /to go/ });
+  await progress.waitFor();
+  await until(async () => /^[2-9]\d* of 50/.test(await progress.textContent()), 'a few progress steps');
+  step('progress', await progress.textContent());
+  await shot(page, 'desktop-tools-progress');
+  await page.getByRole('button', { name: 'Cancel' }).click();
+  await page.getByText('The call of countdown was cancelled.').waitFor();
+  step('cancelled');
+
+  // Knowledge: upload two files (one chosen, one dropped), find one by search, read it.
+  await open(page, 'knowledge');
+  const marker = `zephyrquartz${Date.now()}`;
+  await page.getByLabel('Tags for new documents').fill('console-test');
+  await page.getByLabel('Files to upload').setInputFiles([{ name: 'console-notes.md', mimeType: 'text/markdown',
+    buffer: Buffer.from(`# Console notes\n\nThe ${marker} is a word only this document holds.\n`) }]);
+  await page.locator('.drop').evaluate((drop, text) => {
+    const data = new DataTransfer();
+    data.items.add(new File([text], 'dropped.txt', { type: 'text/plain' }));
+    drop.dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));
+  }, 'A dropped file about lighthouses and the sea.');
+  await until(async () => (await page.locator('.uploads li').allTextContents()).filter(t => /added|updated|unchanged|duplicate/.test(t)).length === 2, 'both uploads');
+  step('uploads', await page.locator('.uploads li').allTextContents());
+  await page.getByLabel('Search for').fill(marker);
+  await page.getByLabel('Mode').selectOption('fulltext');
+  await page.getByRole('search').getByRole('button', { name: 'Search' }).click();
+  await page.getByRole('button', { name: /Console notes/ }).click();
+  await page.getByRole('heading', { name: 'Console notes' }).waitFor();
+  step('searchFound', await page.locator('mark').first().textContent());
+  await audit(page, 'knowledge-document');
+  await shot(page, 'desktop-knowledge-document');
+
+  // Resources: read the README.
+  await open(page, 'resources');
+  await page.getByRole('button', { name: /README/ }).click();
+  await page.getByText('# ContextHub sample resources').waitFor();
+  step('resourceRead');
+  await shot(page, 'desktop-resources-read');
+  if (watched) {
+    // Subscribe, change the file, see the update arrive and the new text read.
+    await page.getByRole('button', { name: /console-watched/ }).click();
+    await page.getByText('first version').waitFor();
+    await page.getByRole('button', { name: 'Subscribe to updates' }).click();
+    await page.getByText(/^Watching /).waitFor();
+    await page.waitForTimeout(500); // the subscription reaches the server
+    writeFileSync(watched, 'second version');
+    await page.getByText('second version').waitFor({ timeout: 15000 });
+    step('resourceUpdated', await page.getByRole('list', { name: 'Updates' }).textContent());
+    await page.getByRole('button', { name: 'Stop watching' }).click();
+  }
+
+  // Prompts: render code_review with arguments.
+  await open(page, 'prompts');
+  await page.getByRole('button', { name: /^code_review/ }).click();
+  await page.getByLabel(/^code/).fill('x = 1');
+  await page.getByLabel(/^language/).fill('python');
+  await page.getByRole('button', { name: 'Render' }).click();
+  await page.getByRole('heading', { name: 'Messages' }).waitFor();
+  step('promptRendered', (await page.locator('main pre').first().textContent()).includes('x = 1'));
+  await shot(page, 'desktop-prompts-rendered');
+
+  // Activity: the cancelled countdown is in the record.
+  await open(page, 'activity');
+  await page.getByRole('textbox', { name: 'Tool' }).fill('countdown');
+  await until(async () => {
+    await page.getByRole('button', { name: 'Show calls' }).click();
+    await page.waitForTimeout(300);
+    return (await page.locator('main table tbody').textContent() ?? '').includes('cancelled');
+  }, 'the cancelled countdown in the record');
+  step('recordedCancelled');
+  await shot(page, 'desktop-activity');
+
+  // Sign in with a key, act with the cookie (the anti-forgery token goes with every POST), sign out.
+  await open(page, 'signin');
+  await page.getByLabel('API key').fill('console-test-key-7f3a');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForSelector('main[data-ready="overview"]');
+  step('signedIn', await page.locator('#who').textContent());
+  const cookies = await context.cookies();
+  const session = cookies.find(c => c.name === 'contexthub-session');
+  step('cookie', session && { httpOnly: session.httpOnly, sameSite: session.sameSite, path: session.path, secure: session.secure, sealed: !session.value.includes('console-test-key') });
+  await open(page, 'tools');
+  await page.getByRole('button', { name: /^echo/ }).click();
+  await page.getByLabel(/^message/).fill('signed in');
+  await page.getByRole('button', { name: 'Call echo' }).click();
+  await page.getByText('echo: signed in').waitFor();
+  await open(page, 'knowledge');
+  await page.getByLabel('Search for').fill(marker);
+  await page.getByRole('search').getByRole('button', { name: 'Search' }).click();
+  await page.getByRole('button', { name: /Console notes/ }).click();
+  await page.getByRole('button', { name: 'Delete…' }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
+  await page.getByText('Deleted “Console notes”.').waitFor();
+  step('deletedWhileSignedIn');
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.waitForSelector('main[data-ready="signin"]');
+  await until(async () => (await page.locator('#who').textContent()) === 'anonymous (loopback)', 'anonymous after sign-out');
+  step('signedOut', (await context.cookies()).every(c => c.name !== 'contexthub-session'));
+
+  // Keyboard only: the skip link, then the first nav link, reached with Tab.
+  await page.goto('about:blank');
+  await page.goto(`${base}/`);
+  await page.waitForSelector('main[data-ready="overview"]');
+  await page.keyboard.press('Tab');
+  step('skipLinkFocused', await page.evaluate(() => document.activeElement?.textContent));
+  await page.keyboard.press('Enter');
+  step('mainFocused', await page.evaluate(() => document.activeElement?.id));
+  await context.close();
+
+  // Live charts: this server has no /metrics, so the browser is given a Prometheus text that grows between scrapes
+  // (Playwright's request interception) to see the Overview parse it and draw requests, errors and latency by door.
+  {
+    const charts = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    let n = 0;
+    await charts.route('**/metrics', route => {
+      n++;
+      const line = (route, status, count, seconds) => [
+        `http_server_request_duration_seconds_count{http_route="${route}",http_response_status_code="${status}"} ${count}`,
+        `http_server_request_duration_seconds_sum{http_route="${route}",http_response_status_code="${status}"} ${count * seconds}`];
+      const body = ['# TYPE http_server_request_duration_seconds histogram',
+        ...line('/mcp', 200, 100 * n * n, 0.003), ...line('/api/v1/tools', 200, 40 * n * n, 0.006), ...line('/api/v1/tools', 404, 3 * n, 0.001),
+        ...line('/graphql', 200, 25 * n * n, 0.009), ...line('/ws', 101, 2 * n, 0.02)].join('\n') + '\n';
+      return route.fulfill({ status: 200, contentType: 'text/plain; version=0.0.4', body });
+    });
+    const chartPage = await charts.newPage();
+    watch(chartPage, 'charts');
+    await open(chartPage, 'overview');
+    await chartPage.locator('svg.chart polyline').first().waitFor({ timeout: 20000 });
+    await chartPage.waitForTimeout(11000); // two more scrapes: lines, not points
+    step('charts', await chartPage.locator('svg.chart').evaluateAll(svgs => svgs.map(s => s.getAttribute('aria-label'))));
+    await chartPage.locator('#ov-traffic').scrollIntoViewIfNeeded();
+    await audit(chartPage, 'overview-charts');
+    await shot(chartPage, 'desktop-overview-charts');
+    await charts.close();
+  }
+
+  // Dark mode and phone width.
+  const dark = await browser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme: 'dark' });
+  const darkPage = await dark.newPage();
+  watch(darkPage, 'dark');
+  for (const name of ['overview', 'tools', 'knowledge']) {
+    await open(darkPage, name);
+    await darkPage.waitForLoadState('networkidle');
+    await audit(darkPage, `dark-${name}`);
+    await shot(darkPage, `desktop-dark-${name}`);
+  }
+  await dark.close();
+
+  const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
+  const phonePage = await phone.newPage();
+  watch(phonePage, 'phone');
+  for (const name of PAGES) {
+    await open(phonePage, name);
+    await phonePage.waitForLoadState('networkidle');
+    await audit(phonePage, `phone-${name}`);
+    await shot(phonePage, `phone-${name}`);
+  }
+  await phone.close();
+} catch (e) {
+  seen.error = `${e.message}\n${e.stack}`;
+} finally {
+  await browser.close();
+}
+console.log(JSON.stringify(seen));
