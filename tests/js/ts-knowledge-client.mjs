@@ -25,16 +25,16 @@ async function call(name, args) {
   }
 }
 
-const added = await call("ingest", { source: `survey/${run}.md`, text, tags: ["ice"] });
+const added = await call("ingest", { source: `survey/${run}.md`, text, tags: [`ice-${run}`] });
 await call("ingest", { source: `copy/${run}.md`, text });
-await call("ingest", { source: `survey/${run}.md`, text: text + " Revised.", tags: ["ice"] });
+await call("ingest", { source: `survey/${run}.md`, text: text + " Revised.", tags: [`ice-${run}`] });
 await call("ingest", { source: `empty/${run}.txt`, text: "  " });
 await call("ingest_many", { documents: [
   { source: `many/${run}-1.md`, text: `Crevasse map ${run}` },
   { source: `many/${run}-2.md`, text: `Crevasse map ${run}` },
   { source: `many/${run}-3.pdf`, data: "%%%" },
 ] });
-await call("search", { query: "ice front retreated", tags: ["ice"] });
+await call("search", { query: "ice front retreated", tags: [`ice-${run}`] });
 await call("search", { query: "xylophone quasar", mode: "fulltext" });
 const id = added?.structuredContent?.id;
 await call("fetch", { id });
