@@ -108,7 +108,7 @@ public sealed class ToolCallRecorderTests : IAsyncDisposable
         long droppedMetric = 0, writtenMetric = 0;
         listener.InstrumentPublished = (instrument, l) =>
         {
-            if (instrument.Meter.Name == ToolCallRecorder.MeterName)
+            if (instrument.Meter.Name == ToolCallRecorder.MeterName && meters.Owns(instrument.Meter)) // not the recorders of other tests' servers
             {
                 l.EnableMeasurementEvents(instrument);
             }
@@ -359,8 +359,20 @@ public sealed class ToolCallRecorderTests : IAsyncDisposable
         public Meter Create(MeterOptions options)
         {
             var meter = new Meter(options);
-            _meters.Add(meter);
+            lock (_meters)
+            {
+                _meters.Add(meter);
+            }
+
             return meter;
+        }
+
+        public bool Owns(Meter meter)
+        {
+            lock (_meters)
+            {
+                return _meters.Contains(meter);
+            }
         }
 
         public void Dispose() => _meters.ForEach(m => m.Dispose());
