@@ -15,7 +15,7 @@ mkdirSync(shots, { recursive: true });
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const PAGES = ['overview', 'tools', 'resources', 'prompts', 'knowledge', 'activity', 'keys', 'signin'];
 // Endpoints a server may leave out; the console asks for them and says "not enabled" on a 404 (checked below).
-const OPTIONAL = ['/metrics', '/health/ready', '/api/v1/apikeys'];
+const OPTIONAL = ['/metrics', '/health/ready', '/api/v1/keys'];
 const isOptional = url => OPTIONAL.includes(new URL(url).pathname);
 
 const browser = await chromium.launch({
@@ -96,7 +96,9 @@ try {
     const nav = await page.evaluate(() => performance.getEntriesByType('navigation')[0]?.domContentLoadedEventEnd);
     seen.firstPage = { bytes, requests: urls.size, firstPaintMs: paint['first-paint'], firstContentfulPaintMs: paint['first-contentful-paint'],
       domContentLoadedMs: nav, readyMs: Date.now() - started };
-    seen.steps.metricsOff = await page.locator('[data-testid="metrics-off"]').textContent({ timeout: 10000 });
+    // With /metrics served the panel goes from "Reading /metrics…" to measuring; without it, it says metrics are off.
+    await page.waitForFunction(() => !document.querySelector('section[aria-labelledby="ov-traffic"]')?.textContent.includes('Reading /metrics'), null, { timeout: 10000 });
+    seen.steps.trafficPanel = await page.locator('section[aria-labelledby="ov-traffic"]').textContent();
     seen.steps.serverVersion = await page.locator('[data-testid="server-version"]').textContent({ timeout: 10000 });
     seen.steps.identity = await page.locator('#who').textContent();
     // The Prometheus parser, in the browser, on a sample of ASP.NET Core's request histogram.

@@ -35,7 +35,9 @@ public sealed class ConsoleBrowserTests(TestServer server, ITestOutputHelper out
 
         var steps = seen.GetProperty("steps");
         Assert.Equal("anonymous (loopback)", steps.GetProperty("identity").GetString());
-        Assert.Equal("metrics not enabled: this server does not serve /metrics.", steps.GetProperty("metricsOff").GetString());
+        var traffic = steps.GetProperty("trafficPanel").GetString()!;
+        Assert.Contains("Traffic by door", traffic, StringComparison.Ordinal);
+        Assert.DoesNotContain("metrics not enabled", traffic, StringComparison.Ordinal); // this server serves /metrics
         Assert.Equal("1.0.0", steps.GetProperty("serverVersion").GetString());
         Assert.True(steps.GetProperty("echo").GetBoolean());
         Assert.Contains("message: is required.", steps.GetProperty("echoValidation").GetString(), StringComparison.Ordinal);
