@@ -2,14 +2,15 @@
 // download) against a running server: every page, the flows a person uses, axe-core on every page, screenshots at
 // desktop and phone widths, and the first page's size and first paint. Prints one JSON line with what it saw.
 //
-// usage: node console-browser.mjs BASE_URL ARTIFACTS_DIR [WATCHED_FILE]
+// usage: node console-browser.mjs BASE_URL ARTIFACTS_DIR WATCHED_FILE API_KEY
 // WATCHED_FILE: a file the server serves as a resource (console-watched.txt); the script rewrites it while subscribed.
+// API_KEY: a key of the server's with the admin scope; the script signs in with it, then creates and revokes another.
 import { chromium } from 'playwright-core';
 import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
-const [base, artifacts, watched] = process.argv.slice(2);
+const [base, artifacts, watched, apiKey] = process.argv.slice(2);
 const shots = path.join(artifacts, 'screenshots');
 mkdirSync(shots, { recursive: true });
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
@@ -17,6 +18,8 @@ const PAGES = ['overview', 'tools', 'resources', 'prompts', 'knowledge', 'activi
 // Endpoints a server may leave out; the console asks for them and says "not enabled" on a 404 (checked below).
 const OPTIONAL = ['/metrics', '/health/ready', '/api/v1/keys'];
 const isOptional = url => OPTIONAL.includes(new URL(url).pathname);
+// Key administration answers 401/403 to a caller without the admin scope; the Keys page says so (checked below).
+const isRefusedAdmin = (url, status) => (status === 401 || status === 403) && new URL(url).pathname === '/api/v1/keys';
 
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
@@ -30,6 +33,7 @@ function watch(page, label) {
     if (m.type() !== 'error') return;
     const url = m.location()?.url ?? '';
     if (m.text().includes('404') && url && isOptional(url)) return; // Chromium logs the optional endpoints' 404s
+    if (/\b40[13]\b/.test(m.text()) && url && isRefusedAdmin(url, Number(m.text().match(/\b40[13]\b/)[0]))) return;
     seen.problems.push(`${label} console error: ${m.text()} ${url}`);
   });
   page.on('pageerror', e => seen.problems.push(`${label} page error: ${e.message}`));
@@ -37,6 +41,7 @@ function watch(page, label) {
   page.on('response', r => {
     if (r.status() < 400) return;
     if (r.status() === 404 && isOptional(r.url())) { seen.optional404.push(new URL(r.url()).pathname); return; }
+    if (isRefusedAdmin(r.url(), r.status())) { seen.adminRefused = (seen.adminRefused ?? 0) + 1; return; }
     seen.problems.push(`${label} HTTP ${r.status()}: ${r.request().method()} ${r.url()}`);
   });
 }
@@ -217,13 +222,13 @@ try {
 
   // Sign in with a key, act with the cookie (the anti-forgery token goes with every POST), sign out.
   await open(page, 'signin');
-  await page.getByLabel('API key').fill('console-test-key-7f3a');
+  await page.getByLabel('API key').fill(apiKey);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.waitForSelector('main[data-ready="overview"]');
   step('signedIn', await page.locator('#who').textContent());
   const cookies = await context.cookies();
   const session = cookies.find(c => c.name === 'contexthub-session');
-  step('cookie', session && { httpOnly: session.httpOnly, sameSite: session.sameSite, path: session.path, secure: session.secure, sealed: !session.value.includes('console-test-key') });
+  step('cookie', session && { httpOnly: session.httpOnly, sameSite: session.sameSite, path: session.path, secure: session.secure, sealed: !session.value.includes(apiKey) });
   await open(page, 'tools');
   await page.getByRole('button', { name: /^echo/ }).click();
   await page.getByLabel(/^message/).fill('signed in');
@@ -237,6 +242,23 @@ try {
   await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
   await page.getByText('Deleted “Console notes”.').waitFor();
   step('deletedWhileSignedIn');
+
+  // Keys, signed in as an administrator: create one (shown once), it works; revoke it, the next request with it is refused.
+  const keyName = `console-revoke-${Date.now().toString(36)}`;
+  await open(page, 'keys');
+  await page.getByLabel('Name of a new key').fill(keyName);
+  await page.getByRole('button', { name: 'Create key' }).click();
+  const created = (await page.locator('main .success pre').textContent({ timeout: 10000 })).trim();
+  const withKey = () => fetch(`${base}/api/v1/tools`, { headers: { Authorization: `Bearer ${created}` } }).then(r => r.status);
+  step('newKeyWorks', await withKey());
+  await open(page, 'overview'); // the list is read when the page opens
+  await open(page, 'keys');
+  page.once('dialog', d => d.accept());
+  const row = page.getByRole('row').filter({ hasText: keyName });
+  await row.getByRole('button', { name: 'Revoke' }).click();
+  await row.getByText('revoked').waitFor();
+  step('revokedKeyStatus', await withKey());
+  await shot(page, 'desktop-keys-admin');
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.waitForSelector('main[data-ready="signin"]');
   await until(async () => (await page.locator('#who').textContent()) === 'anonymous (loopback)', 'anonymous after sign-out');

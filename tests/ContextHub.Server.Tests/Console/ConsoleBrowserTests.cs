@@ -1,5 +1,7 @@
 using System.Text.Json;
+using ContextHub.Server.Gateway.Security;
 using ContextHub.Server.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
 
 namespace ContextHub.Server.Tests.WebConsole;
@@ -22,9 +24,11 @@ public sealed class ConsoleBrowserTests(TestServer server, ITestOutputHelper out
             "Debian's chromium is not installed; scripts/test.sh installs it.");
         var artifacts = Path.Combine(Path.GetDirectoryName(Path.GetDirectoryName(NodeTools.JsFolder))!, "artifacts", "console-screenshots");
         var watched = Path.Combine(server.ResourcesFolder, "console-watched.txt");
+        // A real key of this server's, with every scope: the console signs in with it and administers keys.
+        var key = server.Services.GetRequiredService<ApiKeyStore>().Create("console-" + Guid.NewGuid().ToString("N")[..8], ["*"], null).Key;
         await File.WriteAllTextAsync(watched, "first version");
         var (exitCode, stdout, stderr) = await NodeTools.RunAsync(Path.Combine(NodeTools.NodeBin, "node"),
-            ["console-browser.mjs", server.BaseAddress.ToString().TrimEnd('/'), artifacts, watched], TimeSpan.FromMinutes(4));
+            ["console-browser.mjs", server.BaseAddress.ToString().TrimEnd('/'), artifacts, watched, key], TimeSpan.FromMinutes(4));
         Assert.True(exitCode == 0, $"console-browser.mjs exited {exitCode}: {stderr}\n{stdout}");
         var seen = JsonDocument.Parse(stdout.Trim().Split('\n')[^1]).RootElement;
         output.WriteLine(seen.GetProperty("firstPage").ToString());
@@ -49,7 +53,9 @@ public sealed class ConsoleBrowserTests(TestServer server, ITestOutputHelper out
         Assert.True(steps.GetProperty("resourceRead").GetBoolean());
         Assert.Contains("updated", steps.GetProperty("resourceUpdated").GetString(), StringComparison.Ordinal);
         Assert.True(steps.GetProperty("promptRendered").GetBoolean());
-        Assert.Equal("Signed in with API key …7f3a", steps.GetProperty("signedIn").GetString());
+        Assert.Equal("Signed in with API key …" + key[^4..], steps.GetProperty("signedIn").GetString());
+        Assert.Equal(200, steps.GetProperty("newKeyWorks").GetInt32());
+        Assert.Equal(401, steps.GetProperty("revokedKeyStatus").GetInt32());
         var cookie = steps.GetProperty("cookie");
         Assert.True(cookie.GetProperty("httpOnly").GetBoolean());
         Assert.Equal("Strict", cookie.GetProperty("sameSite").GetString());
@@ -72,10 +78,10 @@ public sealed class ConsoleBrowserTests(TestServer server, ITestOutputHelper out
         Assert.Contains("rest", charts[1], StringComparison.Ordinal);
         Assert.StartsWith("Mean latency: mcp 3.0 ms", charts[2], StringComparison.Ordinal);
 
-        // The endpoints this server leaves out were asked for and answered 404, which the pages show as "not enabled".
+        // The optional endpoints (metrics, readiness) are served here, so none answered 404.
         var optional = seen.GetProperty("optional404").EnumerateArray().Select(p => p.GetString()).ToHashSet();
-        Assert.Contains("/metrics", optional);
-        Assert.Contains("/api/v1/apikeys", optional);
+        Assert.DoesNotContain("/metrics", optional); // this server serves every one of them
+        Assert.DoesNotContain("/health/ready", optional);
 
         // axe-core ran on every page at both widths; the first page stays under 300 KB.
         var axe = seen.GetProperty("axe");

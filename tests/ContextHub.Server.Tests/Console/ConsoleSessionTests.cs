@@ -23,6 +23,10 @@ public sealed class ConsoleSessionTests : IAsyncLifetime
 {
     private WebApplication _app = null!;
     private Uri _base = null!;
+    private readonly string _keyFile = Path.Combine(Path.GetTempPath(), "contexthub-console-keys-" + Guid.NewGuid().ToString("N")[..8] + ".json");
+
+    /// <summary>A real key of the server's (a presented key that is not one is refused like any bad credential).</summary>
+    private string _key = null!;
 
     public async Task InitializeAsync()
     {
@@ -32,6 +36,7 @@ public sealed class ConsoleSessionTests : IAsyncLifetime
             ["AllowedHosts"] = "127.0.0.1",
             ["ContextHub:Samples:Enabled"] = "true",
             ["ContextHub:Knowledge:Enabled"] = "false",
+            ["ContextHub:Security:ApiKeys:File"] = _keyFile,
         });
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.WebHost.UseUrls("http://127.0.0.1:0");
@@ -41,6 +46,7 @@ public sealed class ConsoleSessionTests : IAsyncLifetime
         _app.MapMethods("/test/authorization", [HttpMethods.Get, HttpMethods.Post],
             (HttpContext context) => Results.Text(context.Request.Headers.Authorization.ToString()));
         await _app.StartAsync();
+        _key = _app.Services.GetRequiredService<ContextHub.Server.Gateway.Security.ApiKeyStore>().Create("console", ["*"], null).Key;
         _base = new Uri(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
     }
 
@@ -48,17 +54,18 @@ public sealed class ConsoleSessionTests : IAsyncLifetime
     {
         await _app.StopAsync();
         await _app.DisposeAsync();
+        File.Delete(_keyFile);
     }
 
     private HttpClient Client(CookieContainer? cookies = null) =>
         new(new HttpClientHandler { CookieContainer = cookies ?? new CookieContainer(), AllowAutoRedirect = false, AutomaticDecompression = DecompressionMethods.None })
         { BaseAddress = _base };
 
-    private async Task<(HttpClient Client, CookieContainer Cookies, string Token)> SignedInAsync(string key = "ch_test_key_0123456789")
+    private async Task<(HttpClient Client, CookieContainer Cookies, string Token)> SignedInAsync(string? key = null)
     {
         var cookies = new CookieContainer();
         var client = Client(cookies);
-        var response = await client.PostAsJsonAsync("/console/session", new { key });
+        var response = await client.PostAsJsonAsync("/console/session", new { key = key ?? _key });
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var token = cookies.GetCookies(_base)["contexthub-csrf"]!.Value;
         return (client, cookies, token);
@@ -103,7 +110,7 @@ public sealed class ConsoleSessionTests : IAsyncLifetime
         var anonymous = await client.GetFromJsonAsync<JsonElement>("/console/session");
         Assert.False(anonymous.GetProperty("signedIn").GetBoolean());
 
-        var response = await client.PostAsJsonAsync("/console/session", new { key = "ch_test_key_0123456789" });
+        var response = await client.PostAsJsonAsync("/console/session", new { key = _key });
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var setCookies = response.Headers.GetValues("Set-Cookie").ToList();
         var session = Assert.Single(setCookies, c => c.StartsWith("contexthub-session=", StringComparison.Ordinal));
@@ -111,14 +118,14 @@ public sealed class ConsoleSessionTests : IAsyncLifetime
         Assert.Contains("samesite=strict", session, StringComparison.OrdinalIgnoreCase);
         Assert.Contains("path=/", session, StringComparison.OrdinalIgnoreCase);
         Assert.DoesNotContain("secure", session, StringComparison.OrdinalIgnoreCase); // plain HTTP on loopback
-        Assert.DoesNotContain("ch_test_key", session, StringComparison.Ordinal); // sealed, not readable
+        Assert.DoesNotContain(_key, session, StringComparison.Ordinal); // sealed, not readable
         var csrf = Assert.Single(setCookies, c => c.StartsWith("contexthub-csrf=", StringComparison.Ordinal));
         Assert.DoesNotContain("httponly", csrf, StringComparison.OrdinalIgnoreCase); // the page's scripts read it
         Assert.Contains("samesite=strict", csrf, StringComparison.OrdinalIgnoreCase);
 
         var info = await client.GetFromJsonAsync<JsonElement>("/console/session");
         Assert.True(info.GetProperty("signedIn").GetBoolean());
-        Assert.Equal("…6789", info.GetProperty("credentialHint").GetString());
+        Assert.Equal("…" + _key[^4..], info.GetProperty("credentialHint").GetString());
     }
 
     [Fact]
@@ -127,7 +134,7 @@ public sealed class ConsoleSessionTests : IAsyncLifetime
         var (client, _, _) = await SignedInAsync();
         using (client)
         {
-            Assert.Equal("Bearer ch_test_key_0123456789", await client.GetStringAsync("/test/authorization"));
+            Assert.Equal("Bearer " + _key, await client.GetStringAsync("/test/authorization"));
             using var own = new HttpRequestMessage(HttpMethod.Get, "/test/authorization");
             own.Headers.TryAddWithoutValidation("Authorization", "Bearer other");
             Assert.Equal("Bearer other", await (await client.SendAsync(own)).Content.ReadAsStringAsync());
