@@ -96,6 +96,13 @@ try {
     const nav = await page.evaluate(() => performance.getEntriesByType('navigation')[0]?.domContentLoadedEventEnd);
     seen.firstPage = { bytes, requests: urls.size, firstPaintMs: paint['first-paint'], firstContentfulPaintMs: paint['first-contentful-paint'],
       domContentLoadedMs: nav, readyMs: Date.now() - started };
+    // Again in the same tab (the browser warmed up, cache still disabled).
+    bytes = 0;
+    await page.reload();
+    await page.waitForSelector('main[data-ready="overview"]');
+    await page.waitForLoadState('networkidle');
+    const warm = await page.evaluate(() => Object.fromEntries(performance.getEntriesByType('paint').map(p => [p.name, p.startTime])));
+    seen.firstPageWarm = { bytes, firstPaintMs: warm['first-paint'], firstContentfulPaintMs: warm['first-contentful-paint'] };
     seen.steps.metricsOff = await page.locator('[data-testid="metrics-off"]').textContent({ timeout: 10000 });
     seen.steps.serverVersion = await page.locator('[data-testid="server-version"]').textContent({ timeout: 10000 });
     seen.steps.identity = await page.locator('#who').textContent();
@@ -151,6 +158,18 @@ try {
   await page.getByText('The call of countdown was cancelled.').waitFor();
   step('cancelled');
 
+  // Content blocks: an image, and a tool that reports an error (the conformance fixture's tools, when served).
+  if (await page.getByRole('button', { name: /^test_image_content/ }).count()) {
+    await page.getByRole('button', { name: /^test_image_content/ }).click();
+    await page.getByRole('button', { name: 'Call test_image_content' }).click();
+    await page.locator('main img.content').waitFor();
+    step('imageResult', await page.locator('main img.content').evaluate(img => img.complete && img.naturalWidth > 0));
+    await page.getByRole('button', { name: /^test_error_handling/ }).click();
+    await page.getByRole('button', { name: 'Call test_error_handling' }).click();
+    await page.getByText('The tool reported an error').waitFor();
+    step('errorResult', await page.locator('main .result-error').textContent());
+  }
+
   // Knowledge: upload two files (one chosen, one dropped), find one by search, read it.
   await open(page, 'knowledge');
   const marker = `zephyrquartz${Date.now()}`;
@@ -179,6 +198,12 @@ try {
   await page.getByText('# ContextHub sample resources').waitFor();
   step('resourceRead');
   await shot(page, 'desktop-resources-read');
+  if (await page.getByRole('button', { name: /Static binary/ }).count()) {
+    await page.getByRole('button', { name: /Static binary/ }).click();
+    const img = page.getByRole('img', { name: 'Image test://static-binary' });
+    await img.waitFor();
+    step('resourceImage', await img.evaluate(i => i.complete && i.naturalWidth > 0));
+  }
   if (watched) {
     // Subscribe, change the file, see the update arrive and the new text read.
     await page.getByRole('button', { name: /console-watched/ }).click();
@@ -196,6 +221,9 @@ try {
   await open(page, 'prompts');
   await page.getByRole('button', { name: /^code_review/ }).click();
   await page.getByLabel(/^code/).fill('x = 1');
+  await page.getByLabel(/^language/).pressSequentially('py');
+  await until(async () => (await page.locator('main datalist option').evaluateAll(os => os.map(o => o.value))).includes('python'), 'completion of language');
+  step('completion', await page.locator('main datalist option').evaluateAll(os => os.map(o => o.value)));
   await page.getByLabel(/^language/).fill('python');
   await page.getByRole('button', { name: 'Render' }).click();
   await page.getByRole('heading', { name: 'Messages' }).waitFor();
@@ -241,13 +269,16 @@ try {
   step('signedOut', (await context.cookies()).every(c => c.name !== 'contexthub-session'));
 
   // Keyboard only: the skip link, then the first nav link, reached with Tab.
-  await page.goto('about:blank');
-  await page.goto(`${base}/`);
-  await page.waitForSelector('main[data-ready="overview"]');
-  await page.keyboard.press('Tab');
-  step('skipLinkFocused', await page.evaluate(() => document.activeElement?.textContent));
-  await page.keyboard.press('Enter');
-  step('mainFocused', await page.evaluate(() => document.activeElement?.id));
+  await page.waitForLoadState('networkidle');
+  const keyboard = await context.newPage();
+  watch(keyboard, 'keyboard');
+  await keyboard.goto(`${base}/`);
+  await keyboard.waitForSelector('main[data-ready="overview"]');
+  await keyboard.keyboard.press('Tab');
+  step('skipLinkFocused', await keyboard.evaluate(() => document.activeElement?.textContent));
+  await keyboard.keyboard.press('Enter');
+  step('mainFocused', await keyboard.evaluate(() => document.activeElement?.id));
+  await keyboard.waitForLoadState('networkidle');
   await context.close();
 
   // Live charts: this server has no /metrics, so the browser is given a Prometheus text that grows between scrapes
