@@ -142,6 +142,13 @@ try {
   await page.getByRole('button', { name: 'Call echo' }).click();
   step('echoValidation', await page.getByRole('alert').filter({ hasText: 'is required' }).first().textContent());
   await audit(page, 'tools-result');
+  // An enum in a generated form: hash's algorithm.
+  await page.getByRole('button', { name: /^hash/ }).click();
+  await page.getByLabel(/^text/).fill('abc');
+  await page.getByLabel(/^algorithm/).selectOption({ label: 'Sha512' });
+  await page.getByRole('button', { name: 'Call hash' }).click();
+  await page.getByText(/^ddaf35a193617abacc417349ae2041/).waitFor();
+  step('hashEnum');
   await shot(page, 'desktop-tools-echo');
 
   // countdown: progress arrives, then the call is cancelled.
@@ -190,6 +197,18 @@ try {
   await page.getByRole('heading', { name: 'Console notes' }).waitFor();
   step('searchFound', await page.locator('mark').first().textContent());
   await audit(page, 'knowledge-document');
+  // An array, an integer and optional fields in a generated form: the search tool with a tag.
+  await open(page, 'tools');
+  await page.getByRole('button', { name: /^search Search the knowledge base/ }).click();
+  await page.getByLabel(/^query/).fill(marker);
+  await page.getByLabel(/^mode/).fill('fulltext');
+  await page.getByLabel(/^limit/).fill('5');
+  await page.getByRole('button', { name: 'Add tags item' }).click();
+  await page.getByLabel('tags item 1').fill('console-test');
+  await page.getByRole('button', { name: 'Call search' }).click();
+  await page.getByRole('heading', { name: 'Structured content' }).waitFor();
+  step('searchToolWithTags', (await page.locator('main .panel pre').last().textContent()).includes('console-notes.md'));
+  await shot(page, 'desktop-tools-search-form');
   await shot(page, 'desktop-knowledge-document');
 
   // Resources: read the README.
@@ -210,9 +229,13 @@ try {
     await page.getByText('first version').waitFor();
     await page.getByRole('button', { name: 'Subscribe to updates' }).click();
     await page.getByText(/^Watching /).waitFor();
-    await page.waitForTimeout(500); // the subscription reaches the server
-    writeFileSync(watched, 'second version');
-    await page.getByText('second version').waitFor({ timeout: 15000 });
+    // The subscription has no acknowledgement and the server debounces file changes: write until an update shows.
+    let writes = 0;
+    await until(async () => {
+      writeFileSync(watched, `second version ${++writes}`);
+      return page.getByText(/^second version/).waitFor({ timeout: 1000 }).then(() => true, () => false);
+    }, 'the resource update', 20000);
+    step('resourceWrites', writes);
     step('resourceUpdated', await page.getByRole('list', { name: 'Updates' }).textContent());
     await page.getByRole('button', { name: 'Stop watching' }).click();
   }
@@ -278,6 +301,13 @@ try {
   step('skipLinkFocused', await keyboard.evaluate(() => document.activeElement?.textContent));
   await keyboard.keyboard.press('Enter');
   step('mainFocused', await keyboard.evaluate(() => document.activeElement?.id));
+  // The theme button cycles automatic, light, dark (and is remembered).
+  const themes = [];
+  for (let i = 0; i < 3; i++) {
+    await keyboard.getByRole('button', { name: /^Theme:/ }).click();
+    themes.push(await keyboard.evaluate(() => `${document.documentElement.dataset.theme ?? 'auto'}:${getComputedStyle(document.body).backgroundColor}`));
+  }
+  step('themes', themes);
   await keyboard.waitForLoadState('networkidle');
   await context.close();
 
