@@ -101,6 +101,13 @@ try {
     const nav = await page.evaluate(() => performance.getEntriesByType('navigation')[0]?.domContentLoadedEventEnd);
     seen.firstPage = { bytes, requests: urls.size, firstPaintMs: paint['first-paint'], firstContentfulPaintMs: paint['first-contentful-paint'],
       domContentLoadedMs: nav, readyMs: Date.now() - started };
+    // Again in the same tab (the browser warmed up, cache still disabled).
+    bytes = 0;
+    await page.reload();
+    await page.waitForSelector('main[data-ready="overview"]');
+    await page.waitForLoadState('networkidle');
+    const warm = await page.evaluate(() => Object.fromEntries(performance.getEntriesByType('paint').map(p => [p.name, p.startTime])));
+    seen.firstPageWarm = { bytes, firstPaintMs: warm['first-paint'], firstContentfulPaintMs: warm['first-contentful-paint'] };
     // With /metrics served the panel goes from "Reading /metrics…" to measuring; without it, it says metrics are off.
     await page.waitForFunction(() => !document.querySelector('section[aria-labelledby="ov-traffic"]')?.textContent.includes('Reading /metrics'), null, { timeout: 10000 });
     seen.steps.trafficPanel = await page.locator('section[aria-labelledby="ov-traffic"]').textContent();
@@ -142,6 +149,13 @@ try {
   await page.getByRole('button', { name: 'Call echo' }).click();
   step('echoValidation', await page.getByRole('alert').filter({ hasText: 'is required' }).first().textContent());
   await audit(page, 'tools-result');
+  // An enum in a generated form: hash's algorithm.
+  await page.getByRole('button', { name: /^hash/ }).click();
+  await page.getByLabel(/^text/).fill('abc');
+  await page.getByLabel(/^algorithm/).selectOption({ label: 'Sha512' });
+  await page.getByRole('button', { name: 'Call hash' }).click();
+  await page.getByText(/^ddaf35a193617abacc417349ae2041/).waitFor();
+  step('hashEnum');
   await shot(page, 'desktop-tools-echo');
 
   // countdown: progress arrives, then the call is cancelled.
@@ -157,6 +171,18 @@ try {
   await page.getByRole('button', { name: 'Cancel' }).click();
   await page.getByText('The call of countdown was cancelled.').waitFor();
   step('cancelled');
+
+  // Content blocks: an image, and a tool that reports an error (the conformance fixture's tools, when served).
+  if (await page.getByRole('button', { name: /^test_image_content/ }).count()) {
+    await page.getByRole('button', { name: /^test_image_content/ }).click();
+    await page.getByRole('button', { name: 'Call test_image_content' }).click();
+    await page.locator('main img.content').waitFor();
+    step('imageResult', await page.locator('main img.content').evaluate(img => img.complete && img.naturalWidth > 0));
+    await page.getByRole('button', { name: /^test_error_handling/ }).click();
+    await page.getByRole('button', { name: 'Call test_error_handling' }).click();
+    await page.getByText('The tool reported an error').waitFor();
+    step('errorResult', await page.locator('main .result-error').textContent());
+  }
 
   // Knowledge: upload two files (one chosen, one dropped), find one by search, read it.
   await open(page, 'knowledge');
@@ -178,6 +204,18 @@ try {
   await page.getByRole('heading', { name: 'Console notes' }).waitFor();
   step('searchFound', await page.locator('mark').first().textContent());
   await audit(page, 'knowledge-document');
+  // An array, an integer and optional fields in a generated form: the search tool with a tag.
+  await open(page, 'tools');
+  await page.getByRole('button', { name: /^search Search the knowledge base/ }).click();
+  await page.getByLabel(/^query/).fill(marker);
+  await page.getByLabel(/^mode/).fill('fulltext');
+  await page.getByLabel(/^limit/).fill('5');
+  await page.getByRole('button', { name: 'Add tags item' }).click();
+  await page.getByLabel('tags item 1').fill('console-test');
+  await page.getByRole('button', { name: 'Call search' }).click();
+  await page.getByRole('heading', { name: 'Structured content' }).waitFor();
+  step('searchToolWithTags', (await page.locator('main .panel pre').last().textContent()).includes('console-notes.md'));
+  await shot(page, 'desktop-tools-search-form');
   await shot(page, 'desktop-knowledge-document');
 
   // Resources: read the README.
@@ -186,15 +224,25 @@ try {
   await page.getByText('# ContextHub sample resources').waitFor();
   step('resourceRead');
   await shot(page, 'desktop-resources-read');
+  if (await page.getByRole('button', { name: /Static binary/ }).count()) {
+    await page.getByRole('button', { name: /Static binary/ }).click();
+    const img = page.getByRole('img', { name: 'Image test://static-binary' });
+    await img.waitFor();
+    step('resourceImage', await img.evaluate(i => i.complete && i.naturalWidth > 0));
+  }
   if (watched) {
     // Subscribe, change the file, see the update arrive and the new text read.
     await page.getByRole('button', { name: /console-watched/ }).click();
     await page.getByText('first version').waitFor();
     await page.getByRole('button', { name: 'Subscribe to updates' }).click();
     await page.getByText(/^Watching /).waitFor();
-    await page.waitForTimeout(500); // the subscription reaches the server
-    writeFileSync(watched, 'second version');
-    await page.getByText('second version').waitFor({ timeout: 15000 });
+    // The subscription has no acknowledgement and the server debounces file changes: write until an update shows.
+    let writes = 0;
+    await until(async () => {
+      writeFileSync(watched, `second version ${++writes}`);
+      return page.getByText(/^second version/).waitFor({ timeout: 1000 }).then(() => true, () => false);
+    }, 'the resource update', 20000);
+    step('resourceWrites', writes);
     step('resourceUpdated', await page.getByRole('list', { name: 'Updates' }).textContent());
     await page.getByRole('button', { name: 'Stop watching' }).click();
   }
@@ -203,6 +251,9 @@ try {
   await open(page, 'prompts');
   await page.getByRole('button', { name: /^code_review/ }).click();
   await page.getByLabel(/^code/).fill('x = 1');
+  await page.getByLabel(/^language/).pressSequentially('py');
+  await until(async () => (await page.locator('main datalist option').evaluateAll(os => os.map(o => o.value))).includes('python'), 'completion of language');
+  step('completion', await page.locator('main datalist option').evaluateAll(os => os.map(o => o.value)));
   await page.getByLabel(/^language/).fill('python');
   await page.getByRole('button', { name: 'Render' }).click();
   await page.getByRole('heading', { name: 'Messages' }).waitFor();
@@ -265,13 +316,23 @@ try {
   step('signedOut', (await context.cookies()).every(c => c.name !== 'contexthub-session'));
 
   // Keyboard only: the skip link, then the first nav link, reached with Tab.
-  await page.goto('about:blank');
-  await page.goto(`${base}/`);
-  await page.waitForSelector('main[data-ready="overview"]');
-  await page.keyboard.press('Tab');
-  step('skipLinkFocused', await page.evaluate(() => document.activeElement?.textContent));
-  await page.keyboard.press('Enter');
-  step('mainFocused', await page.evaluate(() => document.activeElement?.id));
+  await page.waitForLoadState('networkidle');
+  const keyboard = await context.newPage();
+  watch(keyboard, 'keyboard');
+  await keyboard.goto(`${base}/`);
+  await keyboard.waitForSelector('main[data-ready="overview"]');
+  await keyboard.keyboard.press('Tab');
+  step('skipLinkFocused', await keyboard.evaluate(() => document.activeElement?.textContent));
+  await keyboard.keyboard.press('Enter');
+  step('mainFocused', await keyboard.evaluate(() => document.activeElement?.id));
+  // The theme button cycles automatic, light, dark (and is remembered).
+  const themes = [];
+  for (let i = 0; i < 3; i++) {
+    await keyboard.getByRole('button', { name: /^Theme:/ }).click();
+    themes.push(await keyboard.evaluate(() => `${document.documentElement.dataset.theme ?? 'auto'}:${getComputedStyle(document.body).backgroundColor}`));
+  }
+  step('themes', themes);
+  await keyboard.waitForLoadState('networkidle');
   await context.close();
 
   // Live charts: this server has no /metrics, so the browser is given a Prometheus text that grows between scrapes

@@ -32,6 +32,7 @@ public sealed class ConsoleBrowserTests(TestServer server, ITestOutputHelper out
         Assert.True(exitCode == 0, $"console-browser.mjs exited {exitCode}: {stderr}\n{stdout}");
         var seen = JsonDocument.Parse(stdout.Trim().Split('\n')[^1]).RootElement;
         output.WriteLine(seen.GetProperty("firstPage").ToString());
+        output.WriteLine(seen.GetProperty("firstPageWarm").ToString());
 
         Assert.False(seen.TryGetProperty("error", out var error), $"The browser run stopped: {error}");
         var problems = seen.GetProperty("problems").EnumerateArray().Select(p => p.GetString()).ToList();
@@ -47,6 +48,12 @@ public sealed class ConsoleBrowserTests(TestServer server, ITestOutputHelper out
         Assert.Contains("message: is required.", steps.GetProperty("echoValidation").GetString(), StringComparison.Ordinal);
         Assert.Matches("^[2-9][0-9]* of 50", steps.GetProperty("progress").GetString());
         Assert.True(steps.GetProperty("cancelled").GetBoolean());
+        Assert.True(steps.GetProperty("hashEnum").GetBoolean());
+        Assert.True(steps.GetProperty("searchToolWithTags").GetBoolean(), "the search tool called through its form did not find the uploaded document by its tag");
+        Assert.True(steps.GetProperty("imageResult").GetBoolean(), "the image a tool returned was not shown");
+        Assert.Contains("isError: true", steps.GetProperty("errorResult").GetString(), StringComparison.Ordinal);
+        Assert.True(steps.GetProperty("resourceImage").GetBoolean(), "the PNG resource was not shown");
+        Assert.Equal(["python"], steps.GetProperty("completion").EnumerateArray().Select(v => v.GetString()));
         Assert.True(steps.GetProperty("recordedCancelled").GetBoolean());
         Assert.Equal(2, steps.GetProperty("uploads").GetArrayLength());
         Assert.StartsWith("zephyrquartz", steps.GetProperty("searchFound").GetString(), StringComparison.Ordinal);
@@ -64,6 +71,8 @@ public sealed class ConsoleBrowserTests(TestServer server, ITestOutputHelper out
         Assert.True(steps.GetProperty("signedOut").GetBoolean());
         Assert.Equal("Skip to content", steps.GetProperty("skipLinkFocused").GetString());
         Assert.Equal("main", steps.GetProperty("mainFocused").GetString());
+        Assert.Equal(["light:rgb(246, 247, 249)", "dark:rgb(17, 20, 24)", "auto:rgb(246, 247, 249)"],
+            steps.GetProperty("themes").EnumerateArray().Select(t => t.GetString()));
 
         // The in-browser Prometheus reading: 20 requests in 2 s on /mcp at 2 ms; 2 errors in 2 s on REST.
         var rates = steps.GetProperty("metricsParse");

@@ -1,6 +1,5 @@
 using System.IO.Compression;
 using System.IO.Hashing;
-using System.Reflection;
 
 namespace ContextHub.Server.Gateway.WebConsole;
 
@@ -30,9 +29,6 @@ public sealed class ConsoleAssets
     public IReadOnlyCollection<string> Paths => _assets.Keys;
 
     public ConsoleAsset? Find(string path) => _assets.GetValueOrDefault(path);
-
-    /// <summary>Which resource names the assembly carries (for a clear message when the build left them out).</summary>
-    internal static bool Embedded(Assembly assembly) => assembly.GetManifestResourceNames().Any(n => n == Prefix + "index.html");
 }
 
 /// <summary>One embedded file: its bytes, a gzip copy when that is smaller, its media type and its tag.</summary>

@@ -29,9 +29,8 @@ public sealed class ConsoleSession(IDataProtectionProvider protection, IOptions<
     {
         var token = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
         var payload = JsonSerializer.SerializeToUtf8Bytes(new SessionPayload(credential, token), ConsoleJsonContext.Default.SessionPayload);
-        var lifetime = options.Value.SessionLifetime;
-        var sealedValue = Convert.ToBase64String(_protector.Protect(payload, time.GetUtcNow() + lifetime)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
-        var expires = time.GetUtcNow() + lifetime;
+        var expires = time.GetUtcNow() + options.Value.SessionLifetime;
+        var sealedValue = Convert.ToBase64String(_protector.Protect(payload, expires)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
         context.Response.Cookies.Append(CookieName, sealedValue, Cookie(context, httpOnly: true, expires));
         context.Response.Cookies.Append(CsrfCookieName, token, Cookie(context, httpOnly: false, expires));
     }

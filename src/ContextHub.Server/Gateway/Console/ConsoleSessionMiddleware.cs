@@ -21,6 +21,7 @@ public sealed partial class ConsoleSessionMiddleware(RequestDelegate next, Conso
         }
 
         var session = sessions.Read(context);
+        // Signing in again replaces the session, token included; the sign-in endpoint checks the Origin instead.
         var signingIn = HttpMethods.IsPost(context.Request.Method) && context.Request.Path.Equals(ConsoleEndpoints.SessionPath, StringComparison.OrdinalIgnoreCase);
         if (!IsSafe(context.Request.Method) && !signingIn && (session is null || !ConsoleSession.HasValidToken(context, session)))
         {

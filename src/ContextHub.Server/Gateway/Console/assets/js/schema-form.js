@@ -11,6 +11,9 @@ const typeOf = schema => {
   return 'json';
 };
 
+// A default of null (C# optional parameters) means "not set": the field starts empty.
+const hasDefault = schema => schema?.default !== undefined && schema?.default !== null;
+
 /** Builds the form fields; read() returns { value, errors: [{ input, message }] } and shows the messages. */
 export function schemaForm(schema) {
   const root = objectField(schema ?? { type: 'object' }, '', true, true);
@@ -27,7 +30,7 @@ function wrap(name, schema, required, input, id, { inline = false } = {}) {
   const error = h('span', { class: 'error', id: errorId });
   const described = [schema?.description ? hintId : null, errorId].filter(Boolean).join(' ');
   input.setAttribute('aria-describedby', described);
-  const hint = schema?.description ? h('span', { class: 'hint', id: hintId }, schema.description, schema.default !== undefined ? ` (default: ${JSON.stringify(schema.default)})` : '') : null;
+  const hint = schema?.description ? h('span', { class: 'hint', id: hintId }, schema.description, hasDefault(schema) ? ` (default: ${JSON.stringify(schema.default)})` : '') : null;
   const element = inline
     ? h('div', { class: 'field' }, h('div', { class: 'field inline' }, input, labelFor(name, schema, required, id)), hint, error)
     : h('div', { class: 'field' }, labelFor(name, schema, required, id), hint, input, error);
@@ -55,7 +58,7 @@ function stringField(name, schema, required) {
   const id = uid('f');
   const long = (schema.maxLength ?? 0) > 200 || /text|content|body|data/i.test(name);
   const input = long ? h('textarea', { id, name, rows: 4 }) : h('input', { id, name, type: 'text', autocomplete: 'off' });
-  if (schema.default !== undefined) input.value = String(schema.default);
+  if (hasDefault(schema)) input.value = String(schema.default);
   if (required) input.required = true;
   const w = wrap(name, schema, required, input, id);
   return { element: w.element, read(errors) {
@@ -72,9 +75,9 @@ function stringField(name, schema, required) {
 
 function enumField(name, schema, required) {
   const id = uid('f');
-  const select = h('select', { id, name }, required && schema.default !== undefined ? null : h('option', { value: '' }, required ? '— choose —' : '(not set)'),
+  const select = h('select', { id, name }, required && hasDefault(schema) ? null : h('option', { value: '' }, required ? '— choose —' : '(not set)'),
     schema.enum.map(v => h('option', { value: JSON.stringify(v) }, String(v))));
-  if (schema.default !== undefined) select.value = JSON.stringify(schema.default);
+  if (hasDefault(schema)) select.value = JSON.stringify(schema.default);
   const w = wrap(name, schema, required, select, id);
   return { element: w.element, read(errors) {
     if (select.value === '') { w.report(errors, required ? 'choose a value.' : null); return undefined; }
@@ -89,7 +92,7 @@ function numberField(name, schema, required) {
   const input = h('input', { id, name, type: 'number', step: integer ? '1' : 'any', inputmode: integer ? 'numeric' : 'decimal' });
   if (schema.minimum !== undefined) input.min = schema.minimum;
   if (schema.maximum !== undefined) input.max = schema.maximum;
-  if (schema.default !== undefined) input.value = String(schema.default);
+  if (hasDefault(schema)) input.value = String(schema.default);
   const w = wrap(name, schema, required, input, id);
   return { element: w.element, read(errors) {
     const raw = input.value.trim();
@@ -116,7 +119,7 @@ function booleanField(name, schema, required) {
   const w = wrap(name, schema, required, input, id, { inline: true });
   return { element: w.element, read(errors) {
     w.report(errors, null);
-    return input.checked || required || schema.default !== undefined ? input.checked : undefined;
+    return input.checked || required || hasDefault(schema) ? input.checked : undefined;
   } };
 }
 
@@ -176,7 +179,7 @@ function objectField(schema, name, required, top) {
 function jsonField(name, schema, required) {
   const id = uid('f');
   const input = h('textarea', { id, name, rows: 3, spellcheck: 'false' });
-  if (schema.default !== undefined) input.value = JSON.stringify(schema.default);
+  if (hasDefault(schema)) input.value = JSON.stringify(schema.default);
   const w = wrap(name, { ...schema, description: `${schema.description ? schema.description + ' ' : ''}(JSON)` }, required, input, id);
   return { element: w.element, read(errors) {
     if (input.value.trim() === '') { w.report(errors, required ? 'is required.' : null); return undefined; }
