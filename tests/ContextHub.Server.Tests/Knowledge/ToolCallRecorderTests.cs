@@ -108,7 +108,7 @@ public sealed class ToolCallRecorderTests : IAsyncDisposable
         long droppedMetric = 0, writtenMetric = 0;
         listener.InstrumentPublished = (instrument, l) =>
         {
-            if (instrument.Meter.Name == ToolCallRecorder.MeterName)
+            if (instrument.Meter.Name == ToolCallRecorder.MeterName && meters.Made(instrument.Meter)) // not other tests' servers
             {
                 l.EnableMeasurementEvents(instrument);
             }
@@ -362,6 +362,8 @@ public sealed class ToolCallRecorderTests : IAsyncDisposable
             _meters.Add(meter);
             return meter;
         }
+
+        public bool Made(Meter meter) => _meters.Contains(meter);
 
         public void Dispose() => _meters.ForEach(m => m.Dispose());
     }
