@@ -247,7 +247,7 @@ public sealed class ToolCallRecorderTests : IAsyncDisposable
         Assert.Contains("ContextHub:Knowledge:ToolCallRecording:QueueCapacity is -1", error.Message, StringComparison.Ordinal);
     }
 
-    // ------------------------------------------------------------------ helpers
+    // ------------------------------------------------------------------ servers, requests, clocks
 
     private async Task<WebApplication> StartServerAsync(Dictionary<string, string?> settings)
     {
