@@ -49,7 +49,7 @@ dropped="$(grep -o '[0-9]* since start' "$work/server.log" | tail -1 | cut -d' '
 echo "# Sustained load, every call recorded"
 echo
 echo "- date: $(date -u '+%Y-%m-%d %H:%M:%S UTC'), commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown); $(nproc) cores, shared by wrk and the server; load average $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "- \`PACE_MS=$pace wrk -t$threads -c$connections -d$duration --latency -s bench/http/echo-paced.lua\` (at most $((connections * 1000 / pace)) calls/s)"
+echo "- \`PACE_MS=$pace wrk -t$threads -c$connections -d$duration --latency -s bench/http/echo-paced.lua\` ($([ "$pace" -gt 0 ] && echo "at most $((connections * 1000 / pace)) calls/s" || echo "unpaced"))"
 echo
 echo '```'
 cat "$work/wrk.txt"

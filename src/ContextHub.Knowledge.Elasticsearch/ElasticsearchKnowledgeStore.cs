@@ -751,6 +751,36 @@ public sealed partial class ElasticsearchKnowledgeStore : IKnowledgeStore, IVect
         Ensure(response, $"record tool call {record.Id}");
     }
 
+    /// <summary>The records in bulk requests of <see cref="BulkBatchSize"/>, one refresh per request: the server writes them in batches.</summary>
+    public async Task RecordToolCallsAsync(IReadOnlyList<ToolCallRecord> records, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(records);
+        ThrowIfDisposed();
+        var operations = new List<IBulkOperation>(Math.Min(records.Count, BulkBatchSize));
+        foreach (var record in records)
+        {
+            operations.Add(new BulkIndexOperation<ToolCallSource>(ToolCallSource.From(record.Truncated(), NextStamp())) { Id = Key(record.Id) });
+            if (operations.Count == BulkBatchSize)
+            {
+                await BulkToolCallsAsync(operations, cancellationToken);
+            }
+        }
+
+        await BulkToolCallsAsync(operations, cancellationToken);
+    }
+
+    private async Task BulkToolCallsAsync(List<IBulkOperation> operations, CancellationToken cancellationToken)
+    {
+        if (operations.Count == 0)
+        {
+            return;
+        }
+
+        var response = await _client.BulkAsync(new BulkRequest(_schema.ToolCalls) { Refresh = WriteRefresh, Operations = [.. operations] }, cancellationToken);
+        EnsureBulk(response, $"record {operations.Count} tool calls");
+        operations.Clear();
+    }
+
     public async Task<IReadOnlyList<ToolCallRecord>> GetToolCallsAsync(ToolCallQuery query, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);

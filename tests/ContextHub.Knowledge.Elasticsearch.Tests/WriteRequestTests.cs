@@ -286,6 +286,31 @@ public sealed class WriteRequestTests
     }
 
     [Fact]
+    public async Task Tool_call_records_in_a_batch_go_in_bulk_requests_of_five_hundred()
+    {
+        var (handler, store) = await BoundStoreAsync();
+        await using var _ = store;
+        var records = Enumerable.Range(0, 1_001).Select(i => new ToolCallRecord
+        {
+            Id = "call-" + i.ToString(CultureInfo.InvariantCulture),
+            Caller = "anonymous@streamablehttp",
+            Tool = "echo",
+            ArgumentsHash = "abc",
+            Outcome = ToolCallOutcome.Success,
+            Result = "echo: " + i.ToString(CultureInfo.InvariantCulture),
+            Timestamp = T0,
+        }).ToList();
+
+        await store.Metadata.RecordToolCallsAsync(records);
+
+        var requests = handler.Requests;
+        Assert.Equal(["POST /test-contexthub-tool-calls/_bulk?refresh=wait_for"], requests.Select(r => r.ToString()).Distinct());
+        Assert.Equal([1_000, 1_000, 2], requests.Select(r => r.JsonLines.Count));
+        JsonAssert.Equal("""{ "index": { "_id": "call-1000" } }""", requests[2].JsonLines[0]);
+        Assert.Equal("echo: 1000", requests[2].JsonLines[1]!["result"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task Writing_before_binding_is_refused()
     {
         var handler = new RecordingHandler();

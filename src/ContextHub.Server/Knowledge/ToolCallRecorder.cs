@@ -27,7 +27,7 @@ public sealed partial class ToolCallRecorder : BackgroundService, IMcpResultReco
     public const string MeterName = "ContextHub";
 
     private const int ShortResultLength = ShortText.Length;
-    private const int RowsPerTransaction = 5_000;
+    private const int RowsPerTransaction = 4_000;
     private const int RowsPerDelete = 1_000;
     private const int DeletesPerFlush = 20;
     private static readonly TimeSpan DropReportInterval = TimeSpan.FromSeconds(10);
@@ -45,7 +45,7 @@ public sealed partial class ToolCallRecorder : BackgroundService, IMcpResultReco
     private readonly Counter<long> _writtenCounter;
     private readonly Counter<long> _deletedCounter;
     private readonly ToolNames _toolNames = new();
-    private readonly List<ToolCallRecord> _batch = [];
+    private readonly PendingRecords _batch = new(RowsPerTransaction);
     private long _dropped;
     private long _droppedReported;
     private long _written;
@@ -199,7 +199,7 @@ public sealed partial class ToolCallRecorder : BackgroundService, IMcpResultReco
         while (count > 0 && _queue.Reader.TryRead(out var call))
         {
             count--;
-            _batch.Add(ToRecord(call));
+            _batch.Add(call);
             if (_batch.Count == RowsPerTransaction)
             {
                 written += Write(store);
@@ -270,6 +270,37 @@ public sealed partial class ToolCallRecorder : BackgroundService, IMcpResultReco
             LogRetentionFailed(e);
             return true;
         }
+    }
+
+    /// <summary>
+    /// A transaction's worth of queued calls, turned into records one at a time as the store reads them: each record is
+    /// garbage as soon as its row is written, instead of thousands living together through a transaction.
+    /// </summary>
+    private sealed class PendingRecords(int capacity) : IReadOnlyList<ToolCallRecord>
+    {
+        private readonly PendingToolCall[] _calls = new PendingToolCall[capacity];
+
+        public int Count { get; private set; }
+
+        public ToolCallRecord this[int index] => ToRecord(_calls[index]);
+
+        public void Add(in PendingToolCall call) => _calls[Count++] = call;
+
+        public void Clear()
+        {
+            Array.Clear(_calls, 0, Count);
+            Count = 0;
+        }
+
+        public IEnumerator<ToolCallRecord> GetEnumerator()
+        {
+            for (var i = 0; i < Count; i++)
+            {
+                yield return ToRecord(_calls[i]);
+            }
+        }
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
     }
 
     private static ToolCallRecord ToRecord(in PendingToolCall call) => new()

@@ -108,7 +108,7 @@ public sealed class ToolCallRecorderTests : IAsyncDisposable
         long droppedMetric = 0, writtenMetric = 0;
         listener.InstrumentPublished = (instrument, l) =>
         {
-            if (instrument.Meter.Name == ToolCallRecorder.MeterName && meters.Owns(instrument.Meter)) // not the recorders of other tests' servers
+            if (instrument.Meter.Name == ToolCallRecorder.MeterName && meters.Made(instrument.Meter)) // not other tests' servers
             {
                 l.EnableMeasurementEvents(instrument);
             }
@@ -247,7 +247,7 @@ public sealed class ToolCallRecorderTests : IAsyncDisposable
         Assert.Contains("ContextHub:Knowledge:ToolCallRecording:QueueCapacity is -1", error.Message, StringComparison.Ordinal);
     }
 
-    // ------------------------------------------------------------------ helpers
+    // ------------------------------------------------------------------ servers, requests, clocks
 
     private async Task<WebApplication> StartServerAsync(Dictionary<string, string?> settings)
     {
@@ -359,21 +359,11 @@ public sealed class ToolCallRecorderTests : IAsyncDisposable
         public Meter Create(MeterOptions options)
         {
             var meter = new Meter(options);
-            lock (_meters)
-            {
-                _meters.Add(meter);
-            }
-
+            _meters.Add(meter);
             return meter;
         }
 
-        public bool Owns(Meter meter)
-        {
-            lock (_meters)
-            {
-                return _meters.Contains(meter);
-            }
-        }
+        public bool Made(Meter meter) => _meters.Contains(meter);
 
         public void Dispose() => _meters.ForEach(m => m.Dispose());
     }
