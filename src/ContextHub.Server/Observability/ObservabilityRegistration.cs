@@ -56,7 +56,7 @@ public static class ObservabilityRegistration
         if (metricsOn)
         {
             telemetry.WithMetrics(metrics => metrics
-                .AddMeter(Meters)
+                .AddMeter(options.Metrics.AspNetCoreMeters ? Meters : Meters[..1])
                 .AddRuntimeInstrumentation()
                 .AddPrometheusExporter());
         }
