@@ -20,6 +20,9 @@ public sealed class ObservabilityOptions
         public bool Enabled { get; set; } = true;
 
         public string Path { get; set; } = "/metrics";
+
+        /// <summary>Also export ASP.NET Core's, Kestrel's and HttpClient's own meters (per-request HTTP histograms).</summary>
+        public bool AspNetCoreMeters { get; set; } = true;
     }
 
     public sealed class OtlpOptions

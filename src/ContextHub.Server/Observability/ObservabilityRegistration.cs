@@ -56,7 +56,7 @@ public static class ObservabilityRegistration
         if (metricsOn)
         {
             telemetry.WithMetrics(metrics => metrics
-                .AddMeter(Meters)
+                .AddMeter(options.Metrics.AspNetCoreMeters ? Meters : Meters[..1])
                 .AddRuntimeInstrumentation()
                 .AddPrometheusExporter());
         }
@@ -69,8 +69,8 @@ public static class ObservabilityRegistration
                 .AddHttpClientInstrumentation()
                 .AddOtlpExporter(otlp =>
                 {
-                    otlp.Endpoint = new Uri(options.Otlp.Endpoint!);
                     otlp.Protocol = options.Otlp.Protocol == "HttpProtobuf" ? OtlpExportProtocol.HttpProtobuf : OtlpExportProtocol.Grpc;
+                    otlp.Endpoint = TracesEndpoint(options.Otlp);
                 }));
         }
 
@@ -117,6 +117,13 @@ public static class ObservabilityRegistration
                     [HealthEndpoints.ReadyTag], options.Health.ProbeTimeout));
             }
         }
+    }
+
+    /// <summary>Over HTTP the exporter posts to the URL as given: a bare collector address gets the traces path.</summary>
+    private static Uri TracesEndpoint(ObservabilityOptions.OtlpOptions otlp)
+    {
+        var endpoint = new Uri(otlp.Endpoint!);
+        return otlp.Protocol == "HttpProtobuf" && endpoint.AbsolutePath == "/" ? new Uri(endpoint, "/v1/traces") : endpoint;
     }
 
     private static bool IsOwnEndpoint(PathString path, ObservabilityOptions options) =>

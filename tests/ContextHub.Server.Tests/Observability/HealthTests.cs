@@ -61,6 +61,20 @@ public sealed class HealthTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.NotFound, metrics.StatusCode);
     }
 
+    [Fact]
+    public async Task Without_the_aspnetcore_meters_only_contexthubs_and_the_runtimes_are_exported()
+    {
+        var (hub, address) = Track(ExternalProcess.StartContextHub(Path.Combine(_folder.FullName, "knowledge"), "--ContextHub:Observability:Metrics:AspNetCoreMeters=false"));
+        await hub.WaitForAsync(_http, new Uri(address, "/health/ready"), HttpStatusCode.OK, TimeSpan.FromSeconds(60));
+
+        var metrics = await _http.GetStringAsync(new Uri(address, "/metrics"));
+
+        Assert.Contains("contexthub_dependency_up{", metrics, StringComparison.Ordinal);
+        Assert.Contains("dotnet_process_memory_working_set_bytes", metrics, StringComparison.Ordinal);
+        Assert.DoesNotContain("http_server_request_duration_seconds", metrics, StringComparison.Ordinal);
+        Assert.DoesNotContain("kestrel_", metrics, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("--ContextHub:Observability:Health:Dependencies:redis=no-port-here", "ContextHub:Observability:Health:Dependencies:redis must be host:port")]
     [InlineData("--ContextHub:Observability:Metrics:Path=metrics", "ContextHub:Observability:Metrics:Path must be a path starting with '/'")]

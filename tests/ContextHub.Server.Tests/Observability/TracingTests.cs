@@ -92,11 +92,55 @@ public sealed class TracingTests(TestServer server) : IDisposable
         Assert.Equal("-32602", span.GetTagItem("error.type"));
     }
 
+    [Fact]
+    public async Task A_declarative_http_tool_carries_the_trace_to_the_service_it_calls()
+    {
+        Listen();
+        var doors = new DoorTraffic(_http, server.BaseAddress);
+        var file = Path.Combine(server.ToolsFolder, "traced_health.yaml");
+        await File.WriteAllTextAsync(file, $$$"""
+            name: traced_health
+            description: Asks the gateway's health endpoint how it is.
+            inputSchema:
+              type: object
+              properties: {}
+            http:
+              method: GET
+              url: "{{{server.BaseAddress}}}healthz"
+            response:
+              template: "{{ response }}"
+            """);
+        try
+        {
+            for (var i = 0; i < 100 && !(await doors.McpHttpAsync("tools/list", [])).GetRawText().Contains("traced_health", StringComparison.Ordinal); i++)
+            {
+                await Task.Delay(100);
+            }
+
+            var traceId = ActivityTraceId.CreateRandom();
+            var answer = await doors.McpHttpAsync("tools/call", new JsonObject { ["name"] = "traced_health", ["arguments"] = new JsonObject() },
+                metaTraceParent: $"00-{traceId}-{ActivitySpanId.CreateRandom()}-01", name: "traced_health");
+            Assert.Contains("ok", answer.GetRawText(), StringComparison.Ordinal);
+
+            var trace = await SpansOfAsync(traceId, expected: 2, extra: s => s.Source.Name == "Microsoft.AspNetCore");
+            var tool = Assert.Single(trace, s => s.DisplayName == "execute_tool traced_health");
+            var outgoing = Assert.Single(trace, s => s.Source.Name == "System.Net.Http");
+            var served = Assert.Single(trace, s => s.Source.Name == "Microsoft.AspNetCore");
+            Assert.Equal(ActivityKind.Client, outgoing.Kind);
+            Assert.Equal(tool.SpanId, outgoing.ParentSpanId);
+            Assert.Equal(outgoing.SpanId, served.ParentSpanId); // the traceparent header went out with the call
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
     private void Listen()
     {
         _listener = new ActivityListener
         {
-            ShouldListenTo = source => source.Name is "Microsoft.AspNetCore" || source.Name.StartsWith("ContextHub", StringComparison.Ordinal),
+            ShouldListenTo = source => source.Name is "Microsoft.AspNetCore" or "System.Net.Http" || source.Name.StartsWith("ContextHub", StringComparison.Ordinal),
             Sample = static (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
             ActivityStopped = _spans.Add,
         };
@@ -104,12 +148,12 @@ public sealed class TracingTests(TestServer server) : IDisposable
     }
 
     /// <summary>The finished spans of one trace, once at least <paramref name="expected"/> of ContextHub's own have ended.</summary>
-    private async Task<List<Activity>> SpansOfAsync(ActivityTraceId traceId, int expected)
+    private async Task<List<Activity>> SpansOfAsync(ActivityTraceId traceId, int expected, Func<Activity, bool>? extra = null)
     {
         for (var i = 0; i < 100; i++)
         {
             var spans = _spans.Where(s => s.TraceId == traceId).ToList();
-            if (spans.Count(s => s.Source.Name == "ContextHub") >= expected)
+            if (spans.Count(s => s.Source.Name == "ContextHub") >= expected && (extra is null || spans.Any(extra)))
             {
                 await Task.Delay(100); // the HTTP span ends after the response is written
                 return [.. _spans.Where(s => s.TraceId == traceId)];
