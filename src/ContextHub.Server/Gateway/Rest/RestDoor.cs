@@ -43,6 +43,7 @@ public static partial class RestDoor
         ResourceEndpoints.Map(api);
         PromptEndpoints.Map(api);
         KnowledgeEndpoints.Map(api);
+        TaskEndpoints.Map(api);
 
         endpoints.MapOpenApi(OpenApiPattern).ExcludeFromDescription();
         endpoints.MapScalarApiReference(ReferencePath, options => options

@@ -24,6 +24,7 @@ public static class RestProblems
     public static readonly RestProblemKind TooLarge = new("too-large", "Request body too large", StatusCodes.Status413PayloadTooLarge);
     public static readonly RestProblemKind UnsupportedMediaType = new("unsupported-media-type", "Unsupported media type", StatusCodes.Status415UnsupportedMediaType);
     public static readonly RestProblemKind ForbiddenOrigin = new("forbidden-origin", "Origin not allowed", StatusCodes.Status403Forbidden);
+    public static readonly RestProblemKind Conflict = new("conflict", "Conflict", StatusCodes.Status409Conflict);
     public static readonly RestProblemKind Internal = new("internal", "Internal error", StatusCodes.Status500InternalServerError);
 
     /// <summary>The problem kind for an engine error kind.</summary>
