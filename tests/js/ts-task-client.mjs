@@ -4,7 +4,7 @@
 // Usage: node ts-task-client.mjs http://127.0.0.1:PORT/mcp
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { ElicitRequestSchema } from "@modelcontextprotocol/sdk/types.js";
+import { ElicitRequestSchema, TaskStatusNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
 
 const url = process.argv[2];
 const client = new Client({ name: "contexthub-ts-tasks", version: "1.0.0" }, { capabilities: { elicitation: {} } });
@@ -13,6 +13,8 @@ client.setRequestHandler(ElicitRequestSchema, async (request) => {
   elicited.push({ message: request.params.message, relatedTask: request.params._meta?.["io.modelcontextprotocol/related-task"]?.taskId ?? null });
   return { action: "accept", content: { confirm: true } };
 });
+const notified = [];
+client.setNotificationHandler(TaskStatusNotificationSchema, (n) => notified.push({ taskId: n.params.taskId, status: n.params.status }));
 const transport = new StreamableHTTPClientTransport(new URL(url));
 await client.connect(transport);
 const tasks = client.experimental.tasks;
@@ -47,6 +49,7 @@ const afterCancel = await tasks.getTask(cancelledId);
 const cancelledResult = await tasks.getTaskResult(cancelledId).then(() => null, (e) => ({ code: e.code, message: e.message }));
 const badId = await tasks.getTask("no-such-task").then(() => null, (e) => ({ code: e.code, message: e.message }));
 const all = await tasks.listTasks();
+await new Promise((r) => setTimeout(r, 300)); // let the last status notifications arrive
 
 console.log(JSON.stringify({
   listed,
@@ -58,6 +61,7 @@ console.log(JSON.stringify({
   cancelledResult,
   badId,
   listedTasks: all.tasks.map((t) => t.taskId),
+  notified,
 }));
 await transport.terminateSession();
 await client.close();

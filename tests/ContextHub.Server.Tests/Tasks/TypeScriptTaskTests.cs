@@ -32,5 +32,10 @@ public sealed class TypeScriptTaskTests(TestServer server)
         Assert.Equal(-32602, seen.GetProperty("cancelledResult").GetProperty("code").GetInt32());
         Assert.Equal(-32602, seen.GetProperty("badId").GetProperty("code").GetInt32());
         Assert.Contains(completed[0].GetProperty("taskId").GetString(), seen.GetProperty("listedTasks").EnumerateArray().Select(t => t.GetString()));
+        // notifications/tasks/status on the session's stream, as the task moves.
+        var heard = seen.GetProperty("notified").EnumerateArray().Where(n => n.GetProperty("taskId").GetString() == completed[0].GetProperty("taskId").GetString())
+            .Select(n => n.GetProperty("status").GetString()).ToList();
+        Assert.Contains("completed", heard);
+        Assert.Contains(seen.GetProperty("notified").EnumerateArray(), n => n.GetProperty("status").GetString() == "input_required");
     }
 }
