@@ -43,4 +43,30 @@ public sealed class HttpToolSpecTests
     [Fact]
     public void A_template_that_does_not_parse_is_refused() =>
         Assert.Throws<FormatException>(() => new HttpTool(HttpToolSpec.Parse("name: x\nhttp:\n  url: \"{% if %}\"", "x.yaml"), null!, "x.yaml"));
+
+    [Theory]
+    [InlineData("", Tasks.ToolTaskSupport.Forbidden)]
+    [InlineData("taskSupport: optional\n", Tasks.ToolTaskSupport.Optional)]
+    [InlineData("taskSupport: required\n", Tasks.ToolTaskSupport.Required)]
+    public void A_declarative_tool_opts_in_to_tasks(string line, Tasks.ToolTaskSupport expected)
+    {
+        var spec = HttpToolSpec.Parse(line + "name: slow\nhttp:\n  url: https://example.test/slow\n", "slow.yaml");
+
+        Assert.Equal(expected, new HttpTool(spec, new NoClients(), "slow.yaml").TaskSupport);
+    }
+
+    [Fact]
+    public void An_unknown_task_support_is_refused_with_the_values()
+    {
+        var spec = HttpToolSpec.Parse("taskSupport: sometimes\nname: slow\nhttp:\n  url: https://example.test/slow\n", "slow.yaml");
+
+        var error = Assert.Throws<FormatException>(() => new HttpTool(spec, new NoClients(), "slow.yaml"));
+
+        Assert.Contains("forbidden, optional, required", error.Message, StringComparison.Ordinal);
+    }
+
+    private sealed class NoClients : IHttpClientFactory
+    {
+        public HttpClient CreateClient(string name) => throw new InvalidOperationException("not used");
+    }
 }

@@ -73,7 +73,7 @@ public sealed partial class TaskManager : IDisposable
         var running = new RunningTask(record.TaskId, wire, request.Session);
         _running[record.TaskId] = running;
         await _store.CreateAsync(record, cancellationToken);
-        Changed?.Invoke(record);
+        Publish(record);
         running.Work = Task.Run(() => RunAsync(running, work), CancellationToken.None);
         return record;
     }
@@ -123,7 +123,7 @@ public sealed partial class TaskManager : IDisposable
         }, CancellationToken.None);
         if (stored is not null)
         {
-            Changed?.Invoke(stored);
+            Publish(stored);
         }
     }
 
@@ -175,7 +175,7 @@ public sealed partial class TaskManager : IDisposable
             await running.Cancellation.CancelAsync();
         }
 
-        Changed?.Invoke(stored);
+        Publish(stored);
         return stored;
     }
 
@@ -303,7 +303,34 @@ public sealed partial class TaskManager : IDisposable
         var stored = await _store.UpdateAsync(taskId, t => t.IsTerminal ? null : change(t) with { LastUpdatedAt = now }, CancellationToken.None);
         if (stored is not null)
         {
-            Changed?.Invoke(stored);
+            Publish(stored);
+        }
+    }
+
+    /// <summary>
+    /// Tells listeners about a change; a 2025-11-25 task also tells its session (<c>notifications/tasks/status</c> on the
+    /// session's stream, when one is open).
+    /// </summary>
+    private void Publish(TaskRecord task)
+    {
+        Changed?.Invoke(task);
+        if (task.Wire == TaskWire.Experimental && _running.TryGetValue(task.TaskId, out var running)
+            && running.Session?.StandaloneChannel is { } channel)
+        {
+            _ = NotifyAsync(channel, task);
+        }
+    }
+
+    private async Task NotifyAsync(IMcpChannel channel, TaskRecord task)
+    {
+        try
+        {
+            await channel.SendNotificationAsync("notifications/tasks/status", TaskWire.ExperimentalTask(task), CoreJsonContext.Default.JsonObject, CancellationToken.None);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // The stream closed: the client polls tasks/get instead.
+            LogNotifyFailed(e, task.TaskId);
         }
     }
 
@@ -362,6 +389,9 @@ public sealed partial class TaskManager : IDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Task {TaskId} failed")]
     private partial void LogTaskFailed(Exception exception, string taskId);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Status notification for task {TaskId} not sent")]
+    private partial void LogNotifyFailed(Exception exception, string taskId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Removing expired tasks failed")]
     private partial void LogSweepFailed(Exception exception);

@@ -87,7 +87,14 @@ public sealed class TaskService(TaskManager tasks, ToolManager tools, IServicePr
         {
             if (!escalated.Task.IsCompleted)
             {
-                cancellation.Cancel();
+                try
+                {
+                    cancellation.Cancel();
+                }
+                catch (ObjectDisposedException)
+                {
+                    // The call already ended.
+                }
             }
         });
         var context = new McpCallContext(detached, services, cancellation.Token) { TaskManager = tasks };

@@ -101,5 +101,5 @@ public static class TaskWire
         target["pollIntervalMs"] = task.PollIntervalMs;
     }
 
-    internal static JsonElement ToElement(JsonNode node) => JsonSerializer.SerializeToElement(node, Protocol.CoreJsonContext.Default.JsonNode);
+    public static JsonElement ToElement(JsonNode node) => JsonSerializer.SerializeToElement(node, Protocol.CoreJsonContext.Default.JsonNode);
 }

@@ -121,6 +121,7 @@ public sealed class ContextHubQuery : ObjectGraphType
             .Argument<NonNullGraphType<StringGraphType>>("name", "The prompt's name.")
             .ResolveAsync(async ctx => await Engine.FindAsync(ctx, RequestMethods.PromptsList, "prompts", "name", ctx.GetArgument<string>("name")));
         this.AddKnowledgeQueries();
+        this.AddTaskQueries();
     }
 }
 
@@ -143,6 +144,7 @@ public sealed class ContextHubMutation : ObjectGraphType
             .ResolveAsync(async ctx => await Engine.CallAsync(ctx, RequestMethods.PromptsGet,
                 new JsonObject { ["name"] = ctx.GetArgument<string>("name"), ["arguments"] = ctx.Arguments() ?? new JsonObject() }));
         this.AddKnowledgeMutations();
+        this.AddTaskMutations();
     }
 }
 
@@ -172,6 +174,7 @@ public sealed class ContextHubSubscription : ObjectGraphType
             .Argument<JsonGraphType>("arguments", "The arguments, an object matching the tool's inputSchema.")
             .Resolve(ctx => ctx.Source)
             .ResolveStream(ctx => new ToolCallStream(ctx.Manager(), ctx.Caller(), ctx.GetArgument<string>("name"), ctx.Arguments(), ctx.CancellationToken));
+        this.AddTaskSubscriptions();
     }
 
     private void AddEvent(string name, string description, ServerEventKind kind) =>

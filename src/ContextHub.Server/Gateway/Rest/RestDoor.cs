@@ -44,6 +44,7 @@ public static partial class RestDoor
         PromptEndpoints.Map(api);
         KnowledgeEndpoints.Map(api);
         Security.ApiKeyEndpoints.Map(api);
+        TaskEndpoints.Map(api);
 
         endpoints.MapOpenApi(OpenApiPattern).ExcludeFromDescription();
         endpoints.MapScalarApiReference(ReferencePath, options => options

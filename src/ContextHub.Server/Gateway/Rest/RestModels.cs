@@ -151,6 +151,20 @@ public sealed record Problem(
     [property: Description("Where in the request the problem is, e.g. arguments.message or cursor.")] string? Path,
     [property: Description("Further data from the engine's error (for example uri or requiredCapabilities).")] JsonElement? Data);
 
+/// <summary>A long tool call running as a task.</summary>
+[Description("A long tool call running in the background. GET it again to follow it; DELETE cancels it.")]
+public sealed record TaskInfo(
+    [property: Description("The task id (also in the Location header).")] string TaskId,
+    [property: Description("working, input_required, completed, failed or cancelled.")] string Status,
+    [property: Description("A human-readable note about the status.")] string? StatusMessage,
+    [property: Description("When the task was created (ISO 8601).")] string CreatedAt,
+    [property: Description("When the status last changed (ISO 8601).")] string LastUpdatedAt,
+    [property: Description("How long the task is kept from its creation, in milliseconds.")] long TtlMs,
+    [property: Description("How often to poll, in milliseconds.")] long PollIntervalMs,
+    [property: Description("The tool's result, once completed.")] JsonElement? Result,
+    [property: Description("The error (code, message, data), once failed.")] JsonElement? Error,
+    [property: Description("Requests the task waits on, by key, while input_required.")] JsonElement? InputRequests);
+
 /// <summary>Source-generated serialization for the REST door's bodies.</summary>
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(ToolPage))]
@@ -164,6 +178,7 @@ public sealed record Problem(
 [JsonSerializable(typeof(CompleteEnvelope))]
 [JsonSerializable(typeof(CompletionResult))]
 [JsonSerializable(typeof(Problem))]
+[JsonSerializable(typeof(TaskInfo))]
 [JsonSerializable(typeof(JsonElement))]
 [JsonSerializable(typeof(IngestDocumentRequest))]
 [JsonSerializable(typeof(ContextHub.Server.Knowledge.SearchResults))]

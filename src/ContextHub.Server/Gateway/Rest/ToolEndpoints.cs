@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using ContextHub.Messaging;
 using ContextHub.Protocol;
 
 namespace ContextHub.Server.Gateway.Rest;
@@ -30,9 +31,12 @@ internal static class ToolEndpoints
             .WithName("CallTool")
             .WithSummary("Call a tool")
             .WithDescription("Runs the tool with the body as its arguments (checked against the tool's input schema). "
-                + "A tool that fails answers 200 with isError: true; a request the engine refuses answers a problem.")
+                + "A tool that fails answers 200 with isError: true; a request the engine refuses answers a problem. "
+                + "With ?task=true (or Prefer: respond-async) a tool that supports tasks starts in the background and answers 202 "
+                + "with a Location to /tasks/{id}; a tool that runs only as a task needs it.")
             .AcceptsJson<Dictionary<string, JsonElement>>("The tool's arguments, an object matching its inputSchema. An empty body means no arguments.", required: false)
             .Produces<ToolCallResult>()
+            .Produces<TaskInfo>(StatusCodes.Status202Accepted)
             .ProducesProblems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status413PayloadTooLarge,
                 StatusCodes.Status415UnsupportedMediaType);
     }
@@ -58,6 +62,16 @@ internal static class ToolEndpoints
         if (arguments is not null)
         {
             parameters["arguments"] = arguments;
+        }
+
+        if (TaskEndpoints.Wanted(context))
+        {
+            var answer = await context.RequestServices.GetRequiredService<ContextHub.Messaging.MessageManager>().InvokeAsync("tools/call", parameters,
+                new ContextHub.Messaging.McpCaller(ContextHub.Messaging.McpTransportKind.Rest, context.Connection.RemoteIpAddress),
+                r => r.ToJsonElement(), context.RequestAborted, clientCapabilities: TaskEndpoints.Capabilities());
+            return answer.TryGetProperty("resultType", out var type) && type.ValueEquals("task")
+                ? TaskEndpoints.Accepted(context, answer)
+                : TypedResults.Json(JsonSerializer.Deserialize(answer, RestJsonContext.Default.ToolCallResult)!, RestJsonContext.Default.ToolCallResult);
         }
 
         var result = await RestRequests.InvokeAsync(context, "tools/call", parameters, RestJsonContext.Default.ToolCallResult);
