@@ -69,7 +69,7 @@ internal sealed partial class SecurityStartupCheck(IOptions<SecurityOptions> opt
         }
         else
         {
-            LogAnonymous(logger, string.Join(' ', o.AnonymousScopes), o.AllowAnonymousNonLoopback ? "any address (AllowAnonymousNonLoopback)" : "loopback only");
+            LogAnonymous(logger, string.Join(' ', o.AnonymousScopes ?? ["*"]), o.AllowAnonymousNonLoopback ? "any address (AllowAnonymousNonLoopback)" : "loopback only");
         }
 
         lifetime.ApplicationStarted.Register(CheckAddresses);
