@@ -42,6 +42,13 @@ public sealed class McpConnection : IMcpChannel, IAsyncDisposable
     /// <summary>Takes one message as received; a request is started and this returns without waiting for it.</summary>
     public async ValueTask ReceiveAsync(ReadOnlyMemory<byte> message)
     {
+        if (!System.Text.Unicode.Utf8.IsValid(message.Span))
+        {
+            // JSON is UTF-8; the reader checks strings only when they are read, so a bad byte would surface later as a crash.
+            await WriteAsync(w => JsonRpcWriter.WriteError(w, default, McpErrorException.ParseError("the message is not valid UTF-8")));
+            return;
+        }
+
         JsonDocument document;
         try
         {

@@ -153,9 +153,21 @@ public sealed class AuthorizationTests(SecureServer server) : IDisposable
     public async Task A_caller_may_run_only_so_many_tool_calls_at_once()
     {
         var key = server.NewKey("*");
-        var slow = Enumerable.Range(0, 2).Select(_ => SendAsync(key, "tools/call", """{"name":"countdown","arguments":{"from":3,"intervalMs":500}}""", "countdown")).ToList();
-        await Task.Delay(300); // the two slow calls hold both slots
-        var (third, body) = await SendAsync(key, "tools/call", """{"name":"current_time","arguments":{}}""", "current_time");
+        var slow = Enumerable.Range(0, 2).Select(_ => SendAsync(key, "tools/call", """{"name":"countdown","arguments":{"from":6,"intervalMs":500}}""", "countdown")).ToList();
+
+        // While the two slow calls hold both slots (once both have started), a third call is refused.
+        // Quick tools in turn, so the per-tool rate limit (5 a minute here) does not answer first.
+        (string Name, string Arguments)[] quick = [("current_time", "{}"), ("text_stats", """{"text":"a"}"""), ("echo", """{"message":"a"}""")];
+        HttpResponseMessage third;
+        JsonElement body;
+        var attempt = 0;
+        do
+        {
+            var (name, arguments) = quick[attempt++ % quick.Length];
+            (third, body) = await SendAsync(key, "tools/call", "{\"name\":\"" + name + "\",\"arguments\":" + arguments + "}", name);
+        }
+        while (third.StatusCode == HttpStatusCode.OK && !slow.All(c => c.IsCompleted) && attempt < 15);
+
         Assert.Equal((HttpStatusCode)429, third.StatusCode);
         Assert.Contains("MaxConcurrentToolCalls", body.GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
         foreach (var call in slow)

@@ -162,6 +162,11 @@ public sealed class ContextHubSubscription : ObjectGraphType
             .ResolveStream(ctx =>
             {
                 var uri = ctx.GetArgument<string>("uri");
+                if (ctx.RequestServices!.GetService<Security.AccessPolicy>() is { } policy && !policy.CanReadResource(ctx.Caller(), uri))
+                {
+                    throw new McpGraphQLError(Security.AuthorizationFilter.Forbidden("resourceUpdated"));
+                }
+
                 return new ServerEventStream(ctx.RequestServices!.GetRequiredService<INotificationBus>(),
                     e => e.Kind == ServerEventKind.ResourceUpdated && e.Uri == uri);
             });

@@ -240,6 +240,11 @@ public sealed class GraphQLHttpHandler(GraphQLExecutor executor, OriginGuard ori
             return Bad("The request has no body: POST a JSON object with a 'query' string.");
         }
 
+        if (!System.Text.Unicode.Utf8.IsValid(body.WrittenSpan))
+        {
+            return (null, StatusCodes.Status400BadRequest, "PARSE_ERROR", "The body is not JSON: it is not valid UTF-8.");
+        }
+
         JsonDocument document;
         try
         {

@@ -125,6 +125,11 @@ internal static class RestRequests
                 return null;
             }
 
+            if (!StreamableHttp.StreamableHttpHandler.IsUtf8(read.Buffer))
+            {
+                throw new RestRejectedException(RestProblems.ParseError, "The body is not valid JSON: it is not valid UTF-8.");
+            }
+
             try
             {
                 var json = new Utf8JsonReader(read.Buffer);

@@ -37,8 +37,8 @@ public sealed class AccessPolicy : IMcpAccessPolicy
     public AccessPolicy(IOptions<SecurityOptions> options)
     {
         _options = options.Value;
-        _anonymousScopes = _options.RequireAuthentication ? new HashSet<string>() : _options.AnonymousScopes.ToHashSet(StringComparer.Ordinal);
-        _localScopes = _options.Stdio.Scopes.ToHashSet(StringComparer.Ordinal);
+        _anonymousScopes = _options.RequireAuthentication ? new HashSet<string>() : (_options.AnonymousScopes ?? [AllScopes]).ToHashSet(StringComparer.Ordinal);
+        _localScopes = (_options.Stdio.Scopes ?? [AllScopes]).ToHashSet(StringComparer.Ordinal);
         CompiledRule[] Of(string kind) =>
             [.. _options.Authorization.Rules.Where(r => r.Kind.Equals(kind, StringComparison.OrdinalIgnoreCase)).Select(r => new CompiledRule(r))];
         _tools = Of("tool");

@@ -54,7 +54,7 @@ public sealed partial class CallerAuthenticator(ApiKeyStore keys, JwtTokenValida
     /// <summary>The caller a credential stands for, or why it is refused.</summary>
     public async ValueTask<(McpCaller? Caller, string? Error)> AuthenticateAsync(string credential, McpTransportKind transport, IPAddress? remote)
     {
-        if (credential.Length is 0 or > 16 * 1024 || credential.Any(c => c < 0x21 || c > 0x7e))
+        if (credential.Length is 0 or > 16 * 1024 || credential.AsSpan().IndexOfAnyExceptInRange('!', '~') >= 0)
         {
             return Refuse(transport, "The credential is malformed.");
         }

@@ -15,7 +15,7 @@ namespace ContextHub.Server.Gateway.Security;
 /// GraphQL <c>connection_init</c> payload. Validated tokens are remembered until their expiry (at most
 /// <see cref="JwtOptions.CacheDuration"/>): a request with a known token pays a dictionary lookup, not a signature check.
 /// </summary>
-public sealed class JwtTokenValidator
+public sealed partial class JwtTokenValidator
 {
     private const int MaxCachedTokens = 10_000;
 
@@ -25,8 +25,11 @@ public sealed class JwtTokenValidator
     private readonly ConcurrentDictionary<string, CachedToken> _cache = new(StringComparer.Ordinal);
     private TokenValidationParameters? _parameters;
 
-    public JwtTokenValidator(IOptionsMonitor<JwtBearerOptions> bearer, IOptions<SecurityOptions> options, TimeProvider time)
+    private readonly ILogger<JwtTokenValidator> _logger;
+
+    public JwtTokenValidator(IOptionsMonitor<JwtBearerOptions> bearer, IOptions<SecurityOptions> options, TimeProvider time, ILogger<JwtTokenValidator> logger)
     {
+        _logger = logger;
         _bearer = bearer;
         _options = options.Value.Jwt;
         _time = time;
@@ -97,6 +100,7 @@ public sealed class JwtTokenValidator
             _cache[token] = new CachedToken(caller, until);
         }
 
+        LogValidated(_logger, subject, until);
         return (caller, null);
     }
 
@@ -189,6 +193,9 @@ public sealed class JwtTokenValidator
             return null;
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Bearer token of {Subject} validated; remembered until {Until}")]
+    private static partial void LogValidated(ILogger logger, string subject, DateTimeOffset until);
 
     private sealed record CachedToken(McpCaller Caller, DateTimeOffset Until);
 }

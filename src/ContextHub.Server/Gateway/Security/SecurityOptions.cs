@@ -11,8 +11,9 @@ public sealed class SecurityOptions
     /// <summary>Refuse callers without credentials (401). Off by default: anonymous callers on loopback get <see cref="AnonymousScopes"/>.</summary>
     public bool RequireAuthentication { get; set; }
 
-    /// <summary>Scopes of a caller without credentials when authentication is not required; <c>*</c> grants everything.</summary>
-    public List<string> AnonymousScopes { get; set; } = ["*"];
+    /// <summary>Scopes of a caller without credentials when authentication is not required; <c>*</c> (the default) grants everything.</summary>
+    /// <remarks>Null by default: a configured list replaces it (the binder would add to a list it found filled).</remarks>
+    public List<string>? AnonymousScopes { get; set; }
 
     /// <summary>Serve anonymous callers on a non-loopback address (refused at start otherwise).</summary>
     public bool AllowAnonymousNonLoopback { get; set; }
@@ -42,7 +43,8 @@ public sealed class StdioSecurityOptions
 {
     public string Identity { get; set; } = "local";
 
-    public List<string> Scopes { get; set; } = ["*"];
+    /// <summary>The stdio caller's scopes; null (the default) is <c>*</c>, every scope.</summary>
+    public List<string>? Scopes { get; set; }
 }
 
 public sealed class ApiKeyOptions

@@ -15,7 +15,9 @@ public static class SecurityRegistration
         var services = builder.Services;
         services.AddOptions<SecurityOptions>().Bind(configuration.GetSection(SecurityOptions.Section)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SecurityOptions>, SecurityOptionsValidator>());
-        services.AddAuthentication().AddJwtBearer();
+        // The JwtBearer options and their post-configuration (OIDC discovery from the authority) without an authentication
+        // scheme: with a scheme the host would add its own authentication middleware and check every token on every request.
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<JwtBearerOptions>, JwtBearerPostConfigureOptions>());
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
             .Configure<IOptions<SecurityOptions>>((bearer, security) => JwtTokenValidator.Configure(bearer, security.Value));
         services.TryAddSingleton<ApiKeyStore>();
@@ -69,7 +71,7 @@ internal sealed partial class SecurityStartupCheck(IOptions<SecurityOptions> opt
         }
         else
         {
-            LogAnonymous(logger, string.Join(' ', o.AnonymousScopes), o.AllowAnonymousNonLoopback ? "any address (AllowAnonymousNonLoopback)" : "loopback only");
+            LogAnonymous(logger, string.Join(' ', o.AnonymousScopes ?? ["*"]), o.AllowAnonymousNonLoopback ? "any address (AllowAnonymousNonLoopback)" : "loopback only");
         }
 
         lifetime.ApplicationStarted.Register(CheckAddresses);

@@ -91,6 +91,12 @@ public sealed class StreamableHttpHandler
                 return;
             }
 
+            if (!IsUtf8(read.Buffer))
+            {
+                await RejectAsync(context, StatusCodes.Status400BadRequest, McpProtocol.ErrorCodes.ParseError, "Parse error: the body is not valid UTF-8.");
+                return;
+            }
+
             JsonDocument document;
             try
             {
@@ -571,6 +577,10 @@ public sealed class StreamableHttpHandler
 
         return (json, sse);
     }
+
+    /// <summary>JSON is UTF-8; the reader checks strings only when they are read, so the whole body is checked first.</summary>
+    internal static bool IsUtf8(ReadOnlySequence<byte> buffer) =>
+        buffer.IsSingleSegment ? System.Text.Unicode.Utf8.IsValid(buffer.FirstSpan) : System.Text.Unicode.Utf8.IsValid(buffer.ToArray());
 
     private static bool IsJson(string? contentType) =>
         contentType is not null && MediaTypeHeaderValue.TryParse(contentType, out var media)
