@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using ContextHub.Server.Tests.Infrastructure;
 using ModelContextProtocol;
 using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;
@@ -32,6 +33,11 @@ public sealed class ScaleOutTests(ScaleOutCluster cluster) : IClassFixture<Scale
             var counted = await client.CallToolAsync("countdown", new Dictionary<string, object?> { ["from"] = 3, ["intervalMs"] = 20 },
                 new Progress(updates));
             Assert.Equal("Counted down from 3.", Assert.IsType<TextContentBlock>(Assert.Single(counted.Content)).Text);
+            for (var i = 0; i < 100 && !updates.Contains(0f); i++)
+            {
+                await Task.Delay(20); // the client hands each notification to a task of its own
+            }
+
             Assert.Contains(0f, updates);
 
             var id = await IngestAsync(client, "scaleout/watched.md", "first version of the watched note");
@@ -63,6 +69,24 @@ public sealed class ScaleOutTests(ScaleOutCluster cluster) : IClassFixture<Scale
             Assert.Equal(new HashSet<string> { "a", "b" }, seen.Replicas("POST"));
             Assert.All(seen.Answers, a => Assert.InRange(a.Status, 200, 299));
         }
+    }
+
+    [Fact]
+    public async Task The_typescript_sdk_client_keeps_its_session_across_replicas_and_hears_changes_made_through_the_other()
+    {
+        var (exitCode, output, error) = await NodeTools.RunAsync(Path.Combine(NodeTools.NodeBin, "node"),
+            ["ts-scaleout-client.mjs", cluster.Balancer.McpEndpoint.ToString(), cluster.A.McpEndpoint.ToString(), cluster.B.McpEndpoint.ToString()],
+            TimeSpan.FromMinutes(2));
+
+        Assert.True(exitCode == 0, $"ts-scaleout-client.mjs exited {exitCode}: {error}\n{output}");
+        var seen = JsonDocument.Parse(output.Trim().Split('\n')[^1]).RootElement;
+        Assert.Equal("2025-11-25", seen.GetProperty("protocolVersion").GetString());
+        Assert.Equal(["a", "b"], seen.GetProperty("postReplicas").EnumerateArray().Select(r => r.GetString()));
+        Assert.Equal(0, seen.GetProperty("failures").GetArrayLength());
+        Assert.Single(seen.GetProperty("toolCounts").EnumerateArray().Select(c => c.GetInt32()).Distinct());
+        Assert.Contains(0, seen.GetProperty("progress").EnumerateArray().Select(p => p.GetInt32()));
+        Assert.Equal(seen.GetProperty("uri").GetString(), seen.GetProperty("updatedUri").GetString());
+        Assert.All(seen.GetProperty("texts").EnumerateArray(), t => Assert.Contains("typescript second", t.GetString(), StringComparison.Ordinal));
     }
 
     [Fact]
