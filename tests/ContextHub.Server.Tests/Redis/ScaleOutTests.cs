@@ -90,6 +90,32 @@ public sealed class ScaleOutTests(ScaleOutCluster cluster) : IClassFixture<Scale
     }
 
     [Fact]
+    public async Task A_cached_resource_changed_through_one_replica_is_fresh_on_the_other_at_once()
+    {
+        var (onA, _) = await cluster.ConnectAsync(endpoint: cluster.A.McpEndpoint);
+        var (onB, _) = await cluster.ConnectAsync(endpoint: cluster.B.McpEndpoint);
+        await using (onA)
+        await using (onB)
+        {
+            var uri = "kb://documents/" + await IngestAsync(onA, "cache/note.md", "cached version one");
+            Assert.Contains("version one", await ReadTextAsync(onA, uri), StringComparison.Ordinal); // cached on A (memory and Redis)
+            Assert.Contains("version one", await ReadTextAsync(onB, uri), StringComparison.Ordinal); // B reads it from Redis
+
+            await IngestAsync(onB, "cache/note.md", "cached version two");
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            var text = await ReadTextAsync(onA, uri);
+            while (!text.Contains("version two", StringComparison.Ordinal) && watch.Elapsed < TimeSpan.FromSeconds(2))
+            {
+                await Task.Delay(10);
+                text = await ReadTextAsync(onA, uri);
+            }
+
+            Assert.Contains("version two", text, StringComparison.Ordinal);
+            Assert.True(watch.Elapsed < TimeSpan.FromMilliseconds(500), $"A served the old version for {watch.Elapsed}");
+        }
+    }
+
+    [Fact]
     public async Task Delete_on_one_replica_ends_the_session_on_both()
     {
         var (client, _) = await cluster.ConnectAsync();
