@@ -46,6 +46,8 @@ public sealed class RedisSessionStore : ISessionStore
 
     public bool IsShared => true;
 
+    public long Epoch => _backplane.Epoch;
+
     private RedisKey Key(string id) => _redis.Key("session:" + id);
 
     public async ValueTask CreateAsync(SessionState state, CancellationToken cancellationToken)
