@@ -4,7 +4,7 @@
 // Usage: node ts-scaleout-client.mjs BALANCER_URL REPLICA_A_URL REPLICA_B_URL
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { CallToolResultSchema, ResourceUpdatedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
+import { CallToolResultSchema, ElicitRequestSchema, ResourceUpdatedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
 
 const [balancer, replicaA, replicaB] = process.argv.slice(2);
 const answers = [];
@@ -14,7 +14,8 @@ const recordingFetch = async (url, init) => {
   return response;
 };
 
-const client = new Client({ name: "contexthub-ts-scaleout", version: "1.0.0" });
+const client = new Client({ name: "contexthub-ts-scaleout", version: "1.0.0" }, { capabilities: { elicitation: {} } });
+client.setRequestHandler(ElicitRequestSchema, async () => ({ action: "accept", content: { answer: "from either replica" } }));
 let heard;
 const updated = new Promise((resolve) => { heard = resolve; });
 client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => heard(n.params.uri));
@@ -33,6 +34,12 @@ await client.callTool({ name: "countdown", arguments: { from: 3, intervalMs: 100
 const ingest = (c, text) => c.request({ method: "tools/call", params: { name: "ingest", arguments: { source: "ts/watched.md", text } } },
   CallToolResultSchema);
 const ingested = await ingest(client, "typescript first");
+// The server asks the client on the call's stream; the client's answer is a new POST, which round robin may bring to
+// the other replica: four asks make that certain.
+const asks = [];
+for (let i = 0; i < 4; i++) {
+  asks.push((await client.callTool({ name: "ask_user", arguments: { question: `Which replica? ${i}` } })).content[0].text);
+}
 const uri = "kb://documents/" + ingested.structuredContent.id;
 await client.subscribeResource({ uri });
 
@@ -65,6 +72,7 @@ console.log(JSON.stringify({
   streamReplica,
   updatedUri,
   texts,
+  asks,
   postReplicas: [...new Set(answers.filter((a) => a.method === "POST").map((a) => a.replica))].sort(),
   failures: answers.filter((a) => a.status >= 400),
 }));

@@ -94,4 +94,7 @@ public enum SessionUpdateKind
     LogLevel,
     Initialized,
     Ended,
+
+    /// <summary>The client's answer to a request another replica sent it (<see cref="SessionUpdate.Value"/> is the JSON-RPC response); not stored.</summary>
+    Answered,
 }

@@ -187,6 +187,26 @@ public sealed partial class SessionManager : IDisposable
         return SaveAsync(session, new SessionUpdate(session.Id, SessionUpdateKind.Initialized), cancellationToken);
     }
 
+    /// <summary>
+    /// Delivers the client's answer to a request the server sent it: here when this replica sent it, else to the
+    /// replica that did (a round-robin balancer may bring the answer anywhere). False when nobody can take it.
+    /// </summary>
+    public async ValueTask<bool> AnswerAsync(McpSession session, System.Text.Json.JsonElement response, CancellationToken cancellationToken)
+    {
+        if (session.OutgoingRequests.TryComplete(response))
+        {
+            return true;
+        }
+
+        if (!session.Shared || !_store.IsShared)
+        {
+            return false;
+        }
+
+        await _store.UpdateAsync(new SessionUpdate(session.Id, SessionUpdateKind.Answered, response.GetRawText()), cancellationToken);
+        return true;
+    }
+
     private ValueTask SaveAsync(McpSession session, SessionUpdate update, CancellationToken cancellationToken) =>
         session.Shared ? _store.UpdateAsync(update, cancellationToken) : ValueTask.CompletedTask;
 
@@ -223,6 +243,14 @@ public sealed partial class SessionManager : IDisposable
         if (update.Kind == SessionUpdateKind.Ended)
         {
             EndLocally(update.SessionId);
+        }
+        else if (update.Kind == SessionUpdateKind.Answered)
+        {
+            if (_sessions.TryGetValue(update.SessionId, out var waiting) && update.Value is not null)
+            {
+                using var answer = System.Text.Json.JsonDocument.Parse(update.Value);
+                waiting.OutgoingRequests.TryComplete(answer.RootElement);
+            }
         }
         else if (_sessions.TryGetValue(update.SessionId, out var session))
         {

@@ -87,6 +87,8 @@ public sealed class ScaleOutTests(ScaleOutCluster cluster) : IClassFixture<Scale
         Assert.Contains(0, seen.GetProperty("progress").EnumerateArray().Select(p => p.GetInt32()));
         Assert.Equal(seen.GetProperty("uri").GetString(), seen.GetProperty("updatedUri").GetString());
         Assert.All(seen.GetProperty("texts").EnumerateArray(), t => Assert.Contains("typescript second", t.GetString(), StringComparison.Ordinal));
+        Assert.Equal(4, seen.GetProperty("asks").GetArrayLength());
+        Assert.All(seen.GetProperty("asks").EnumerateArray(), a => Assert.Equal("The user answered: from either replica", a.GetString()));
     }
 
     [Fact]
