@@ -23,13 +23,19 @@ public sealed partial class RedisBackplane : IHostedService, IDisposable
     private ImmutableArray<Func<ServerEvent, ValueTask>> _eventHandlers = [];
     private ImmutableArray<Func<SessionUpdate, ValueTask>> _sessionHandlers = [];
     private ChannelMessageQueue? _queue;
+    private long _epoch;
 
     public RedisBackplane(RedisConnection redis, ILogger<RedisBackplane> logger)
     {
         _redis = redis;
         _logger = logger;
         _channel = redis.Channel("events");
+        redis.Multiplexer.ConnectionFailed += (_, _) => Interlocked.Increment(ref _epoch);
+        redis.Multiplexer.ConnectionRestored += (_, _) => Interlocked.Increment(ref _epoch);
     }
+
+    /// <summary>Grows whenever messages may have been missed (the connection dropped or came back, or the subscription is new).</summary>
+    public long Epoch => Volatile.Read(ref _epoch);
 
     /// <summary>Tells this replica's messages from the others'.</summary>
     public string Origin { get; } = Guid.NewGuid().ToString("N")[..12];
@@ -77,6 +83,7 @@ public sealed partial class RedisBackplane : IHostedService, IDisposable
                 // Once subscribed, the client subscribes again by itself after every reconnection.
                 _queue = await _redis.Multiplexer.GetSubscriber().SubscribeAsync(_channel);
                 _queue.OnMessage(HandleAsync);
+                Interlocked.Increment(ref _epoch);
                 LogSubscribed(ChannelText);
                 return;
             }

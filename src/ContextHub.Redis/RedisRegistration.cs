@@ -1,5 +1,6 @@
 using ContextHub.Redis;
 using ContextHub.Sessions;
+using ContextHub.Storage.Cache;
 using ContextHub.Storage.PubSub;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -39,6 +40,7 @@ public static class RedisRegistration
         services.Replace(ServiceDescriptor.Singleton<ISessionStore, RedisSessionStore>());
         services.Replace(ServiceDescriptor.Singleton<ISessionEventStore, RedisSessionEventStore>());
         services.Replace(ServiceDescriptor.Singleton<INotificationBus, RedisNotificationBus>());
+        services.Replace(ServiceDescriptor.Singleton<ICacheStore, RedisCacheStore>());
         return services;
     }
 }

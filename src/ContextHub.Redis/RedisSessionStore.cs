@@ -46,6 +46,8 @@ public sealed class RedisSessionStore : ISessionStore
 
     public bool IsShared => true;
 
+    public long Epoch => _backplane.Epoch;
+
     private RedisKey Key(string id) => _redis.Key("session:" + id);
 
     public async ValueTask CreateAsync(SessionState state, CancellationToken cancellationToken)
@@ -151,6 +153,20 @@ public sealed class RedisSessionStore : ISessionStore
 
     public async ValueTask UpdateAsync(SessionUpdate update, CancellationToken cancellationToken)
     {
+        if (update.Kind == SessionUpdateKind.Answered)
+        {
+            // Only the replica that asked needs it, and only now: published, not stored.
+            try
+            {
+                await _redis.Database.PublishAsync(_backplane.ChannelName, _backplane.Serialize(update)).WaitAsync(cancellationToken);
+                return;
+            }
+            catch (Exception e) when (RedisConnection.IsUnavailable(e))
+            {
+                throw _redis.Unavailable("session store", e);
+            }
+        }
+
         var (op, field, value) = update.Kind switch
         {
             SessionUpdateKind.Subscribed => ("set", SubscriptionPrefix + update.Value, "1"),

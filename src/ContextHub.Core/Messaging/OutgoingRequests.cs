@@ -8,7 +8,9 @@ namespace ContextHub.Messaging;
 public sealed class OutgoingRequests
 {
     private readonly ConcurrentDictionary<long, TaskCompletionSource<JsonElement>> _pending = new();
-    private long _nextId;
+    // Random start: copies of one session on several replicas each send requests, and an answer forwarded between
+    // replicas must complete the right one (ids stay below 2^53, exact in every JSON parser).
+    private long _nextId = Random.Shared.NextInt64(1, 1L << 40) << 12;
 
     public (long Id, Task<JsonElement> Response) Register(CancellationToken cancellationToken)
     {

@@ -11,6 +11,12 @@ public interface ISessionStore
     /// <summary>True when other processes see the same entries (then changes made elsewhere arrive through <see cref="WatchChanges"/>).</summary>
     bool IsShared { get; }
 
+    /// <summary>
+    /// Changes whenever changes from other processes may have been missed (the link to them dropped or came back);
+    /// copies of sessions made before then are read again from the store.
+    /// </summary>
+    long Epoch { get; }
+
     ValueTask CreateAsync(SessionState state, CancellationToken cancellationToken);
 
     /// <summary>Returns the session's state and restarts its idle timeout; null when it ended, expired or never existed.</summary>
@@ -88,4 +94,7 @@ public enum SessionUpdateKind
     LogLevel,
     Initialized,
     Ended,
+
+    /// <summary>The client's answer to a request another replica sent it (<see cref="SessionUpdate.Value"/> is the JSON-RPC response); not stored.</summary>
+    Answered,
 }

@@ -22,6 +22,8 @@ public sealed class InProcessSessionStore : ISessionStore, IDisposable
 
     public bool IsShared => false;
 
+    public long Epoch => 0;
+
     public ValueTask CreateAsync(SessionState state, CancellationToken cancellationToken)
     {
         _entries[state.Id] = new Entry(state.Copy(), _time.GetUtcNow());

@@ -44,6 +44,9 @@ public sealed class McpSession
 
     public DateTimeOffset LastSeen { get; set; }
 
+    /// <summary>When this copy was last read from (or confirmed by) the session store, and the store's epoch then.</summary>
+    internal (DateTimeOffset At, long Epoch) Checked { get; set; }
+
     /// <summary>URIs the client subscribed to with <c>resources/subscribe</c>.</summary>
     public ConcurrentDictionary<string, byte> ResourceSubscriptions { get; } = new(StringComparer.Ordinal);
 

@@ -14,6 +14,13 @@ namespace ContextHub.Sessions;
 /// </summary>
 public sealed partial class SessionManager : IDisposable
 {
+    /// <summary>
+    /// How long a copy of a session serves requests without asking the store again. Changes made elsewhere reach the
+    /// copy through the store's change feed at once; this bounds how late a DELETE elsewhere is noticed should that
+    /// feed lose a message, and how often the idle timeout is pushed back.
+    /// </summary>
+    public static readonly TimeSpan RecheckAfter = TimeSpan.FromSeconds(1);
+
     private readonly ConcurrentDictionary<string, McpSession> _sessions = new(StringComparer.Ordinal);
     private readonly ISessionStore _store;
     private readonly TimeProvider _time;
@@ -62,7 +69,8 @@ public sealed partial class SessionManager : IDisposable
         }
 
         var id = Convert.ToHexString(RandomNumberGenerator.GetBytes(16)).ToLowerInvariant();
-        var session = new McpSession(id, protocolVersion, capabilities, clientInfo, _time.GetUtcNow()) { Shared = shared, Owner = owner };
+        var now = _time.GetUtcNow();
+        var session = new McpSession(id, protocolVersion, capabilities, clientInfo, now) { Shared = shared, Owner = owner, Checked = (now, _store.Epoch) };
         if (shared)
         {
             await _store.CreateAsync(session.ToState(), cancellationToken);
@@ -98,6 +106,13 @@ public sealed partial class SessionManager : IDisposable
             return local;
         }
 
+        var now = _time.GetUtcNow();
+        if (local is not null && local.Checked.Epoch == _store.Epoch && now - local.Checked.At < RecheckAfter)
+        {
+            return local; // checked a moment ago, and nothing was missed since
+        }
+
+        var epoch = _store.Epoch;
         var state = await _store.TouchAsync(id, cancellationToken);
         if (state is null)
         {
@@ -112,13 +127,15 @@ public sealed partial class SessionManager : IDisposable
         if (local is not null)
         {
             local.Apply(state);
+            local.Checked = (now, epoch);
             return local;
         }
 
-        var session = new McpSession(state.Id, state.ProtocolVersion, state.ClientCapabilities, state.ClientInfo, _time.GetUtcNow())
+        var session = new McpSession(state.Id, state.ProtocolVersion, state.ClientCapabilities, state.ClientInfo, now)
         {
             Shared = true,
             Owner = state.Owner,
+            Checked = (now, epoch),
         };
         session.Apply(state);
         var added = _sessions.GetOrAdd(id, session);
@@ -170,6 +187,26 @@ public sealed partial class SessionManager : IDisposable
         return SaveAsync(session, new SessionUpdate(session.Id, SessionUpdateKind.Initialized), cancellationToken);
     }
 
+    /// <summary>
+    /// Delivers the client's answer to a request the server sent it: here when this replica sent it, else to the
+    /// replica that did (a round-robin balancer may bring the answer anywhere). False when nobody can take it.
+    /// </summary>
+    public async ValueTask<bool> AnswerAsync(McpSession session, System.Text.Json.JsonElement response, CancellationToken cancellationToken)
+    {
+        if (session.OutgoingRequests.TryComplete(response))
+        {
+            return true;
+        }
+
+        if (!session.Shared || !_store.IsShared)
+        {
+            return false;
+        }
+
+        await _store.UpdateAsync(new SessionUpdate(session.Id, SessionUpdateKind.Answered, response.GetRawText()), cancellationToken);
+        return true;
+    }
+
     private ValueTask SaveAsync(McpSession session, SessionUpdate update, CancellationToken cancellationToken) =>
         session.Shared ? _store.UpdateAsync(update, cancellationToken) : ValueTask.CompletedTask;
 
@@ -206,6 +243,14 @@ public sealed partial class SessionManager : IDisposable
         if (update.Kind == SessionUpdateKind.Ended)
         {
             EndLocally(update.SessionId);
+        }
+        else if (update.Kind == SessionUpdateKind.Answered)
+        {
+            if (_sessions.TryGetValue(update.SessionId, out var waiting) && update.Value is not null)
+            {
+                using var answer = System.Text.Json.JsonDocument.Parse(update.Value);
+                waiting.OutgoingRequests.TryComplete(answer.RootElement);
+            }
         }
         else if (_sessions.TryGetValue(update.SessionId, out var session))
         {

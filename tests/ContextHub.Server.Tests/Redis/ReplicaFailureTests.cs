@@ -80,6 +80,7 @@ public sealed class ReplicaFailureTests
             }
 
             await cluster.Redis.StopAsync();
+            await Task.Delay(ContextHub.Sessions.SessionManager.RecheckAfter); // copies checked a moment ago may serve until then
 
             // Requests that need Redis: HTTP 503 with a JSON-RPC error naming the setting, at once (no hang), on both replicas.
             foreach (var replica in cluster.Replicas)

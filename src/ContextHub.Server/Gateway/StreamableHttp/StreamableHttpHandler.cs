@@ -161,7 +161,11 @@ public sealed class StreamableHttpHandler
 
         if (kind == JsonRpcMessageKind.Response)
         {
-            session?.OutgoingRequests.TryComplete(root);
+            if (session is not null)
+            {
+                await _sessions.AnswerAsync(session, root, context.RequestAborted);
+            }
+
             context.Response.StatusCode = StatusCodes.Status202Accepted;
             return;
         }

@@ -1,0 +1,158 @@
+#!/usr/bin/env bash
+# Scale-out benchmark: what Redis-backed sessions and a load balancer cost, side by side in one run.
+#
+#   in-process   one replica, sessions in its memory (no Redis)
+#   redis        one replica, sessions on Redis, loaded directly
+#   2 via lb     two Redis replicas behind haproxy (round robin, no affinity)
+#
+# 1. Session-based tools/call of `echo` (2025-11-25, one session per target) with wrk; rounds alternate the order,
+#    the table gives per target the median over the rounds.
+# 2. redis-benchmark against the same redis-server (PING, SET, GET, PUBLISH), for the floor of one Redis round trip.
+# 3. Fan-out (bench/ContextHub.FanOut): 1, 10, 100 clients hold GET streams subscribed to one document; the document
+#    changes through another replica (or the same one, or the in-process server, for comparison).
+#
+# Environment (all optional): DURATION=10s CONNECTIONS=16 ROUNDS=3 FANOUT_ROUNDS=30 BASE_PORT=5931 NO_BUILD=1
+# Output: markdown on stdout, also written to bench/results/redis-<timestamp>.md (git-ignored).
+set -euo pipefail
+
+bench="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$bench/.." && pwd)"
+cd "$root"
+
+duration="${DURATION:-10s}"
+connections="${CONNECTIONS:-16}"
+rounds="${ROUNDS:-3}"
+fanout_rounds="${FANOUT_ROUNDS:-30}"
+base="${BASE_PORT:-5931}"
+redis_port=$base inproc_port=$((base + 1)) r1_port=$((base + 2)) r2_port=$((base + 3)) lb_port=$((base + 4))
+stamp="$(date -u +%Y%m%dT%H%M%SZ)"
+mkdir -p "$bench/results"
+report="$bench/results/redis-$stamp.md"
+work="$(mktemp -d)"
+dll="artifacts/bin/ContextHub.Server/release/contexthub.dll"
+fanout="artifacts/bin/ContextHub.FanOut/release/ContextHub.FanOut.dll"
+
+log() { printf '== %s\n' "$*" >&2; }
+
+if [ -z "${NO_BUILD:-}" ]; then
+  log "building"
+  dotnet build src/ContextHub.Server -c Release -v q >/dev/null
+  dotnet build bench/ContextHub.FanOut -c Release -v q >/dev/null
+fi
+
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  [ -f "$work/haproxy.pid" ] && kill "$(cat "$work/haproxy.pid")" 2>/dev/null || true
+  [ -f "$work/redis.pid" ] && kill "$(cat "$work/redis.pid")" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --daemonize yes --pidfile "$work/redis.pid" \
+  --dir "$work" --logfile "$work/redis.log"
+
+start_server() { # name port data-folder extra-settings...
+  local name="$1" port="$2" data="$3"; shift 3
+  dotnet "$dll" --urls "http://127.0.0.1:$port" --ContextHub:Knowledge:DataFolder="$data" \
+    --ContextHub:Knowledge:Embeddings:Provider=Hashing --ContextHub:Knowledge:RecordToolCalls=false \
+    --ContextHub:Samples:Enabled=true --Logging:LogLevel:Default=Warning "$@" >"$work/$name.log" 2>&1 &
+  pids+=("$!")
+  for _ in $(seq 1 300); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && return 0; sleep 0.1; done
+  echo "server $name did not start:" >&2; cat "$work/$name.log" >&2; exit 1
+}
+
+log "starting servers"
+start_server inproc "$inproc_port" "$work/kb-inproc"
+start_server r1 "$r1_port" "$work/kb" --ContextHub:Redis:Configuration="127.0.0.1:$redis_port"
+start_server r2 "$r2_port" "$work/kb" --ContextHub:Redis:Configuration="127.0.0.1:$redis_port"
+cat >"$work/haproxy.cfg" <<CFG
+global
+  maxconn 4000
+defaults
+  mode http
+  timeout connect 1s
+  timeout client 60s
+  timeout server 60s
+  option redispatch 1
+frontend mcp
+  bind 127.0.0.1:$lb_port
+  default_backend replicas
+backend replicas
+  balance roundrobin
+  server r1 127.0.0.1:$r1_port check inter 500ms
+  server r2 127.0.0.1:$r2_port check inter 500ms
+CFG
+haproxy -D -p "$work/haproxy.pid" -f "$work/haproxy.cfg"
+sleep 1
+
+session_of() { # url
+  local sid
+  sid="$(curl -s -D - -o /dev/null -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' "$1" \
+    -d '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"wrk","version":"1"}}}' \
+    | tr -d '\r' | awk -F': ' 'tolower($1)=="mcp-session-id"{print $2}')"
+  curl -s -o /dev/null -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' -H "Mcp-Session-Id: $sid" \
+    -H 'MCP-Protocol-Version: 2025-11-25' "$1" -d '{"jsonrpc":"2.0","method":"notifications/initialized"}'
+  echo "$sid"
+}
+
+declare -A url=([inproc]="http://127.0.0.1:$inproc_port/mcp" [redis]="http://127.0.0.1:$r1_port/mcp" [lb]="http://127.0.0.1:$lb_port/mcp")
+declare -A label=([inproc]="1 replica, in-process sessions" [redis]="1 replica, Redis sessions" [lb]="2 Redis replicas behind haproxy")
+declare -A sid rps p50 p99
+targets=(inproc redis lb)
+for t in "${targets[@]}"; do sid[$t]="$(session_of "${url[$t]}")"; done
+
+to_ms() { awk '{v=$1; if (v ~ /us$/) {sub(/us$/,"",v); v=v/1000} else if (v ~ /ms$/) {sub(/ms$/,"",v)} else if (v ~ /s$/) {sub(/s$/,"",v); v=v*1000}; printf "%.2f", v}'; }
+median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+for t in "${targets[@]}"; do
+  MCP_SESSION="${sid[$t]}" wrk -t1 -c"$connections" -d3s -s "$bench/http/session-echo.lua" "${url[$t]}" >/dev/null  # warm-up
+done
+for round in $(seq 1 "$rounds"); do
+  order=("${targets[@]}"); [ $((round % 2)) -eq 0 ] && order=(lb redis inproc)
+  for t in "${order[@]}"; do
+    log "round $round: $t"
+    out="$(MCP_SESSION="${sid[$t]}" wrk -t1 -c"$connections" -d"$duration" --latency -s "$bench/http/session-echo.lua" "${url[$t]}")"
+    if echo "$out" | grep -q "Non-2xx"; then echo "$out" >&2; echo "non-2xx answers from $t" >&2; exit 1; fi
+    rps[$t]+=" $(echo "$out" | awk '/^Requests\/sec/{print $2}')"
+    p50[$t]+=" $(echo "$out" | awk '$1=="50%"{print $2}' | to_ms)"
+    p99[$t]+=" $(echo "$out" | awk '$1=="99%"{print $2}' | to_ms)"
+  done
+done
+
+{
+  echo "### Session-based tools/call (wrk -t1 -c$connections -d$duration, $rounds rounds, medians)"
+  echo
+  echo "| target | req/s | p50 ms | p99 ms | vs in-process |"
+  echo "| --- | ---: | ---: | ---: | ---: |"
+  base_rps="$(echo "${rps[inproc]}" | median)"
+  for t in "${targets[@]}"; do
+    r="$(echo "${rps[$t]}" | median)"
+    printf '| %s | %.0f | %s | %s | %.2f× |\n' "${label[$t]}" "$r" "$(echo "${p50[$t]}" | median)" "$(echo "${p99[$t]}" | median)" \
+      "$(awk -v a="$r" -v b="$base_rps" 'BEGIN{print a/b}')"
+  done
+  echo
+  echo "### redis-benchmark on the same redis-server (-c 16 -n 100000)"
+  echo
+  echo "| command | req/s | p50 ms | p99 ms |"
+  echo "| --- | ---: | ---: | ---: |"
+  redis-benchmark -p "$redis_port" -c 16 -n 100000 -t ping,set,get --csv | tail -n +2 | tr -d '"' \
+    | awk -F, '{printf "| %s | %.0f | %s | %s |\n", $1, $2, $5, $7}'
+  redis-benchmark -p "$redis_port" -c 16 -n 100000 --csv PUBLISH bench-channel hello | tail -n +2 | tr -d '"' \
+    | awk -F, '{printf "| PUBLISH (no subscriber) | %.0f | %s | %s |\n", $2, $5, $7}'
+  echo
+  echo "### Fan-out: change through one replica, clients on another (ms from sending the change to reading resources/updated)"
+  echo
+  echo "Across replicas (change via r1, streams on r2):"
+  echo
+  dotnet "$fanout" "http://127.0.0.1:$r1_port" "http://127.0.0.1:$r2_port" 1,10,100 "$fanout_rounds"
+  echo
+  echo "Same Redis replica (change and streams on r2):"
+  echo
+  dotnet "$fanout" "http://127.0.0.1:$r2_port" "http://127.0.0.1:$r2_port" 1,10,100 "$fanout_rounds"
+  echo
+  echo "In-process server (no Redis):"
+  echo
+  dotnet "$fanout" "http://127.0.0.1:$inproc_port" "http://127.0.0.1:$inproc_port" 1,10,100 "$fanout_rounds"
+} | tee "$report"
+log "report: $report"

@@ -1,0 +1,95 @@
+using ContextHub.Storage.Cache;
+using Microsoft.Extensions.Logging;
+using StackExchange.Redis;
+
+namespace ContextHub.Redis;
+
+/// <summary>
+/// The two-level cache: this replica's memory first, Redis second (<c>{prefix}cache:{key}</c>, a hash of value and tag
+/// with the entry's lifetime), so a replica reads what another cached. Invalidation reaches every replica through the
+/// notification bus (the Resource Cache drops a resource on <c>resources/updated</c> from any replica), which removes
+/// the entry from both levels. Redis away: the cache is memory only, never an error.
+/// </summary>
+public sealed partial class RedisCacheStore : ICacheStore, IDisposable
+{
+    private static readonly RedisValue ValueField = "v";
+    private static readonly RedisValue TagField = "t";
+
+    private readonly MemoryCacheStore _memory = new();
+    private readonly RedisConnection _redis;
+    private readonly ILogger<RedisCacheStore> _logger;
+
+    public RedisCacheStore(RedisConnection redis, ILogger<RedisCacheStore> logger)
+    {
+        _redis = redis;
+        _logger = logger;
+    }
+
+    private RedisKey Key(string key) => _redis.Key("cache:" + key);
+
+    public async ValueTask<CacheEntry?> GetAsync(string key, CancellationToken cancellationToken = default)
+    {
+        if (await _memory.GetAsync(key, cancellationToken) is { } local)
+        {
+            return local;
+        }
+
+        try
+        {
+            var redisKey = Key(key);
+            var batch = _redis.Database.CreateBatch();
+            var fields = batch.HashGetAsync(redisKey, [ValueField, TagField]);
+            var ttl = batch.KeyTimeToLiveAsync(redisKey);
+            batch.Execute();
+            var values = await fields.WaitAsync(cancellationToken);
+            if (values[0].IsNull || values[1].IsNull || await ttl is not { } remaining || remaining <= TimeSpan.Zero)
+            {
+                return null;
+            }
+
+            var entry = new CacheEntry((byte[])values[0]!, (string)values[1]!);
+            await _memory.SetAsync(key, entry, remaining, cancellationToken);
+            return entry;
+        }
+        catch (Exception e) when (RedisConnection.IsUnavailable(e))
+        {
+            LogSecondLevelUnavailable(e.Message);
+            return null;
+        }
+    }
+
+    public async ValueTask SetAsync(string key, CacheEntry entry, TimeSpan timeToLive, CancellationToken cancellationToken = default)
+    {
+        await _memory.SetAsync(key, entry, timeToLive, cancellationToken);
+        try
+        {
+            var transaction = _redis.Database.CreateTransaction();
+            _ = transaction.HashSetAsync(Key(key), [new HashEntry(ValueField, entry.Value), new HashEntry(TagField, entry.Tag)]);
+            _ = transaction.KeyExpireAsync(Key(key), timeToLive);
+            await transaction.ExecuteAsync().WaitAsync(cancellationToken);
+        }
+        catch (Exception e) when (RedisConnection.IsUnavailable(e))
+        {
+            LogSecondLevelUnavailable(e.Message);
+        }
+    }
+
+    public async ValueTask RemoveAsync(string key, CancellationToken cancellationToken = default)
+    {
+        await _memory.RemoveAsync(key, cancellationToken);
+        try
+        {
+            await _redis.Database.KeyDeleteAsync(Key(key)).WaitAsync(cancellationToken);
+        }
+        catch (Exception e) when (RedisConnection.IsUnavailable(e))
+        {
+            // Another replica deletes it too when the event reaches it; else it expires with its lifetime.
+            LogSecondLevelUnavailable(e.Message);
+        }
+    }
+
+    public void Dispose() => _memory.Dispose();
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Cache in memory only: Redis did not answer ({Reason})")]
+    private partial void LogSecondLevelUnavailable(string reason);
+}
