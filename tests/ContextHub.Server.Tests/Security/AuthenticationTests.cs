@@ -185,6 +185,8 @@ public sealed class AuthenticationTests(SecureServer server) : IDisposable
         string calls;
         do
         {
+            // Records are written in the background every half second; a poll a second stays under the per-tool rate limit.
+            await Task.Delay(TimeSpan.FromSeconds(1));
             var (_, record) = await CallToolAsync("tool_calls", "{\"caller\":\"" + subject + "@streamablehttp\"}", SecureServer.Bearer(admin));
             calls = record.GetRawText();
         }

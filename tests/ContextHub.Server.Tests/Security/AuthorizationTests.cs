@@ -153,7 +153,13 @@ public sealed class AuthorizationTests(SecureServer server) : IDisposable
     public async Task A_caller_may_run_only_so_many_tool_calls_at_once()
     {
         var key = server.NewKey("*");
-        var slow = Enumerable.Range(0, 2).Select(_ => SendAsync(key, "tools/call", """{"name":"countdown","arguments":{"from":6,"intervalMs":500}}""", "countdown")).ToList();
+        // The slow calls go first, each given time to take its slot, so no quick probe below can take one before them.
+        var slow = new List<Task<(HttpResponseMessage Response, JsonElement Body)>>();
+        for (var i = 0; i < 2; i++)
+        {
+            slow.Add(SendAsync(key, "tools/call", """{"name":"countdown","arguments":{"from":6,"intervalMs":500}}""", "countdown"));
+            await Task.Delay(400);
+        }
 
         // While the two slow calls hold both slots (once both have started), a third call is refused.
         // Quick tools in turn, so the per-tool rate limit (5 a minute here) does not answer first.
