@@ -223,6 +223,41 @@ public sealed class AuthorizationTests(SecureServer server) : IDisposable
         Assert.False(deleteHidden.Body.GetProperty("result").GetProperty("structuredContent").GetProperty("deleted").GetBoolean());
     }
 
+    [Fact]
+    public async Task A_task_started_through_rest_belongs_to_its_caller()
+    {
+        var owner = server.NewKey("*");
+        var other = server.NewKey("*");
+        using var http = new HttpClient { BaseAddress = server.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        HttpRequestMessage As(string key, HttpMethod method, string path, string? body = null)
+        {
+            var request = new HttpRequestMessage(method, path);
+            if (body is not null)
+            {
+                request.Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json");
+            }
+
+            SecureServer.Bearer(key)(request);
+            return request;
+        }
+
+        using var started = await http.SendAsync(As(owner, HttpMethod.Post, "/api/v1/tools/countdown/call?task=true", """{"from":100,"intervalMs":2000}"""));
+        Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
+        var location = started.Headers.Location!.OriginalString;
+
+        // Another identity's task id is an unknown one: not readable, not cancellable.
+        using var read = await http.SendAsync(As(other, HttpMethod.Get, location));
+        using var cancel = await http.SendAsync(As(other, HttpMethod.Delete, location));
+        Assert.Equal(HttpStatusCode.NotFound, read.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, cancel.StatusCode);
+
+        using var own = await http.SendAsync(As(owner, HttpMethod.Get, location));
+        Assert.Equal(HttpStatusCode.OK, own.StatusCode);
+        Assert.Equal("working", JsonDocument.Parse(await own.Content.ReadAsStringAsync()).RootElement.GetProperty("status").GetString());
+        using var ended = await http.SendAsync(As(owner, HttpMethod.Delete, location));
+        Assert.Equal(HttpStatusCode.NoContent, ended.StatusCode);
+    }
+
     public void Dispose()
     {
         _mcp.Dispose();

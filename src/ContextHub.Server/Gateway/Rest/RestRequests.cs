@@ -22,10 +22,15 @@ internal static class RestRequests
     public static Task<T> InvokeAsync<T>(HttpContext context, string method, JsonObject? parameters, JsonTypeInfo<T> typeInfo) =>
         InvokeAsync(context, method, parameters, result => Reshape(result, typeInfo));
 
-    /// <summary>Runs an MCP method for this HTTP request; <paramref name="project"/> sees the result while the request is alive.</summary>
-    public static Task<T> InvokeAsync<T>(HttpContext context, string method, JsonObject? parameters, Func<McpResult, T> project) =>
+    /// <summary>
+    /// Runs an MCP method for this HTTP request as its authenticated caller; <paramref name="project"/> sees the result
+    /// while the request is alive.
+    /// </summary>
+    public static Task<T> InvokeAsync<T>(HttpContext context, string method, JsonObject? parameters, Func<McpResult, T> project,
+        JsonObject? clientCapabilities = null) =>
         context.RequestServices.GetRequiredService<MessageManager>().InvokeAsync(method, parameters,
-            Security.HttpCallerExtensions.GetCaller(context, McpTransportKind.Rest), project, context.RequestAborted);
+            Security.HttpCallerExtensions.GetCaller(context, McpTransportKind.Rest), project, context.RequestAborted,
+            clientCapabilities: clientCapabilities);
 
     /// <summary>Reads an engine result (MCP wire names) into a REST body; fields the body does not have are left out.</summary>
     public static T Reshape<T>(McpResult result, JsonTypeInfo<T> typeInfo)

@@ -88,9 +88,7 @@ internal static class TaskEndpoints
         JsonSerializer.Deserialize(await InvokeAsync(context, "tasks/get", id), RestJsonContext.Default.TaskInfo)!;
 
     private static Task<JsonElement> InvokeAsync(HttpContext context, string method, string id) =>
-        context.RequestServices.GetRequiredService<MessageManager>().InvokeAsync(method, new JsonObject { ["taskId"] = id },
-            new McpCaller(McpTransportKind.Rest, context.Connection.RemoteIpAddress), r => r.ToJsonElement(), context.RequestAborted,
-            clientCapabilities: Capabilities());
+        RestRequests.InvokeAsync(context, method, new JsonObject { ["taskId"] = id }, r => r.ToJsonElement(), Capabilities());
 
     private static string Location(HttpContext context, string taskId) =>
         $"{context.Request.PathBase}{RestDoorPrefix(context)}/tasks/{Uri.EscapeDataString(taskId)}";

@@ -66,9 +66,7 @@ internal static class ToolEndpoints
 
         if (TaskEndpoints.Wanted(context))
         {
-            var answer = await context.RequestServices.GetRequiredService<ContextHub.Messaging.MessageManager>().InvokeAsync("tools/call", parameters,
-                new ContextHub.Messaging.McpCaller(ContextHub.Messaging.McpTransportKind.Rest, context.Connection.RemoteIpAddress),
-                r => r.ToJsonElement(), context.RequestAborted, clientCapabilities: TaskEndpoints.Capabilities());
+            var answer = await RestRequests.InvokeAsync(context, "tools/call", parameters, r => r.ToJsonElement(), TaskEndpoints.Capabilities());
             return answer.TryGetProperty("resultType", out var type) && type.ValueEquals("task")
                 ? TaskEndpoints.Accepted(context, answer)
                 : TypedResults.Json(JsonSerializer.Deserialize(answer, RestJsonContext.Default.ToolCallResult)!, RestJsonContext.Default.ToolCallResult);
