@@ -4,7 +4,7 @@
 // Usage: node ts-scaleout-client.mjs BALANCER_URL REPLICA_A_URL REPLICA_B_URL
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { CallToolResultSchema, ElicitRequestSchema, ResourceUpdatedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
+import { ElicitRequestSchema, ResourceUpdatedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
 
 const [balancer, replicaA, replicaB] = process.argv.slice(2);
 const answers = [];
@@ -29,10 +29,8 @@ for (let i = 0; i < 4; i++) {
 const progress = [];
 await client.callTool({ name: "countdown", arguments: { from: 3, intervalMs: 100 } }, undefined,
   { onprogress: (p) => progress.push(p.progress) });
-// ingest goes through request(): callTool() checks structured content against the tool's output schema, and ingest's
-// schema (a union of outcomes) names fields as required that only some outcomes carry.
-const ingest = (c, text) => c.request({ method: "tools/call", params: { name: "ingest", arguments: { source: "ts/watched.md", text } } },
-  CallToolResultSchema);
+// callTool() checks the structured content against ingest's output schema (listTools above cached it).
+const ingest = (c, text) => c.callTool({ name: "ingest", arguments: { source: "ts/watched.md", text } });
 const ingested = await ingest(client, "typescript first");
 // The server asks the client on the call's stream; the client's answer is a new POST, which round robin may bring to
 // the other replica: four asks make that certain.
@@ -53,6 +51,7 @@ const other = streamReplica === "a" ? replicaB : replicaA;
 const direct = new Client({ name: "contexthub-ts-direct", version: "1.0.0" });
 const directTransport = new StreamableHTTPClientTransport(new URL(other));
 await direct.connect(directTransport);
+await direct.listTools(); // so its callTool validates ingest's result too
 await ingest(direct, "typescript second");
 await directTransport.terminateSession();
 await direct.close();

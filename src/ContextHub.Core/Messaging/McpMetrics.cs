@@ -25,7 +25,7 @@ public sealed class McpMetrics : IDisposable
         RequestMethods.Initialize, RequestMethods.ServerDiscover, RequestMethods.Ping, RequestMethods.ToolsList, RequestMethods.ToolsCall,
         RequestMethods.ResourcesList, RequestMethods.ResourcesTemplatesList, RequestMethods.ResourcesRead, RequestMethods.ResourcesSubscribe,
         RequestMethods.ResourcesUnsubscribe, RequestMethods.PromptsList, RequestMethods.PromptsGet, RequestMethods.CompletionComplete,
-        RequestMethods.LoggingSetLevel, RequestMethods.SubscriptionsListen, "tasks/get", "tasks/list", "tasks/result", "tasks/cancel",
+        RequestMethods.LoggingSetLevel, RequestMethods.SubscriptionsListen, "tasks/get", "tasks/update", "tasks/list", "tasks/result", "tasks/cancel",
     }.ToFrozenSet(StringComparer.Ordinal);
 
     private static readonly double[] DurationBuckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];

@@ -392,7 +392,6 @@ public sealed class StreamableHttpHandler
 
     private static McpErrorException Mismatch(string message) => new(McpProtocol.ErrorCodes.HeaderMismatch, message) { HttpStatus = 400 };
 
-    /// <summary>A session of this caller; another identity's session id is answered like an unknown one (no hint it exists).</summary>
     /// <summary>The session, from this replica or the shared store, when the caller owns it; another identity's session is "not found".</summary>
     private async ValueTask<McpSession?> FindOwnAsync(string sessionId, McpCaller caller, CancellationToken cancellationToken) =>
         await _sessions.FindAsync(sessionId, cancellationToken) is { } session && (session.Owner is null || session.Owner == caller.Identity) ? session : null;
