@@ -50,12 +50,18 @@ public sealed class McpMetrics : IDisposable
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [1, 10, 60, 300, 900, 1800, 3600, 7200, 14400, 43200, 86400] });
     }
 
-    public void RequestHandled(McpRequest request, in McpResult result, Exception? failure, long startTimestamp)
+    /// <summary>The request's method and tool as label values (bounded), worked out once per request for metrics and the span.</summary>
+    public (string Method, string? Tool) LabelsOf(McpRequest request)
     {
         var method = MethodName(request.Method);
+        return (method, method == RequestMethods.ToolsCall ? ToolName(request) : null);
+    }
+
+    public void RequestHandled(McpRequest request, (string Method, string? Tool) labels, in McpResult result, Exception? failure, long startTimestamp)
+    {
+        var (method, tool) = labels;
         var door = DoorName(request.Caller.Transport);
         var outcome = Outcome(failure);
-        string? tool = method == RequestMethods.ToolsCall ? ToolName(request) : null;
 
         _requests.Add(1, new TagList { { "mcp.method.name", method }, { "contexthub.door", door }, { "outcome", outcome } });
 

@@ -18,15 +18,14 @@ public static class McpTracing
     public const string TraceState = "tracestate";
 
     /// <summary>Starts the span of one request; null when no listener samples it.</summary>
-    public static Activity? StartRequest(McpRequest request, McpMetrics metrics)
+    public static Activity? StartRequest(McpRequest request, (string Method, string? Tool) labels)
     {
         if (!ContextHubTelemetry.Source.HasListeners())
         {
             return null;
         }
 
-        var method = McpMetrics.MethodName(request.Method);
-        var tool = method == RequestMethods.ToolsCall ? metrics.ToolName(request) : null;
+        var (method, tool) = labels;
         var parent = ParentFromMeta(request, out var fromMeta);
         IEnumerable<ActivityLink>? links = fromMeta && Activity.Current is { } current ? [new ActivityLink(current.Context)] : null;
         var activity = ContextHubTelemetry.Source.StartActivity(tool is null ? method : $"{method} {tool}", ActivityKind.Server, parent,

@@ -36,7 +36,8 @@ public sealed partial class MessageManager
     public async ValueTask<McpResult> ProcessAsync(McpRequest request, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
-        var activity = McpTracing.StartRequest(request, _metrics);
+        var labels = _metrics.LabelsOf(request);
+        var activity = McpTracing.StartRequest(request, labels);
         McpResult result = default;
         Exception? failure = null;
         try
@@ -76,7 +77,7 @@ public sealed partial class MessageManager
                 recorder.Record(request, result, failure, Stopwatch.GetElapsedTime(started));
             }
 
-            _metrics.RequestHandled(request, result, failure, started);
+            _metrics.RequestHandled(request, labels, result, failure, started);
             if (activity is not null)
             {
                 McpTracing.StopRequest(activity, request, failure);
