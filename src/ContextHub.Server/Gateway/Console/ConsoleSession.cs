@@ -1,3 +1,4 @@
+using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -27,10 +28,10 @@ public sealed class ConsoleSession(IDataProtectionProvider protection, IOptions<
     /// <summary>Seals a new session for <paramref name="credential"/> into the response's cookies.</summary>
     public void SignIn(HttpContext context, string credential)
     {
-        var token = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        var token = Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
         var payload = JsonSerializer.SerializeToUtf8Bytes(new SessionPayload(credential, token), ConsoleJsonContext.Default.SessionPayload);
         var expires = time.GetUtcNow() + options.Value.SessionLifetime;
-        var sealedValue = Convert.ToBase64String(_protector.Protect(payload, expires)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        var sealedValue = Base64Url.EncodeToString(_protector.Protect(payload, expires));
         context.Response.Cookies.Append(CookieName, sealedValue, Cookie(context, httpOnly: true, expires));
         context.Response.Cookies.Append(CsrfCookieName, token, Cookie(context, httpOnly: false, expires));
     }
@@ -51,9 +52,7 @@ public sealed class ConsoleSession(IDataProtectionProvider protection, IOptions<
 
         try
         {
-            var padded = value.Replace('-', '+').Replace('_', '/');
-            padded += new string('=', (4 - (padded.Length % 4)) % 4);
-            var payload = _protector.Unprotect(Convert.FromBase64String(padded), out _);
+            var payload = _protector.Unprotect(Base64Url.DecodeFromChars(value), out _);
             return JsonSerializer.Deserialize(payload, ConsoleJsonContext.Default.SessionPayload);
         }
         catch (Exception e) when (e is CryptographicException or FormatException or JsonException)

@@ -103,7 +103,7 @@ public sealed class ApiKeyStore
             }
 
             var id = Convert.ToHexString(RandomNumberGenerator.GetBytes(8)).ToLowerInvariant();
-            var key = Prefix + id + "_" + Base64Url(RandomNumberGenerator.GetBytes(32));
+            var key = Prefix + id + "_" + System.Buffers.Text.Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
             var now = _time.GetUtcNow();
             var entry = new ApiKeyEntry(id, name, Convert.ToHexString(Hash(key)).ToLowerInvariant(), [.. scopes.Distinct(StringComparer.Ordinal)],
                 now, lifetime is { } l ? now + l : null);
@@ -145,7 +145,6 @@ public sealed class ApiKeyStore
 
     private static byte[] Hash(string key) => SHA256.HashData(Encoding.UTF8.GetBytes(key));
 
-    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
     /// <summary>Picks up changes another process made to the file (the command line), looking at most once a second.</summary>
     private void RefreshIfChanged()
