@@ -6,7 +6,7 @@ using ContextHub.Knowledge;
 using ContextHub.Knowledge.Embedded;
 using ContextHub.Messaging;
 using ContextHub.Protocol;
-using ContextHub.Server.Knowledge;
+using ContextHub.Server.KnowledgeBase;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;

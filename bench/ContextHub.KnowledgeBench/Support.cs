@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using ContextHub.Knowledge;
-using ContextHub.Knowledge.Storage;
+using ContextHub.Knowledge.Indexes;
 using Microsoft.Extensions.AI;
 
 namespace ContextHub.KnowledgeBench;

@@ -4,7 +4,7 @@ using System.Text;
 using System.Text.Json;
 using ContextHub.Knowledge.Embedded.FullText;
 using ContextHub.Knowledge.Filters;
-using ContextHub.Knowledge.Storage;
+using ContextHub.Knowledge.Indexes;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;

@@ -4,7 +4,7 @@ using System.Text;
 using ContextHub.Knowledge.Filters;
 using ContextHub.Knowledge.Ingestion;
 using ContextHub.Knowledge.Search;
-using ContextHub.Knowledge.Storage;
+using ContextHub.Knowledge.Indexes;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;

@@ -1,5 +1,5 @@
 using ContextHub.Server.Hosting;
-using ContextHub.Server.Knowledge;
+using ContextHub.Server.KnowledgeBase;
 
 // `contexthub ingest PATH…` fills the knowledge store from files and folders, with a progress bar.
 if (args.Length > 0 && args[0] == "ingest")

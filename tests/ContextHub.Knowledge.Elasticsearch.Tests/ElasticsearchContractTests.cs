@@ -1,4 +1,4 @@
-using ContextHub.Knowledge.Storage;
+using ContextHub.Knowledge.Indexes;
 using ContextHub.Knowledge.Tests;
 using Elastic.Clients.Elasticsearch;
 using Elastic.Clients.Elasticsearch.IndexManagement;

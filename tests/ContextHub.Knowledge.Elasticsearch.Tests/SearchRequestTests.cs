@@ -1,6 +1,6 @@
 using System.Globalization;
 using ContextHub.Knowledge.Filters;
-using ContextHub.Knowledge.Storage;
+using ContextHub.Knowledge.Indexes;
 
 namespace ContextHub.Knowledge.Elasticsearch.Tests;
 

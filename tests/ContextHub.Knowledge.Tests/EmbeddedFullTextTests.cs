@@ -2,7 +2,7 @@ using System.Globalization;
 using ContextHub.Knowledge.Embedded;
 using ContextHub.Knowledge.Embedded.FullText;
 using ContextHub.Knowledge.Ingestion;
-using ContextHub.Knowledge.Storage;
+using ContextHub.Knowledge.Indexes;
 using Microsoft.Data.Sqlite;
 
 namespace ContextHub.Knowledge.Tests;

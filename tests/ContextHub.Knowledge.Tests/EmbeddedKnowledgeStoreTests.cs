@@ -1,5 +1,5 @@
 using ContextHub.Knowledge.Embedded;
-using ContextHub.Knowledge.Storage;
+using ContextHub.Knowledge.Indexes;
 
 namespace ContextHub.Knowledge.Tests;
 

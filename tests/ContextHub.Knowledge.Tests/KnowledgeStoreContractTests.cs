@@ -2,7 +2,7 @@ using ContextHub.Knowledge.Embeddings;
 using ContextHub.Knowledge.Filters;
 using ContextHub.Knowledge.Ingestion;
 using ContextHub.Knowledge.Search;
-using ContextHub.Knowledge.Storage;
+using ContextHub.Knowledge.Indexes;
 
 namespace ContextHub.Knowledge.Tests;
 

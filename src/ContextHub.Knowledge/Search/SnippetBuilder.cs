@@ -1,5 +1,5 @@
 using System.Text;
-using ContextHub.Knowledge.Storage;
+using ContextHub.Knowledge.Indexes;
 
 namespace ContextHub.Knowledge.Search;
 

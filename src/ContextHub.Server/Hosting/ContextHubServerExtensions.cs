@@ -7,7 +7,7 @@ using ContextHub.Server.Gateway.WebConsole;
 using ContextHub.Server.Gateway.GraphQL;
 using ContextHub.Server.Gateway.Rest;
 using ContextHub.Server.Gateway.WebSockets;
-using ContextHub.Server.Knowledge;
+using ContextHub.Server.KnowledgeBase;
 using ContextHub.Server.Observability;
 using ContextHub.Server.Gateway.Security;
 using ContextHub.Server.Gateway.Stdio;
@@ -46,7 +46,7 @@ public static class ContextHubServerExtensions
         builder.WithKnowledge(configuration);
         builder.WithSecurity(configuration);
         builder.WithRedis(configuration); // sessions, pub/sub and event streams on Redis when ContextHub:Redis:Configuration is set
-        services.PostConfigure<Knowledge.KnowledgeServerOptions>(o =>
+        services.PostConfigure<KnowledgeServerOptions>(o =>
         {
             o.DataFolder = Path.GetFullPath(o.DataFolder);
             o.WatchFolder = ResolveFolder(o.WatchFolder);

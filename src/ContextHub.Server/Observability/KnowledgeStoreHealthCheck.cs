@@ -1,5 +1,5 @@
 using ContextHub.Knowledge.Telemetry;
-using ContextHub.Server.Knowledge;
+using ContextHub.Server.KnowledgeBase;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace ContextHub.Server.Observability;

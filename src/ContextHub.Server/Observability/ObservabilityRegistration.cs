@@ -1,6 +1,6 @@
 using ContextHub.Knowledge.Telemetry;
 using ContextHub.Messaging;
-using ContextHub.Server.Knowledge;
+using ContextHub.Server.KnowledgeBase;
 using ContextHub.Storage.Telemetry;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;

@@ -1,5 +1,5 @@
 using ContextHub.Knowledge;
-using ContextHub.Server.Knowledge;
+using ContextHub.Server.KnowledgeBase;
 using ContextHub.Storage.PubSub;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;

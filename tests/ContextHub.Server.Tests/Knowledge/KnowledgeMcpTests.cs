@@ -1,6 +1,6 @@
 using System.Text.Json;
 using ContextHub.Knowledge;
-using ContextHub.Server.Knowledge;
+using ContextHub.Server.KnowledgeBase;
 using ContextHub.Server.Tests.Infrastructure;
 using ContextHub.Server.Tests.SdkClient;
 using ContextHub.Tests;

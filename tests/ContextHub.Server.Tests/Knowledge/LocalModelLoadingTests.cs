@@ -1,7 +1,7 @@
 using ContextHub.Embeddings.MiniLM;
 using ContextHub.Knowledge;
 using ContextHub.Knowledge.Search;
-using ContextHub.Server.Knowledge;
+using ContextHub.Server.KnowledgeBase;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;

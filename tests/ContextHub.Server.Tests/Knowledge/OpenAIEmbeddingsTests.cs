@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 using ContextHub.Knowledge;
 using ContextHub.Knowledge.Ingestion;
 using ContextHub.Knowledge.Search;
-using ContextHub.Server.Knowledge;
+using ContextHub.Server.KnowledgeBase;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;

@@ -6,7 +6,7 @@ using ContextHub.Knowledge;
 using ContextHub.Messaging;
 using ContextHub.Protocol;
 using ContextHub.Server.Hosting;
-using ContextHub.Server.Knowledge;
+using ContextHub.Server.KnowledgeBase;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;

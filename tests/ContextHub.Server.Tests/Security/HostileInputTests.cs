@@ -5,7 +5,7 @@ using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
 using ContextHub.Knowledge;
-using ContextHub.Server.Knowledge;
+using ContextHub.Server.KnowledgeBase;
 using ContextHub.Server.Tests.Http;
 using ContextHub.Server.Tests.Rest;
 using Microsoft.Extensions.DependencyInjection;

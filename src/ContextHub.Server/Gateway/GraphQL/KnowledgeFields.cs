@@ -1,6 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using ContextHub.Server.Knowledge;
+using ContextHub.Server.KnowledgeBase;
 using GraphQL;
 using GraphQL.Types;
 using ModelContextProtocol.Protocol;

@@ -2,7 +2,7 @@ using System.ComponentModel;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ContextHub.Protocol;
-using ContextHub.Server.Knowledge;
+using ContextHub.Server.KnowledgeBase;
 
 namespace ContextHub.Server.Gateway.Rest;
 

@@ -181,9 +181,9 @@ public sealed record TaskInfo(
 [JsonSerializable(typeof(TaskInfo))]
 [JsonSerializable(typeof(JsonElement))]
 [JsonSerializable(typeof(IngestDocumentRequest))]
-[JsonSerializable(typeof(ContextHub.Server.Knowledge.SearchResults))]
-[JsonSerializable(typeof(ContextHub.Server.Knowledge.FetchedDocument))]
-[JsonSerializable(typeof(ContextHub.Server.Knowledge.IngestOutcome))]
+[JsonSerializable(typeof(ContextHub.Server.KnowledgeBase.SearchResults))]
+[JsonSerializable(typeof(ContextHub.Server.KnowledgeBase.FetchedDocument))]
+[JsonSerializable(typeof(ContextHub.Server.KnowledgeBase.IngestOutcome))]
 [JsonSerializable(typeof(Dictionary<string, string>))]
 [JsonSerializable(typeof(Dictionary<string, JsonElement>))]
 internal sealed partial class RestJsonContext : JsonSerializerContext;

@@ -1,5 +1,5 @@
 using System.Globalization;
-using ContextHub.Server.Knowledge;
+using ContextHub.Server.KnowledgeBase;
 using Microsoft.Extensions.Options;
 
 namespace ContextHub.Server.Gateway.Security;

@@ -3,7 +3,7 @@ using ContextHub.Knowledge.Ingestion;
 using Microsoft.Extensions.Options;
 using Spectre.Console;
 
-namespace ContextHub.Server.Knowledge;
+namespace ContextHub.Server.KnowledgeBase;
 
 /// <summary>
 /// <c>contexthub ingest PATH… [--tag TAG]…</c>: ingests files and folders (recursively) into the knowledge store with a

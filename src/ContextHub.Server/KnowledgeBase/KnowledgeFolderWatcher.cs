@@ -4,7 +4,7 @@ using ContextHub.Knowledge.Ingestion;
 using ContextHub.Storage.PubSub;
 using Microsoft.Extensions.Options;
 
-namespace ContextHub.Server.Knowledge;
+namespace ContextHub.Server.KnowledgeBase;
 
 /// <summary>
 /// Keeps the knowledge store in step with a folder (<c>ContextHub:Knowledge:WatchFolder</c>): every file is ingested at

@@ -3,11 +3,11 @@ using ContextHub.Knowledge;
 using ContextHub.Knowledge.Embedded;
 using ContextHub.Knowledge.Elasticsearch;
 using ContextHub.Knowledge.Embeddings;
-using ContextHub.Knowledge.Storage;
+using ContextHub.Knowledge.Indexes;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Options;
 
-namespace ContextHub.Server.Knowledge;
+namespace ContextHub.Server.KnowledgeBase;
 
 /// <summary>
 /// Opens the knowledge store when the server starts (and closes it when it stops), binds it to the embedding model,

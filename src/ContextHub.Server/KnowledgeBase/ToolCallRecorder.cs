@@ -5,13 +5,13 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using System.Threading.Channels;
 using ContextHub.Knowledge;
-using ContextHub.Knowledge.Storage;
+using ContextHub.Knowledge.Indexes;
 using ContextHub.Messaging;
 using ContextHub.Protocol;
 using Microsoft.Extensions.Options;
 using ModelContextProtocol.Protocol;
 
-namespace ContextHub.Server.Knowledge;
+namespace ContextHub.Server.KnowledgeBase;
 
 /// <summary>
 /// Step 5 of the design's flow: every tool call's record (caller, tool, arguments hash, duration, outcome, short result)

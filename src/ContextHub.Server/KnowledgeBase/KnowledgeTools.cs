@@ -7,7 +7,7 @@ using ContextHub.Messaging;
 using ContextHub.Storage.PubSub;
 using ContextHub.Tools;
 
-namespace ContextHub.Server.Knowledge;
+namespace ContextHub.Server.KnowledgeBase;
 
 /// <summary>
 /// The knowledge store as MCP tools: <c>search</c> and <c>fetch</c> in the shape deep-research clients expect

@@ -4,7 +4,7 @@ using ContextHub.Messaging;
 using ContextHub.Resources;
 using ModelContextProtocol.Protocol;
 
-namespace ContextHub.Server.Knowledge;
+namespace ContextHub.Server.KnowledgeBase;
 
 /// <summary>Knowledge-base documents as MCP resources: <c>kb://documents/{id}</c>, listed and read through the Resource Manager.</summary>
 public sealed class KnowledgeResourceProvider(KnowledgeHost knowledge) : IResourceProvider

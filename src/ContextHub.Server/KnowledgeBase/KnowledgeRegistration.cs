@@ -5,7 +5,7 @@ using ContextHub.Resources;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
-namespace ContextHub.Server.Knowledge;
+namespace ContextHub.Server.KnowledgeBase;
 
 /// <summary>Puts the knowledge store behind the engine: its tools, its resources and the tool-call record.</summary>
 public static class KnowledgeRegistration

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Options;
 
-namespace ContextHub.Server.Knowledge;
+namespace ContextHub.Server.KnowledgeBase;
 
 /// <summary>Settings of the knowledge store as the server runs it, bound from <c>ContextHub:Knowledge</c>.</summary>
 public sealed class KnowledgeServerOptions

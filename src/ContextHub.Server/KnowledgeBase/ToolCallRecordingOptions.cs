@@ -1,4 +1,4 @@
-namespace ContextHub.Server.Knowledge;
+namespace ContextHub.Server.KnowledgeBase;
 
 /// <summary>How tool-call records travel from a call to the store, bound from <c>ContextHub:Knowledge:ToolCallRecording</c>.</summary>
 public sealed class ToolCallRecordingOptions
