@@ -42,7 +42,8 @@ public class ToolCallRecordBenchmarks
         _result = McpResult.Of(new CallToolResult { Content = [new TextContentBlock { Text = "echo: hello" }] }, McpJson.TypeInfo<CallToolResult>());
         var options = Options.Create(new KnowledgeServerOptions());
         _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
-        var knowledge = new KnowledgeHost(options, NullLoggerFactory.Instance, TimeProvider.System, _services);
+        var store = new EmbeddedKnowledgeStoreOpener(Options.Create(new EmbeddedStoreOptions { DataFolder = Path.GetTempPath() }), NullLogger<EmbeddedKnowledgeStore>.Instance); // never opened
+        var knowledge = new KnowledgeHost(store, new ContextHub.Knowledge.Embeddings.HashingEmbeddingGenerator(), Options.Create(new KnowledgeOptions()), NullLoggerFactory.Instance, TimeProvider.System, _services);
         _recorder = new ToolCallRecorder(knowledge, options, TimeProvider.System, _services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(),
             NullLogger<ToolCallRecorder>.Instance);
     }

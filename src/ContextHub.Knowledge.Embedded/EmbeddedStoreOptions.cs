@@ -1,11 +1,20 @@
+using ContextHub.Knowledge.Embedded.FullText;
+
 namespace ContextHub.Knowledge.Embedded;
 
-/// <summary>Where and how the embedded store keeps its file.</summary>
+/// <summary>Where and how the embedded store keeps its file; bound from <see cref="Section"/>.</summary>
 public sealed class EmbeddedStoreOptions
 {
-    /// <summary>The data folder; the store is one SQLite database in it (plus its -wal and -shm files).</summary>
-    public required string DataFolder { get; set; }
+    /// <summary>The configuration section these settings are bound from.</summary>
+    public const string Section = "ContextHub:Knowledge:Embedded";
 
+    /// <summary>
+    /// The data folder; the store is one SQLite database in it (plus its -wal and -shm files). The server sets it from
+    /// <c>ContextHub:Knowledge:DataFolder</c>.
+    /// </summary>
+    public string DataFolder { get; set; } = "";
+
+    /// <summary>The database file's name in <see cref="DataFolder"/>.</summary>
     public string FileName { get; set; } = "knowledge.db";
 
     /// <summary>
@@ -23,6 +32,12 @@ public sealed class EmbeddedStoreOptions
 
     /// <summary>BM25 weight of the document title (repeated for each chunk).</summary>
     public double TitleWeight { get; set; } = 1.0;
+
+    /// <summary>BM25 term-frequency saturation (k1): higher lets repeated words count for more.</summary>
+    public double Bm25K1 { get; set; } = Bm25Index.K1;
+
+    /// <summary>BM25 length normalization (b), 0 to 1: 0 ignores a chunk's length, 1 normalizes fully.</summary>
+    public double Bm25B { get; set; } = Bm25Index.B;
 
     /// <summary>How many of a full-text search's best hits get a snippet from FTS5 (each costs a query); the rest get none.</summary>
     public int SnippetLimit { get; set; } = 10;

@@ -2,8 +2,13 @@ using ContextHub.Knowledge.Ingestion;
 
 namespace ContextHub.Knowledge;
 
+/// <summary>How documents are ingested and searched, whatever the backend; bound from <see cref="Section"/>.</summary>
 public sealed class KnowledgeOptions
 {
+    /// <summary>The configuration section these settings are bound from.</summary>
+    public const string Section = "ContextHub:Knowledge";
+
+    /// <summary>How documents are cut into chunks (<c>Chunking:ChunkSize</c>, <c>Chunking:Overlap</c>, <c>Chunking:Unit</c>).</summary>
     public ChunkingOptions Chunking { get; set; } = new();
 
     /// <summary>Files larger than this are refused (<see cref="IngestionErrorKind.TooLarge"/>). Default 25 MiB.</summary>

@@ -31,6 +31,8 @@ internal sealed class Bm25Index : IDisposable
     private readonly float _textWeight;
     private readonly float _headingWeight;
     private readonly float _titleWeight;
+    private readonly double _k1;
+    private readonly double _b;
     private Postings[] _postings = [];
     private long[] _chunkRowIds = [];
     private long[] _documentRowIds = [];
@@ -43,8 +45,10 @@ internal sealed class Bm25Index : IDisposable
     private int _deadSlots;
     private long _totalLength;
 
-    public Bm25Index(double textWeight, double headingWeight, double titleWeight)
+    public Bm25Index(double textWeight, double headingWeight, double titleWeight, double k1 = K1, double b = B)
     {
+        _k1 = k1;
+        _b = b;
         _textWeight = (float)textWeight;
         _headingWeight = (float)headingWeight;
         _titleWeight = (float)titleWeight;
@@ -85,9 +89,6 @@ internal sealed class Bm25Index : IDisposable
             }
         }
     }
-
-    /// <summary>Distinct terms ever seen (a term stays known after its last chunk goes).</summary>
-    public int TermCount => _termIds.Count;
 
     /// <summary>A field's distinct terms with their counts (a document title, analysed once for all its chunks).</summary>
     public AnalyzedField Analyze(string? text)
@@ -358,9 +359,9 @@ internal sealed class Bm25Index : IDisposable
                 idf = 1e-6; // as FTS5: a term in more than half of all rows still counts a little
             }
 
-            var top = (float)(idf * (K1 + 1));
-            var lengthFactor = (float)(K1 * B / averageLength);
-            var constant = (float)(K1 * (1 - B));
+            var top = (float)(idf * (_k1 + 1));
+            var lengthFactor = (float)(_k1 * _b / averageLength);
+            var constant = (float)(_k1 * (1 - _b));
             var postingSlots = postings.Slots.AsSpan(0, df);
             var weights = postings.Weights.AsSpan(0, df);
             for (var i = 0; i < postingSlots.Length; i++)

@@ -51,15 +51,16 @@ public static class ContextHubServerExtensions
             o.DataFolder = Path.GetFullPath(o.DataFolder);
             o.WatchFolder = ResolveFolder(o.WatchFolder);
         });
-        if (configuration.GetValue("ContextHub:Samples:Enabled", true))
+        var samples = configuration.GetSection(SampleOptions.Section).Get<SampleOptions>() ?? new SampleOptions();
+        if (samples.Enabled)
         {
-            builder.WithTools(typeof(SampleTools));
+            builder.AddSampleTools();
         }
 
-        if (configuration.GetValue("ContextHub:Samples:Conformance", false))
+        if (samples.Conformance)
         {
             // The fixture the MCP conformance suite's server scenarios expect (tests and `--ContextHub:Samples:Conformance=true`).
-            builder.WithTools(typeof(Samples.Conformance.ConformanceTools)).WithTools(typeof(Samples.Conformance.TaskFixtureTools)).Configure(Samples.Conformance.ConformanceFixture.Register);
+            builder.AddConformanceFixture();
         }
 
         return builder;

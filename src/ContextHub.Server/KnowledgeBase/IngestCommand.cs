@@ -1,4 +1,3 @@
-using ContextHub.Knowledge.Elasticsearch;
 using ContextHub.Knowledge.Ingestion;
 using Microsoft.Extensions.Options;
 using Spectre.Console;
@@ -41,15 +40,13 @@ public static class IngestCommand
 
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [.. settings], ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.ClearProviders(); // the per-file lines say what went wrong; logs would break the progress bar
-        builder.Services.AddOptions<KnowledgeServerOptions>().Bind(builder.Configuration.GetSection(KnowledgeServerOptions.Section))
-            .PostConfigure(o => o.DataFolder = Path.GetFullPath(o.DataFolder));
-        builder.Services.AddSingleton(TimeProvider.System);
-        if (builder.Configuration.GetValue($"{KnowledgeServerOptions.Section}:Backend", "Embedded") == "Elasticsearch")
+        if (!builder.Services.AddKnowledgeStore(builder.Configuration))
         {
-            builder.Services.AddElasticsearchKnowledgeStoreOptions(builder.Configuration);
+            AnsiConsole.MarkupLine("[red]The knowledge store is disabled[/] (ContextHub:Knowledge:Enabled is false).");
+            return 2;
         }
 
-        builder.Services.AddSingleton<KnowledgeHost>();
+        builder.Services.PostConfigure<KnowledgeServerOptions>(o => o.DataFolder = Path.GetFullPath(o.DataFolder));
         using var host = builder.Build();
         await using var knowledge = host.Services.GetRequiredService<KnowledgeHost>();
         var missing = paths.Where(p => !File.Exists(p) && !Directory.Exists(p)).ToList();

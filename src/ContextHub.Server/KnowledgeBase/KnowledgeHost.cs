@@ -1,8 +1,4 @@
-using ContextHub.Embeddings.MiniLM;
 using ContextHub.Knowledge;
-using ContextHub.Knowledge.Embedded;
-using ContextHub.Knowledge.Elasticsearch;
-using ContextHub.Knowledge.Embeddings;
 using ContextHub.Knowledge.Indexes;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Options;
@@ -19,7 +15,9 @@ namespace ContextHub.Server.KnowledgeBase;
 /// </summary>
 public sealed partial class KnowledgeHost : IHostedService, IAsyncDisposable
 {
-    private readonly KnowledgeServerOptions _options;
+    private readonly IKnowledgeStoreOpener _opener;
+    private readonly IEmbeddingGenerator<string, Embedding<float>> _embedder;
+    private readonly KnowledgeOptions _options;
     private readonly ILoggerFactory _loggers;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
@@ -28,10 +26,16 @@ public sealed partial class KnowledgeHost : IHostedService, IAsyncDisposable
     private Task<KnowledgeService>? _opening;
     private int _disposed;
     private IKnowledgeStore? _store;
-    private IEmbeddingGenerator<string, Embedding<float>>? _embedder;
 
-    public KnowledgeHost(IOptions<KnowledgeServerOptions> options, ILoggerFactory loggers, TimeProvider time, IServiceProvider services)
+    /// <summary>
+    /// A host for the store <paramref name="opener"/> opens (the configured backend's) and the configured embedding
+    /// model; both are registered by <see cref="KnowledgeRegistration.AddKnowledgeStore"/>.
+    /// </summary>
+    public KnowledgeHost(IKnowledgeStoreOpener opener, IEmbeddingGenerator<string, Embedding<float>> embedder, IOptions<KnowledgeOptions> options,
+        ILoggerFactory loggers, TimeProvider time, IServiceProvider services)
     {
+        _opener = opener;
+        _embedder = embedder;
         _options = options.Value;
         _loggers = loggers;
         _logger = loggers.CreateLogger<KnowledgeHost>();
@@ -44,8 +48,8 @@ public sealed partial class KnowledgeHost : IHostedService, IAsyncDisposable
         ? opened.Result
         : throw new InvalidOperationException("The knowledge store is not open yet.");
 
-    /// <summary>The embedding model the store was opened with (made when the store opens; a local model loads on first use).</summary>
-    internal IEmbeddingGenerator<string, Embedding<float>>? Embedder => _embedder;
+    /// <summary>The embedding model the store is opened with (a local model loads on first use).</summary>
+    internal IEmbeddingGenerator<string, Embedding<float>> Embedder => _embedder;
 
     /// <summary>The service, when the store has opened; the reason it could not open, if it could not.</summary>
     public Task<KnowledgeService> GetServiceAsync(CancellationToken cancellationToken) =>
@@ -82,24 +86,10 @@ public sealed partial class KnowledgeHost : IHostedService, IAsyncDisposable
 
     private async Task<KnowledgeService> OpenAsync(CancellationToken cancellationToken)
     {
-        var folder = Path.GetFullPath(_options.DataFolder);
-        _embedder = CreateEmbedder(_options.Embeddings, _loggers);
-        if (_options.Backend == "Elasticsearch")
-        {
-            var elasticsearch = _services.GetRequiredService<IOptions<ElasticsearchStoreOptions>>().Value;
-            folder = elasticsearch.Url ?? "";
-            _store = await ElasticsearchKnowledgeStore.OpenAsync(elasticsearch, _loggers.CreateLogger<ElasticsearchKnowledgeStore>(), cancellationToken);
-        }
-        else
-        {
-            Directory.CreateDirectory(folder);
-            _store = await EmbeddedKnowledgeStore.OpenAsync(new EmbeddedStoreOptions { DataFolder = folder },
-                _loggers.CreateLogger<EmbeddedKnowledgeStore>(), cancellationToken);
-        }
-
-        var service = new KnowledgeService(_store, _embedder, new KnowledgeOptions(), logger: _loggers.CreateLogger<KnowledgeService>(), timeProvider: _time);
+        _store = await _opener.OpenAsync(cancellationToken);
+        var service = new KnowledgeService(_store, _embedder, _options, logger: _loggers.CreateLogger<KnowledgeService>(), timeProvider: _time);
         var model = await service.InitializeAsync(cancellationToken);
-        LogOpened(_logger, folder, model.ModelId, model.Dimensions);
+        LogOpened(_logger, _opener.Location, model.ModelId, model.Dimensions);
         return service;
     }
 
@@ -145,19 +135,7 @@ public sealed partial class KnowledgeHost : IHostedService, IAsyncDisposable
         {
             await _store.DisposeAsync();
         }
-
-        (_embedder as IDisposable)?.Dispose();
     }
-
-    private static IEmbeddingGenerator<string, Embedding<float>> CreateEmbedder(KnowledgeEmbeddingOptions options, ILoggerFactory loggers) => options.Provider switch
-    {
-        "Hashing" => new HashingEmbeddingGenerator(options.Dimensions),
-        "OpenAI" => new OpenAI.OpenAIClient(new System.ClientModel.ApiKeyCredential(options.ApiKey ?? "unused"),
-                new OpenAI.OpenAIClientOptions { Endpoint = new Uri(options.Endpoint!) })
-            .GetEmbeddingClient(options.Model!)
-            .AsIEmbeddingGenerator(),
-        _ => new MiniLMEmbeddingGenerator(logger: loggers.CreateLogger<MiniLMEmbeddingGenerator>()), // loads the model on first use
-    };
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Knowledge store open at {Location}, embeddings {Model} ({Dimensions} dimensions)")]
     private static partial void LogOpened(ILogger logger, string location, string model, int dimensions);

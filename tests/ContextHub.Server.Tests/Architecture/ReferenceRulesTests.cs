@@ -25,9 +25,41 @@ public sealed class ReferenceRulesTests
         { "ContextHub.Knowledge.Elasticsearch", ["Microsoft.AspNetCore.*", "ContextHub.Core", ServerAssembly, "ContextHub.Knowledge.Embedded", "ContextHub.Embeddings.*"] },
         // A model is a plain embedding generator.
         { "ContextHub.Embeddings.MiniLM", ["Microsoft.AspNetCore.*", "ContextHub.*"] },
+        { "ContextHub.Embeddings.OpenAI", ["Microsoft.AspNetCore.*", "ContextHub.*"] },
         // Samples are tools written against the engine, as a user's would be.
-        { "ContextHub.Samples", ["Microsoft.AspNetCore.*", ServerAssembly, "ContextHub.Knowledge*"] },
+        { "ContextHub.Samples", ["Microsoft.AspNetCore.*", ServerAssembly, "ContextHub.Knowledge*", "ContextHub.Embeddings.*", "ContextHub.Redis"] },
     };
+
+    /// <summary>The server is the composition root: it alone references every backend, model and the samples, and picks among them.</summary>
+    [Theory]
+    [InlineData("ContextHub.Knowledge.Embedded")]
+    [InlineData("ContextHub.Knowledge.Elasticsearch")]
+    [InlineData("ContextHub.Embeddings.MiniLM")]
+    [InlineData("ContextHub.Embeddings.OpenAI")]
+    [InlineData("ContextHub.Samples")]
+    public void The_server_composes_every_part(string part)
+    {
+        Assert.Contains(typeof(Program).Assembly.GetReferencedAssemblies(), r => r.Name == part);
+    }
+
+    /// <summary>Nothing but the server (and tests) composes: no part references a backend, a model or the samples.</summary>
+    [Theory]
+    [InlineData("ContextHub.Core")]
+    [InlineData("ContextHub.Storage")]
+    [InlineData("ContextHub.Knowledge")]
+    [InlineData("ContextHub.Knowledge.Embedded")]
+    [InlineData("ContextHub.Knowledge.Elasticsearch")]
+    [InlineData("ContextHub.Embeddings.MiniLM")]
+    [InlineData("ContextHub.Embeddings.OpenAI")]
+    [InlineData("ContextHub.Samples")]
+    [InlineData("ContextHub.Redis")]
+    public void Only_the_server_picks_backends_models_and_samples(string assemblyName)
+    {
+        string[] parts = ["ContextHub.Knowledge.Embedded", "ContextHub.Knowledge.Elasticsearch", "ContextHub.Embeddings.MiniLM", "ContextHub.Embeddings.OpenAI", "ContextHub.Samples"];
+        var violations = Load(assemblyName).GetReferencedAssemblies().Select(r => r.Name!).Where(parts.Contains).ToList();
+
+        Assert.True(violations.Count == 0, $"{assemblyName} must not reference {string.Join(", ", violations)}: the server's composition root picks them (docs/DESIGN.md).");
+    }
 
     [Theory]
     [MemberData(nameof(Rules))]

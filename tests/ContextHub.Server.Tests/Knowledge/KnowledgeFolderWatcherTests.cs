@@ -18,13 +18,13 @@ public sealed class KnowledgeFolderWatcherTests : IAsyncDisposable
         var watched = Directory.CreateDirectory(Path.Combine(_root, "watched")).FullName;
         var first = Path.Combine(watched, "first.md");
         await File.WriteAllTextAsync(first, "# First\n\nOwls hunt at night.");
-        var options = Options.Create(new KnowledgeServerOptions
+        var (knowledge, options) = KnowledgeHosts.Create(new Dictionary<string, string?>
         {
-            DataFolder = Path.Combine(_root, "data"),
-            WatchFolder = watched,
-            Embeddings = new KnowledgeEmbeddingOptions { Provider = "Hashing" },
+            ["DataFolder"] = Path.Combine(_root, "data"),
+            ["WatchFolder"] = watched,
+            ["Embeddings:Provider"] = "Hashing",
         });
-        await using var host = new KnowledgeHost(options, NullLoggerFactory.Instance, TimeProvider.System, new ServiceCollection().BuildServiceProvider());
+        await using var host = knowledge;
         await host.StartAsync(CancellationToken.None);
         using var watcher = new KnowledgeFolderWatcher(host, new InProcessNotificationBus(), options, NullLogger<KnowledgeFolderWatcher>.Instance);
         await watcher.StartAsync(CancellationToken.None);

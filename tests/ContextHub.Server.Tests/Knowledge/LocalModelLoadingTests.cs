@@ -55,8 +55,7 @@ public sealed class LocalModelLoadingTests : IAsyncDisposable
     }
 
     private static KnowledgeHost Host(string folder, string provider, ILoggerFactory? loggers) =>
-        new(Options.Create(new KnowledgeServerOptions { DataFolder = folder, Embeddings = new KnowledgeEmbeddingOptions { Provider = provider } }),
-            loggers ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance, TimeProvider.System, new ServiceCollection().BuildServiceProvider());
+        KnowledgeHosts.Create(new Dictionary<string, string?> { ["DataFolder"] = folder, ["Embeddings:Provider"] = provider }, loggers).Host;
 
     public ValueTask DisposeAsync()
     {

@@ -85,13 +85,14 @@ public sealed class OpenAIEmbeddingsTests : IAsyncDisposable
         Assert.Equal(IngestionStatus.Added, (await opened.IngestAsync(IngestionRequest.FromText("notes/late", "Opened after the probe was answered."))).Status);
     }
 
-    private KnowledgeHost NewHost(Uri endpoint, string model) => new(
-        Options.Create(new KnowledgeServerOptions
-        {
-            DataFolder = Path.Combine(_root, "data"),
-            Embeddings = new KnowledgeEmbeddingOptions { Provider = "OpenAI", Endpoint = endpoint.ToString(), Model = model, ApiKey = "test-key" },
-        }),
-        NullLoggerFactory.Instance, TimeProvider.System, new ServiceCollection().BuildServiceProvider());
+    private KnowledgeHost NewHost(Uri endpoint, string model) => KnowledgeHosts.Create(new Dictionary<string, string?>
+    {
+        ["DataFolder"] = Path.Combine(_root, "data"),
+        ["Embeddings:Provider"] = "OpenAI",
+        ["Embeddings:Endpoint"] = endpoint.ToString(),
+        ["Embeddings:Model"] = model,
+        ["Embeddings:ApiKey"] = "test-key",
+    }).Host;
 
     private async Task<KnowledgeHost> StartHostAsync(Uri endpoint, string model)
     {

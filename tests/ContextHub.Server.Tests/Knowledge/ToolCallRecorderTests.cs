@@ -297,12 +297,11 @@ public sealed class ToolCallRecorderTests : IAsyncDisposable
 
     private async Task<KnowledgeHost> OpenKnowledgeAsync()
     {
-        var options = Microsoft.Extensions.Options.Options.Create(new KnowledgeServerOptions
+        var (host, _) = KnowledgeHosts.Create(new Dictionary<string, string?>
         {
-            DataFolder = Path.Combine(_root, "store-" + Guid.NewGuid().ToString("N")[..8]),
-            Embeddings = new KnowledgeEmbeddingOptions { Provider = "Hashing" },
+            ["DataFolder"] = Path.Combine(_root, "store-" + Guid.NewGuid().ToString("N")[..8]),
+            ["Embeddings:Provider"] = "Hashing",
         });
-        var host = new KnowledgeHost(options, NullLoggerFactory.Instance, TimeProvider.System, new ServiceCollection().BuildServiceProvider());
         await host.StartAsync(CancellationToken.None);
         await host.GetServiceAsync(CancellationToken.None);
         return host;
