@@ -36,7 +36,7 @@ internal sealed record IngestionResults(
 /// <summary>
 /// Ingestion throughput: Markdown documents through <see cref="KnowledgeService.IngestAsync(IReadOnlyList{IngestionRequest}, IProgress{IngestionProgress}?, CancellationToken)"/>
 /// with the MiniLM model and with the hashing generator, then the hashing run's documents and chunks (vectors
-/// included) written again straight through <see cref="Knowledge.Storage.IKnowledgeStore.UpsertDocumentAsync"/>.
+/// included) written again straight through <see cref="Knowledge.Indexes.IKnowledgeStore.UpsertDocumentAsync"/>.
 /// </summary>
 internal static class IngestionBench
 {

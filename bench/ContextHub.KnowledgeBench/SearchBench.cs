@@ -19,7 +19,7 @@ internal sealed record SizeResults(BuildInfo Build, IReadOnlyList<string> Querie
 
 /// <summary>
 /// Search latency and vector recall at one store size. The store is built by writing synthetic documents with
-/// precomputed vectors straight through <see cref="Knowledge.Storage.IKnowledgeStore.UpsertDocumentAsync"/>, then
+/// precomputed vectors straight through <see cref="Knowledge.Indexes.IKnowledgeStore.UpsertDocumentAsync"/>, then
 /// closed and opened again (as a server start would), then queried one query at a time.
 /// </summary>
 internal static class SearchBench

@@ -48,7 +48,7 @@ public sealed class DurabilityTests
 
         Assert.Equal(chunks, running.VectorCount);
         Assert.Equal(chunks, running.FullTextCount);
-        var hits = await ((Storage.IFullTextIndex)running).SearchAsync("marker4", 100);
+        var hits = await ((Indexes.IFullTextIndex)running).SearchAsync("marker4", 100);
         Assert.NotEmpty(hits);
         Assert.All(hits, h => Assert.Equal("crash-4", h.DocumentId));
         Assert.Empty(await running.CheckIntegrityAsync());
@@ -102,7 +102,7 @@ public sealed class DurabilityTests
             Assert.Equal(expected.Select(c => c.Text), chunks.Select(c => c.Text));
             Assert.Equal(document.ChunkCount, chunks.Count);
             Assert.All(chunks, c => Assert.Equal(256, c.Embedding.Length));
-            var text = await ((Storage.IFullTextIndex)store).SearchAsync($"marker{i}", 100);
+            var text = await ((Indexes.IFullTextIndex)store).SearchAsync($"marker{i}", 100);
             Assert.Equal(chunks.Count, text.Count(h => h.DocumentId == document.Id));
         }
 

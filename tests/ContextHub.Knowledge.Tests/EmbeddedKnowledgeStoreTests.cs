@@ -45,7 +45,7 @@ public sealed class EmbeddedKnowledgeStoreTests : KnowledgeStoreContractTests
             await store.UpsertDocumentAsync(Doc("d" + i), [C("d" + i, 0, text, 1, 0, 0, 0)]);
         }
 
-        Storage.IFullTextIndex fullText = store;
+        Indexes.IFullTextIndex fullText = store;
         var hits = await fullText.SearchAsync("common giraffe zebra", 10);
         Assert.Equal(10, hits.Count);
         Assert.Equal("d3", hits[0].DocumentId);
