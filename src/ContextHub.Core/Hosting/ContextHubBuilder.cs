@@ -109,6 +109,7 @@ public static class ContextHubServiceCollectionExtensions
         services.TryAddSingleton<PromptManager>();
         services.TryAddSingleton<Tasks.ITaskStore, Tasks.InMemoryTaskStore>();
         services.TryAddSingleton<Tasks.TaskManager>();
+        services.TryAddSingleton<Tasks.ITaskEvents>(sp => sp.GetRequiredService<Tasks.TaskManager>());
         services.TryAddSingleton<Tasks.TaskService>();
         services.TryAddSingleton<McpService>();
         services.TryAddSingleton<MessageManager>();
