@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Http;
 
 namespace ContextHub.Server.Gateway.StreamableHttp;
 
-public sealed partial class StreamableHttpHandler
+public sealed partial class StreamableHttpDoor
 {
     public async Task DeleteAsync(HttpContext context)
     {

@@ -10,7 +10,7 @@ using Microsoft.AspNetCore.Http.Features;
 
 namespace ContextHub.Server.Gateway.StreamableHttp;
 
-public sealed partial class StreamableHttpHandler
+public sealed partial class StreamableHttpDoor
 {
     public async Task PostAsync(HttpContext context)
     {

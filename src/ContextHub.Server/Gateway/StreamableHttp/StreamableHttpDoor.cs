@@ -19,7 +19,7 @@ namespace ContextHub.Server.Gateway.StreamableHttp;
 /// Each verb has its own file (<c>.Post</c>, <c>.Batch</c>, <c>.Get</c>, <c>.Delete</c>); the header rules are
 /// <see cref="StreamableHttpHeaderRules"/>.
 /// </summary>
-public sealed partial class StreamableHttpHandler
+public sealed partial class StreamableHttpDoor
 {
     private readonly MessageManager _manager;
     private readonly OriginGuard _origins;
@@ -27,7 +27,7 @@ public sealed partial class StreamableHttpHandler
     private readonly IHostApplicationLifetime _lifetime;
     private readonly ISessionEventStore _events;
 
-    public StreamableHttpHandler(MessageManager manager, OriginGuard origins, IOptions<GatewayOptions> options, IHostApplicationLifetime lifetime,
+    public StreamableHttpDoor(MessageManager manager, OriginGuard origins, IOptions<GatewayOptions> options, IHostApplicationLifetime lifetime,
         ISessionEventStore events)
     {
         _events = events;

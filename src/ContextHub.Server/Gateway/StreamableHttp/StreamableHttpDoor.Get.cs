@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Http;
 
 namespace ContextHub.Server.Gateway.StreamableHttp;
 
-public sealed partial class StreamableHttpHandler
+public sealed partial class StreamableHttpDoor
 {
     public async Task GetAsync(HttpContext context)
     {
