@@ -23,8 +23,15 @@ public sealed class ContextHubBuilder
     /// <summary>Adds every <see cref="McpToolAttribute"/> method of <typeparamref name="T"/> as a tool.</summary>
     public ContextHubBuilder WithTools<T>() => WithTools(typeof(T));
 
+    /// <summary>Adds every <see cref="McpToolAttribute"/> method of <paramref name="type"/>, which must be marked <see cref="McpToolTypeAttribute"/>.</summary>
     public ContextHubBuilder WithTools(Type type)
     {
+        ArgumentNullException.ThrowIfNull(type);
+        if (!type.IsDefined(typeof(McpToolTypeAttribute), inherit: false))
+        {
+            throw new ArgumentException($"{type.FullName} is not marked [McpToolType]: mark the class whose [McpTool] methods are tools.", nameof(type));
+        }
+
         Services.AddSingleton(new ToolSource(sp => MethodTool.FromType(type, sp)));
         return this;
     }
@@ -74,7 +81,7 @@ public static class ContextHubServiceCollectionExtensions
         services.AddHttpClient();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<INotificationBus, InProcessNotificationBus>();
-        services.TryAddSingleton<ICacheStore>(_ => new MemoryCacheStore());
+        services.TryAddSingleton<ICacheStore>(sp => new MemoryCacheStore(time: sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<McpMetrics>();
         services.TryAddSingleton<RequestStateProtector>();
         services.TryAddSingleton<ISessionStore, InProcessSessionStore>();
@@ -109,6 +116,7 @@ public static class ContextHubServiceCollectionExtensions
         services.TryAddSingleton<PromptManager>();
         services.TryAddSingleton<Tasks.ITaskStore, Tasks.InMemoryTaskStore>();
         services.TryAddSingleton<Tasks.TaskManager>();
+        services.TryAddSingleton<Tasks.ITaskEvents>(sp => sp.GetRequiredService<Tasks.TaskManager>());
         services.TryAddSingleton<Tasks.TaskService>();
         services.TryAddSingleton<McpService>();
         services.TryAddSingleton<MessageManager>();

@@ -101,6 +101,15 @@ public sealed class McpRequest
         && meta.ValueKind == JsonValueKind.Object
         && meta.TryGetProperty(key, out var value) ? value : default;
 
+    /// <summary>The prefix of the headers that repeat tool arguments (SEP-2243).</summary>
+    public const string ParameterHeaderPrefix = "Mcp-Param-";
+
+    /// <summary>
+    /// The <c>Mcp-Param-*</c> headers an HTTP door saw (name after the prefix → value, case-insensitive), which the engine
+    /// checks against the tool's <c>x-mcp-header</c> arguments; null when the door carries no headers (no check).
+    /// </summary>
+    public IReadOnlyDictionary<string, string>? ParameterHeaders { get; init; }
+
     /// <summary>Held by a pipeline step for the length of the request (a concurrency slot); the Message Manager releases it at the end.</summary>
     public IDisposable? Lease { get; set; }
 

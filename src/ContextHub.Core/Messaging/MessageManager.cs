@@ -30,11 +30,13 @@ public sealed partial class MessageManager
         _logger = logger;
     }
 
-    public McpService Service => _service;
+    /// <summary>The engine behind the pipeline; doors never see it (they send requests and read notifications).</summary>
+    internal McpService Service => _service;
 
     /// <summary>Handles a request and returns its result; failures come back as <see cref="McpErrorException"/>.</summary>
     public async ValueTask<McpResult> ProcessAsync(McpRequest request, CancellationToken cancellationToken)
     {
+        CheckHeaders(request);
         var started = Stopwatch.GetTimestamp();
         var labels = _metrics.LabelsOf(request);
         var activity = McpTracing.StartRequest(request, labels);
@@ -88,6 +90,7 @@ public sealed partial class MessageManager
     /// <summary>Handles a notification from the client; notifications never get an answer, so failures are only logged.</summary>
     public async ValueTask ProcessNotificationAsync(McpRequest notification, CancellationToken cancellationToken)
     {
+        CheckHeaders(notification);
         try
         {
             ResolveRevision(notification, requireSession: false);
@@ -96,6 +99,15 @@ public sealed partial class MessageManager
         catch (Exception e) when (e is not OperationCanceledException)
         {
             LogNotificationFailed(e, notification.Method);
+        }
+    }
+
+    /// <summary>Headers that repeat the body, checked before anything is counted or recorded: a refusal is HTTP 400 <c>HeaderMismatch</c>.</summary>
+    private void CheckHeaders(McpRequest request)
+    {
+        if (request.ParameterHeaders is not null && ParameterHeaderCheck.Check(request, _service.Tools.Registry) is { } refused)
+        {
+            throw refused;
         }
     }
 

@@ -101,13 +101,13 @@ public sealed class McpService
 
     public ServerCapabilities Capabilities { get; }
 
-    public ToolManager Tools => _tools;
+    internal ToolManager Tools => _tools;
 
-    public ResourceManager Resources => _resources;
+    internal ResourceManager Resources => _resources;
 
-    public PromptManager Prompts => _prompts;
+    internal PromptManager Prompts => _prompts;
 
-    public SessionManager Sessions => _sessions;
+    internal SessionManager Sessions => _sessions;
 
     internal async ValueTask<McpResult> DispatchAsync(McpRequest request, CancellationToken cancellationToken)
     {

@@ -17,7 +17,7 @@ namespace ContextHub.Tasks;
 /// their answers, cancels, and removes tasks whose TTL ended. Tasks belong to their owner; anyone else is told the
 /// task does not exist.
 /// </summary>
-public sealed partial class TaskManager : IDisposable
+public sealed partial class TaskManager : ITaskEvents, IDisposable
 {
     private readonly ITaskStore _store;
     private readonly TaskOptions _options;

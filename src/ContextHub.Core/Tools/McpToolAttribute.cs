@@ -1,6 +1,6 @@
 namespace ContextHub.Tools;
 
-/// <summary>Marks a class whose <see cref="McpToolAttribute"/> methods become tools.</summary>
+/// <summary>Marks a class whose <see cref="McpToolAttribute"/> methods become tools; <c>WithTools</c> takes only classes marked so.</summary>
 [AttributeUsage(AttributeTargets.Class)]
 public sealed class McpToolTypeAttribute : Attribute;
 

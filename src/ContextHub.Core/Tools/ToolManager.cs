@@ -16,9 +16,12 @@ public sealed partial class ToolManager
     private readonly McpServerOptions _options;
     private readonly ArgumentErrorStyle _argumentErrors;
     private readonly ILogger<ToolManager> _logger;
+    private readonly TimeProvider _time;
 
-    public ToolManager(ToolRegistry registry, IOptions<McpServerOptions> options, IOptions<ToolOptions> toolOptions, ILogger<ToolManager> logger)
+    public ToolManager(ToolRegistry registry, IOptions<McpServerOptions> options, IOptions<ToolOptions> toolOptions, ILogger<ToolManager> logger,
+        TimeProvider? time = null)
     {
+        _time = time ?? TimeProvider.System;
         _registry = registry;
         _options = options.Value;
         _argumentErrors = toolOptions.Value.ArgumentErrors;
@@ -48,7 +51,9 @@ public sealed partial class ToolManager
         }
 
         var timeout = registered.Tool.Timeout ?? _options.ToolTimeout;
-        using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        // The timeout runs on the injected clock; the caller's cancellation is linked in by hand (a linked source has no clock).
+        using var timeoutSource = new CancellationTokenSource(Timeout.InfiniteTimeSpan, _time);
+        using var linked = cancellationToken.UnsafeRegister(static s => ((CancellationTokenSource)s!).Cancel(), timeoutSource);
         var context = new McpCallContext(request, services, timeoutSource.Token);
         using var activity = McpTracing.StartToolExecution(registered.Tool.Definition.Name);
         try

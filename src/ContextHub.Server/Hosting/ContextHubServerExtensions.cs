@@ -28,7 +28,7 @@ public static class ContextHubServerExtensions
         services.AddOptions<GatewayOptions>().Bind(configuration.GetSection(GatewayOptions.Section)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<GatewayOptions>, GatewayOptionsValidator>());
         services.TryAddSingleton<OriginGuard>();
-        services.TryAddSingleton<StreamableHttpHandler>();
+        services.TryAddSingleton<StreamableHttpDoor>();
         services.AddWebSocketDoor();
         services.AddRestDoor();
         services.AddGraphQLDoor(configuration);
@@ -67,7 +67,7 @@ public static class ContextHubServerExtensions
     }
 
     /// <summary>Adds the stdio door (the process's stdin and stdout).</summary>
-    public static IServiceCollection AddStdioDoor(this IServiceCollection services) => services.AddHostedService<StdioServer>();
+    public static IServiceCollection AddStdioDoor(this IServiceCollection services) => services.AddHostedService<StdioDoor>();
 
     /// <summary>
     /// Maps every door: MCP Streamable HTTP at <paramref name="pattern"/>, MCP over WebSocket at <c>/ws</c>, REST at
@@ -75,7 +75,7 @@ public static class ContextHubServerExtensions
     /// </summary>
     public static WebApplication MapContextHub(this WebApplication app, string pattern = "/mcp")
     {
-        var handler = app.Services.GetRequiredService<StreamableHttpHandler>();
+        var handler = app.Services.GetRequiredService<StreamableHttpDoor>();
         app.UseWebSockets(app.Services.GetRequiredService<IOptions<WebSocketDoorOptions>>().Value.ToMiddlewareOptions());
         app.UseContextHubSecurity();
         app.MapPost(pattern, handler.PostAsync).WithName("McpPost").WithTags("MCP").ExcludeFromDescription();

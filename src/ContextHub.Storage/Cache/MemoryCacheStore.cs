@@ -20,9 +20,14 @@ public sealed class MemoryCacheStore : ICacheStore, IDisposable
 
     private readonly MemoryCache _cache;
 
-    public MemoryCacheStore(long sizeLimitBytes = 64 * 1024 * 1024)
+    /// <summary>A cache of at most <paramref name="sizeLimitBytes"/>; entries expire by <paramref name="time"/> (the system clock when null).</summary>
+    public MemoryCacheStore(long sizeLimitBytes = 64 * 1024 * 1024, TimeProvider? time = null)
     {
-        _cache = new MemoryCache(new MemoryCacheOptions { SizeLimit = sizeLimitBytes });
+        _cache = new MemoryCache(new MemoryCacheOptions
+        {
+            SizeLimit = sizeLimitBytes,
+            Clock = time is null || time == TimeProvider.System ? null : new TimeProviderClock(time),
+        });
         ContextHubTelemetry.RegisterCacheLevel(Level);
     }
 
@@ -56,4 +61,10 @@ public sealed class MemoryCacheStore : ICacheStore, IDisposable
     }
 
     public void Dispose() => _cache.Dispose();
+
+    /// <summary>The cache's clock read from a <see cref="TimeProvider"/>, so expiry follows the time the host was given.</summary>
+    private sealed class TimeProviderClock(TimeProvider time) : Microsoft.Extensions.Internal.ISystemClock
+    {
+        public DateTimeOffset UtcNow => time.GetUtcNow();
+    }
 }

@@ -1,4 +1,6 @@
 using System.Reflection;
+using System.Reflection.Metadata;
+using System.Reflection.PortableExecutable;
 
 namespace ContextHub.Server.Tests.Architecture;
 
@@ -84,6 +86,55 @@ public sealed class ReferenceRulesTests
         Assert.Contains(server, n => Matches(n, "ContextHub.Core"));
         Assert.Contains(server, n => Matches(n, "Microsoft.AspNetCore.*"));
         Assert.Contains(Load("ContextHub.Knowledge.Embedded").GetReferencedAssemblies(), r => Matches(r.Name!, "ContextHub.Knowledge*"));
+    }
+
+    /// <summary>The engine's managers: only the Message Manager's pipeline reaches them, never a door.</summary>
+    private static readonly string[] Managers =
+    [
+        "ContextHub.Service.McpService", "ContextHub.Service.NotificationHub", "ContextHub.Tools.ToolManager", "ContextHub.Tools.ToolRegistry",
+        "ContextHub.Resources.ResourceManager", "ContextHub.Prompts.PromptManager", "ContextHub.Sessions.SessionManager",
+        "ContextHub.Tasks.TaskManager", "ContextHub.Tasks.TaskService",
+    ];
+
+    /// <summary>The assemblies of the doors and what plugs into them (gateway, security, observability, console, Redis).</summary>
+    public static TheoryData<string> Doors => new() { ServerAssembly, "ContextHub.Redis" };
+
+    [Theory]
+    [MemberData(nameof(Doors))]
+    public void A_door_reaches_the_engine_only_through_the_Message_Manager(string assemblyName)
+    {
+        var used = TypesUsedBy(Load(assemblyName));
+
+        var violations = used.Intersect(Managers).ToList();
+
+        Assert.True(violations.Count == 0,
+            $"{assemblyName} uses {string.Join(", ", violations)}: doors send requests to the MessageManager and read notifications (INotificationBus, ITaskEvents), never a manager (docs/DESIGN.md).");
+    }
+
+    [Fact]
+    public void The_door_rule_sees_the_types_a_door_uses()
+    {
+        // Guards the rule above: the server does use the Message Manager, so an empty reading would be a broken reader.
+        var used = TypesUsedBy(typeof(Program).Assembly);
+
+        Assert.Contains("ContextHub.Messaging.MessageManager", used);
+        Assert.Contains("ContextHub.Tasks.ITaskEvents", used);
+    }
+
+    /// <summary>Every type of another assembly this assembly's code names (its metadata's type references).</summary>
+    private static HashSet<string> TypesUsedBy(Assembly assembly)
+    {
+        using var stream = File.OpenRead(assembly.Location);
+        using var pe = new PEReader(stream);
+        var metadata = pe.GetMetadataReader();
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var handle in metadata.TypeReferences)
+        {
+            var type = metadata.GetTypeReference(handle);
+            names.Add($"{metadata.GetString(type.Namespace)}.{metadata.GetString(type.Name)}");
+        }
+
+        return names;
     }
 
     private static Assembly Load(string name) => Assembly.Load(new AssemblyName(name));

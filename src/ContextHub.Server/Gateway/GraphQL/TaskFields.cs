@@ -55,7 +55,7 @@ internal static class TaskFields
                 var id = ctx.GetArgument<string>("id");
                 // Reading it first checks that the task exists and is the caller's.
                 var current = await CallAsync(ctx, "tasks/get", new JsonObject { ["taskId"] = id });
-                return new TaskStatusStream(ctx.RequestServices!.GetRequiredService<TaskManager>(), id, current);
+                return new TaskStatusStream(ctx.RequestServices!.GetRequiredService<ITaskEvents>(), id, current);
             });
 
     private static async Task<JsonElement> CallAsync(IResolveFieldContext context, string method, JsonObject parameters)
@@ -73,7 +73,7 @@ internal static class TaskFields
 }
 
 /// <summary>A task's state as a subscription stream: the state now, then every change, completed at the end.</summary>
-internal sealed class TaskStatusStream(TaskManager tasks, string taskId, JsonElement current) : IObservable<object?>
+internal sealed class TaskStatusStream(ITaskEvents tasks, string taskId, JsonElement current) : IObservable<object?>
 {
     public IDisposable Subscribe(IObserver<object?> observer)
     {

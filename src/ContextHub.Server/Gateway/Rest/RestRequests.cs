@@ -130,7 +130,7 @@ internal static class RestRequests
                 return null;
             }
 
-            if (!StreamableHttp.StreamableHttpHandler.IsUtf8(read.Buffer))
+            if (!StreamableHttp.StreamableHttpDoor.IsUtf8(read.Buffer))
             {
                 throw new RestRejectedException(RestProblems.ParseError, "The body is not valid JSON: it is not valid UTF-8.");
             }

@@ -10,25 +10,25 @@ namespace ContextHub.Server.Gateway.Stdio;
 /// MCP over stdio for desktop clients: newline-delimited JSON-RPC on stdin and stdout (logs go to stderr).
 /// When the client closes stdin, the server stops.
 /// </summary>
-public sealed partial class StdioServer : BackgroundService
+public sealed partial class StdioDoor : BackgroundService
 {
     private const int MaxLineBytes = 16 * 1024 * 1024;
     private readonly MessageManager _manager;
     private readonly IHostApplicationLifetime _lifetime;
-    private readonly ILogger<StdioServer> _logger;
+    private readonly ILogger<StdioDoor> _logger;
     private readonly Stream _input;
     private readonly Stream _output;
 
     private readonly McpCaller _caller;
 
-    public StdioServer(MessageManager manager, IHostApplicationLifetime lifetime, ILogger<StdioServer> logger,
+    public StdioDoor(MessageManager manager, IHostApplicationLifetime lifetime, ILogger<StdioDoor> logger,
         Microsoft.Extensions.Options.IOptions<Security.SecurityOptions> security)
         : this(manager, lifetime, logger, Console.OpenStandardInput(), Console.OpenStandardOutput())
     {
         _caller = new McpCaller(McpTransportKind.Stdio, null, security.Value.Stdio.Identity) { AuthKind = McpAuthKind.Local };
     }
 
-    internal StdioServer(MessageManager manager, IHostApplicationLifetime lifetime, ILogger<StdioServer> logger, Stream input, Stream output)
+    internal StdioDoor(MessageManager manager, IHostApplicationLifetime lifetime, ILogger<StdioDoor> logger, Stream input, Stream output)
     {
         _manager = manager;
         _lifetime = lifetime;
