@@ -48,7 +48,7 @@ public static class ConformanceFixture
     private static void RegisterPrompts(PromptManager prompts)
     {
         prompts.Add(new CodePrompt(new Prompt { Name = "test_simple_prompt", Title = "Simple prompt", Description = "A prompt without arguments." },
-            (_, _) => Render(new PromptMessage { Role = Role.User, Content = new TextContentBlock { Text = "This is a simple prompt for testing." } })));
+            (_, _) => RenderAsync(new PromptMessage { Role = Role.User, Content = new TextContentBlock { Text = "This is a simple prompt for testing." } })));
 
         prompts.Add(new CodePrompt(
             new Prompt
@@ -62,7 +62,7 @@ public static class ConformanceFixture
                     new PromptArgument { Name = "arg2", Description = "Second test argument", Required = true },
                 ],
             },
-            (_, args) => Render(new PromptMessage
+            (_, args) => RenderAsync(new PromptMessage
             {
                 Role = Role.User,
                 Content = new TextContentBlock { Text = $"Prompt with arguments: arg1='{args["arg1"]}', arg2='{args["arg2"]}'" },
@@ -77,7 +77,7 @@ public static class ConformanceFixture
                 Description = "A prompt that embeds a resource.",
                 Arguments = [new PromptArgument { Name = "resourceUri", Description = "URI of the resource to embed", Required = true }],
             },
-            (_, args) => Render(
+            (_, args) => RenderAsync(
                 new PromptMessage
                 {
                     Role = Role.User,
@@ -89,7 +89,7 @@ public static class ConformanceFixture
                 new PromptMessage { Role = Role.User, Content = new TextContentBlock { Text = "Please process the embedded resource above." } })));
 
         prompts.Add(new CodePrompt(new Prompt { Name = "test_prompt_with_image", Title = "Prompt with an image", Description = "A prompt that includes an image." },
-            (_, _) => Render(
+            (_, _) => RenderAsync(
                 new PromptMessage { Role = Role.User, Content = ImageContentBlock.FromBytes(ConformanceMedia.RedPixelPng, "image/png") },
                 new PromptMessage { Role = Role.User, Content = new TextContentBlock { Text = "Please analyze the image above." } })));
 
@@ -116,7 +116,7 @@ public static class ConformanceFixture
             }));
     }
 
-    private static ValueTask<GetPromptResult> Render(params PromptMessage[] messages) =>
+    private static ValueTask<GetPromptResult> RenderAsync(params PromptMessage[] messages) =>
         ValueTask.FromResult(new GetPromptResult { Messages = messages });
 
     /// <summary>A tool whose input schema uses JSON Schema 2020-12 keywords, which must reach clients unchanged.</summary>

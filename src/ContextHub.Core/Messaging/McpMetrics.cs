@@ -95,6 +95,7 @@ public sealed class McpMetrics : IDisposable
         }
     }
 
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Performance", "CA1822", Justification = "Part of the instance API beside SessionClosed; callers hold the metrics, not the telemetry.")]
     public void SessionOpened() => ContextHubTelemetry.SessionOpened();
 
     public void SessionClosed(TimeSpan lasted)

@@ -85,11 +85,11 @@ public sealed class McpService
             [RequestMethods.CompletionComplete] = CompleteAsync,
             [RequestMethods.LoggingSetLevel] = SetLevelAsync,
             [RequestMethods.SubscriptionsListen] = ListenAsync,
-            ["tasks/get"] = (r, c) => Json(_tasks.GetAsync(r, c)),
-            ["tasks/update"] = (r, c) => Json(_tasks.UpdateAsync(r, c)),
-            ["tasks/cancel"] = (r, c) => Json(_tasks.CancelAsync(r, c)),
-            ["tasks/result"] = (r, c) => Json(_tasks.ResultAsync(r, c)),
-            ["tasks/list"] = (r, c) => Json(_tasks.ListAsync(r, c)),
+            ["tasks/get"] = (r, c) => JsonAsync(_tasks.GetAsync(r, c)),
+            ["tasks/update"] = (r, c) => JsonAsync(_tasks.UpdateAsync(r, c)),
+            ["tasks/cancel"] = (r, c) => JsonAsync(_tasks.CancelAsync(r, c)),
+            ["tasks/result"] = (r, c) => JsonAsync(_tasks.ResultAsync(r, c)),
+            ["tasks/list"] = (r, c) => JsonAsync(_tasks.ListAsync(r, c)),
         }.ToFrozenDictionary(StringComparer.Ordinal);
     }
 
@@ -225,10 +225,10 @@ public sealed class McpService
             Meta = new JsonObject { [McpProtocol.Meta.ServerInfo] = JsonSerializer.SerializeToNode(ServerInfo, McpJson.TypeInfo<Implementation>()) },
         }, McpJson.TypeInfo<DiscoverResult>())!.AsObject();
         result["capabilities"] = _discoverCapabilities.DeepClone();
-        return Done(result);
+        return DoneAsync(result);
     }
 
-    private static ValueTask<McpResult> PingAsync(McpRequest request, CancellationToken cancellationToken) => Done(new EmptyResult());
+    private static ValueTask<McpResult> PingAsync(McpRequest request, CancellationToken cancellationToken) => DoneAsync(new EmptyResult());
 
     private ValueTask<McpResult> ListToolsAsync(McpRequest request, CancellationToken cancellationToken)
     {
@@ -244,7 +244,7 @@ public sealed class McpService
             result.CacheScope = CacheScope.Public;
         }
 
-        return Done(_tasks.Decorate(result));
+        return DoneAsync(_tasks.Decorate(result));
     }
 
     private async ValueTask<McpResult> CallToolAsync(McpRequest request, CancellationToken cancellationToken)
@@ -297,7 +297,7 @@ public sealed class McpService
             result.CacheScope = CacheScope.Public;
         }
 
-        return Done(result);
+        return DoneAsync(result);
     }
 
     private async ValueTask<McpResult> ReadResourceAsync(McpRequest request, CancellationToken cancellationToken)
@@ -341,7 +341,7 @@ public sealed class McpService
             result.CacheScope = CacheScope.Public;
         }
 
-        return Done(result);
+        return DoneAsync(result);
     }
 
     private async ValueTask<McpResult> GetPromptAsync(McpRequest request, CancellationToken cancellationToken)
@@ -422,8 +422,8 @@ public sealed class McpService
         throw McpErrorException.InvalidParams("is required", name);
     }
 
-    private static async ValueTask<McpResult> Json(ValueTask<JsonObject> result) => McpResult.Of(await result, McpJson.TypeInfo<JsonObject>());
+    private static async ValueTask<McpResult> JsonAsync(ValueTask<JsonObject> result) => McpResult.Of(await result, McpJson.TypeInfo<JsonObject>());
 
-    private static ValueTask<McpResult> Done<T>(T value) where T : class =>
+    private static ValueTask<McpResult> DoneAsync<T>(T value) where T : class =>
         ValueTask.FromResult(McpResult.Of(value, McpJson.TypeInfo<T>()));
 }

@@ -81,7 +81,7 @@ internal sealed partial class GraphQLWebSocketConnection
         finally
         {
             connection.StopAll();
-            connection._stopping.Cancel();
+            await connection._stopping.CancelAsync();
         }
     }
 
@@ -456,7 +456,7 @@ internal sealed partial class GraphQLWebSocketConnection
 
         if (_socket.State == WebSocketState.Closed)
         {
-            _receiving.Cancel();
+            await _receiving.CancelAsync();
         }
         else
         {
