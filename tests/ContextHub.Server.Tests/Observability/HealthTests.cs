@@ -62,17 +62,19 @@ public sealed class HealthTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Without_the_aspnetcore_meters_only_contexthubs_and_the_runtimes_are_exported()
+    public async Task With_the_aspnetcore_meters_setting_aspnetcores_request_histogram_is_exported_beside_contexthubs()
     {
-        var (hub, address) = Track(ExternalProcess.StartContextHub(Path.Combine(_folder.FullName, "knowledge"), "--ContextHub:Observability:Metrics:AspNetCoreMeters=false"));
+        var (hub, address) = Track(ExternalProcess.StartContextHub(Path.Combine(_folder.FullName, "knowledge"), "--ContextHub:Observability:Metrics:AspNetCoreMeters=true"));
         await hub.WaitForAsync(_http, new Uri(address, "/health/ready"), HttpStatusCode.OK, TimeSpan.FromSeconds(60));
+        await _http.GetStringAsync(new Uri(address, "/healthz"));
 
         var metrics = await _http.GetStringAsync(new Uri(address, "/metrics"));
 
         Assert.Contains("contexthub_dependency_up{", metrics, StringComparison.Ordinal);
         Assert.Contains("dotnet_process_memory_working_set_bytes", metrics, StringComparison.Ordinal);
-        Assert.DoesNotContain("http_server_request_duration_seconds", metrics, StringComparison.Ordinal);
-        Assert.DoesNotContain("kestrel_", metrics, StringComparison.Ordinal);
+        Assert.Contains("# TYPE http_server_request_duration_seconds ", metrics, StringComparison.Ordinal);
+        Assert.Matches("contexthub_http_server_request_duration_seconds_count\\{[^}]*contexthub_door=\"observability\",http_response_status_code=\"200\"\\}", metrics);
+        Assert.Contains("kestrel_", metrics, StringComparison.Ordinal);
     }
 
     [Theory]
