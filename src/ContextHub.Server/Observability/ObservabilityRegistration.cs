@@ -135,8 +135,21 @@ public static class ObservabilityRegistration
                 HealthStatus.Unhealthy, [HealthEndpoints.ReadyTag], options.Health.ProbeTimeout));
         }
 
+        // With the Redis backend on, readiness PINGs Redis through the multiplexer (in place of a TCP probe named redis).
+        var redisBackend = !string.IsNullOrEmpty(configuration[$"{ContextHub.Redis.RedisOptions.Section}:Configuration"]);
+        if (redisBackend)
+        {
+            health.Add(new HealthCheckRegistration("redis", sp => new RedisHealthCheck(sp.GetRequiredService<ContextHub.Redis.RedisConnection>()),
+                HealthStatus.Unhealthy, [HealthEndpoints.ReadyTag], options.Health.ProbeTimeout));
+        }
+
         foreach (var (name, address) in options.Health.Dependencies)
         {
+            if (redisBackend && name == "redis")
+            {
+                continue;
+            }
+
             if (ObservabilityOptionsValidator.TryParseAddress(address, out var host, out var port))
             {
                 health.Add(new HealthCheckRegistration(name, _ => new TcpDependencyHealthCheck(host, port), HealthStatus.Unhealthy,

@@ -52,6 +52,47 @@ public sealed class HealthTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task With_the_redis_backend_ready_pings_redis_through_the_multiplexer_and_follows_it_down_and_back()
+    {
+        var redisPort = ExternalProcess.FreePort();
+        var redis = StartRedis(redisPort);
+        await WaitForRedisAsync(redisPort);
+        var (hub, address) = Track(ExternalProcess.StartContextHub(Path.Combine(_folder.FullName, "knowledge-redis"),
+            $"--ContextHub:Redis:Configuration=127.0.0.1:{redisPort}", "--ContextHub:Observability:Health:ProbeInterval=00:00:01",
+            $"--ContextHub:Observability:Health:Dependencies:redis=127.0.0.1:{redisPort}")); // replaced by the PING, not probed twice
+        var ready = new Uri(address, "/health/ready");
+        await hub.WaitForAsync(_http, ready, HttpStatusCode.OK, TimeSpan.FromSeconds(60));
+
+        var (status, body) = await GetAsync(ready);
+        Assert.Equal(200, status);
+        var check = body.GetProperty("checks").GetProperty("redis");
+        Assert.Equal("Healthy", check.GetProperty("status").GetString());
+        Assert.StartsWith("PING answered in ", check.GetProperty("description").GetString(), StringComparison.Ordinal);
+
+        await redis.DisposeAsync(); // redis goes away
+        await hub.WaitForAsync(_http, ready, HttpStatusCode.ServiceUnavailable, TimeSpan.FromSeconds(20));
+        (status, body) = await GetAsync(ready);
+        Assert.Equal(503, status);
+        check = body.GetProperty("checks").GetProperty("redis");
+        Assert.Equal("Unhealthy", check.GetProperty("status").GetString());
+        Assert.StartsWith("Redis did not answer PING", check.GetProperty("description").GetString(), StringComparison.Ordinal);
+        await WaitForMetricAsync(address, "dependency=\"redis\"} 0");
+
+        StartRedis(redisPort); // and comes back: ready again once the multiplexer has reconnected
+        await hub.WaitForAsync(_http, ready, HttpStatusCode.OK, TimeSpan.FromSeconds(40));
+        await WaitForMetricAsync(address, "dependency=\"redis\"} 1");
+    }
+
+    private static async Task WaitForRedisAsync(int port)
+    {
+        var server = new ContextHub.Server.Tests.Redis.RedisServer(Path.GetTempPath(), port);
+        for (var i = 0; i < 100 && !await server.PingAsync(); i++)
+        {
+            await Task.Delay(50);
+        }
+    }
+
+    [Fact]
     public async Task With_metrics_off_there_is_no_metrics_endpoint_and_health_still_answers()
     {
         var (hub, address) = Track(ExternalProcess.StartContextHub(Path.Combine(_folder.FullName, "knowledge"), "--ContextHub:Observability:Metrics:Enabled=false"));
