@@ -65,39 +65,41 @@ public sealed class McpMetrics : IDisposable
 
     public void RequestHandled(McpRequest request, (string Method, string? Tool) labels, in McpResult result, Exception? failure, long startTimestamp)
     {
-        if (!_requests.Enabled)
-        {
-            return; // no exporter listens (metrics off)
-        }
-
         var (method, tool) = labels;
         var door = DoorName(request.Caller.Transport);
-        Increment(_requestCounts, (method, door, Outcome(failure)));
-
-        var tags = new TagList
+        var counting = _requests.Enabled; // false when no exporter listens (metrics off): nothing is counted
+        if (counting)
         {
-            { "mcp.method.name", method },
-            { "contexthub.door", door },
-            { "mcp.protocol.version", request.ProtocolVersion.Length > 0 ? request.ProtocolVersion : "none" },
-        };
-        if (NetworkTransport(request.Caller.Transport) is { } transport)
-        {
-            tags.Add("network.transport", transport);
+            Increment(_requestCounts, (method, door, Outcome(failure)));
         }
 
-        if (tool is not null)
+        if (_operationDuration.Enabled)
         {
-            tags.Add("gen_ai.tool.name", tool);
+            var tags = new TagList
+            {
+                { "mcp.method.name", method },
+                { "contexthub.door", door },
+                { "mcp.protocol.version", request.ProtocolVersion.Length > 0 ? request.ProtocolVersion : "none" },
+            };
+            if (NetworkTransport(request.Caller.Transport) is { } transport)
+            {
+                tags.Add("network.transport", transport);
+            }
+
+            if (tool is not null)
+            {
+                tags.Add("gen_ai.tool.name", tool);
+            }
+
+            if (failure is not null)
+            {
+                tags.Add("error.type", ErrorType(failure));
+            }
+
+            _operationDuration.Record(Stopwatch.GetElapsedTime(startTimestamp).TotalSeconds, tags);
         }
 
-        if (failure is not null)
-        {
-            tags.Add("error.type", ErrorType(failure));
-        }
-
-        _operationDuration.Record(Stopwatch.GetElapsedTime(startTimestamp).TotalSeconds, tags);
-
-        if (tool is not null)
+        if (tool is not null && counting)
         {
             var callOutcome = failure is null && result.Value is CallToolResult { IsError: true } ? "tool_error" : ToolOutcome(failure);
             Increment(_toolCallCounts, (tool, callOutcome));
