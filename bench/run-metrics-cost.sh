@@ -3,7 +3,8 @@
 # two ContextHub processes from the same build (metrics on, metrics off), loaded one at a time in alternating order;
 # after each load, the server's CPU time (utime+stime from /proc) divided by the requests wrk completed.
 #   ROUNDS=4 DURATION=10s CONNECTIONS=32 BASE_PORT=5981 bench/run-metrics-cost.sh   (after a Release build)
-#   ON_ARGS="--ContextHub:Observability:Metrics:AspNetCoreMeters=false"   extra settings for the metrics-on server
+#   ON_ARGS="--ContextHub:Observability:Metrics:AspNetCoreMeters=true"   extra settings for the metrics-on server
+#   NO_BUILD=1 is accepted for symmetry with the other scripts (this one never builds: build Release first)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"

@@ -9,10 +9,10 @@ results="$root/artifacts/test-results"
 
 step() { printf '\n== %s\n' "$*"; }
 
-step "System packages the tests start themselves (redis-server, haproxy, prometheus/promtool, wrk, chromium)"
+step "System packages the tests start themselves (redis-server, haproxy, prometheus/promtool, wrk, chromium, docker-compose)"
 # The tests start each of these on a free loopback port and stop it by pid; nothing runs as a service.
 need=()
-for pair in redis-server:redis-server haproxy:haproxy promtool:prometheus wrk:wrk chromium:chromium; do
+for pair in redis-server:redis-server haproxy:haproxy promtool:prometheus wrk:wrk chromium:chromium docker-compose:docker-compose; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || need+=("${pair#*:}")
 done
 if [ "${#need[@]}" -gt 0 ]; then

@@ -1,4 +1,5 @@
 using ContextHub.Storage.Cache;
+using ContextHub.Storage.Telemetry;
 using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 
@@ -8,12 +9,14 @@ namespace ContextHub.Redis;
 /// The two-level cache: this replica's memory first, Redis second (<c>{prefix}cache:{key}</c>, a hash of value and tag
 /// with the entry's lifetime), so a replica reads what another cached. Invalidation reaches every replica through the
 /// notification bus (the Resource Cache drops a resource on <c>resources/updated</c> from any replica), which removes
-/// the entry from both levels. Redis away: the cache is memory only, never an error.
+/// the entry from both levels. Redis away: the cache is memory only, never an error. Look-ups are counted per level:
+/// <c>memory</c> for the first, <c>redis</c> for those Redis answered.
 /// </summary>
 public sealed partial class RedisCacheStore : ICacheStore, IDisposable
 {
     private static readonly RedisValue ValueField = "v";
     private static readonly RedisValue TagField = "t";
+    public const string Level = "redis";
 
     private readonly MemoryCacheStore _memory = new();
     private readonly RedisConnection _redis;
@@ -23,6 +26,7 @@ public sealed partial class RedisCacheStore : ICacheStore, IDisposable
     {
         _redis = redis;
         _logger = logger;
+        ContextHubTelemetry.RegisterCacheLevel(Level);
     }
 
     private RedisKey Key(string key) => _redis.Key("cache:" + key);
@@ -44,8 +48,11 @@ public sealed partial class RedisCacheStore : ICacheStore, IDisposable
             var values = await fields.WaitAsync(cancellationToken);
             if (values[0].IsNull || values[1].IsNull || await ttl is not { } remaining || remaining <= TimeSpan.Zero)
             {
+                ContextHubTelemetry.CacheMiss(Level);
                 return null;
             }
+
+            ContextHubTelemetry.CacheHit(Level);
 
             var entry = new CacheEntry((byte[])values[0]!, (string)values[1]!);
             await _memory.SetAsync(key, entry, remaining, cancellationToken);

@@ -1,14 +1,17 @@
 using ContextHub.Storage.PubSub;
+using ContextHub.Storage.Telemetry;
 using Microsoft.Extensions.Logging;
 
 namespace ContextHub.Redis;
 
 /// <summary>
 /// Server events for every replica: delivered here at once (so this replica's clients hear them even while Redis is
-/// away), then published on the <see cref="RedisBackplane"/> for the others.
+/// away), then published on the <see cref="RedisBackplane"/> for the others. Counted per backend: <c>inprocess</c> for
+/// every delivery in this process, <c>redis</c> for events sent to Redis and events received from other replicas.
 /// </summary>
 public sealed partial class RedisNotificationBus : INotificationBus, IDisposable
 {
+    public const string Backend = "redis";
     private readonly InProcessNotificationBus _local = new();
     private readonly RedisBackplane _backplane;
     private readonly IDisposable _remote;
@@ -18,7 +21,12 @@ public sealed partial class RedisNotificationBus : INotificationBus, IDisposable
     {
         _backplane = backplane;
         _logger = logger;
-        _remote = backplane.OnEvent(e => _local.PublishAsync(e));
+        ContextHubTelemetry.RegisterBus(Backend);
+        _remote = backplane.OnEvent(e =>
+        {
+            ContextHubTelemetry.MessageReceived(Backend);
+            return _local.PublishAsync(e);
+        });
     }
 
     public async ValueTask PublishAsync(ServerEvent serverEvent, CancellationToken cancellationToken = default)
@@ -27,6 +35,7 @@ public sealed partial class RedisNotificationBus : INotificationBus, IDisposable
         try
         {
             await _backplane.PublishAsync(serverEvent);
+            ContextHubTelemetry.MessagePublished(Backend);
         }
         catch (Exception e) when (RedisConnection.IsUnavailable(e))
         {

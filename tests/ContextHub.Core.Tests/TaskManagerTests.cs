@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using ContextHub.Hosting;
 using ContextHub.Messaging;
 using ContextHub.Protocol;
+using ContextHub.Storage.Telemetry;
 using ContextHub.Tasks;
 using ContextHub.Tools;
 using Microsoft.Extensions.Configuration;
@@ -16,6 +17,7 @@ namespace ContextHub.Core.Tests;
 /// Tasks through the Message Manager (stateless 2026-07-28 requests that declare the tasks extension), with time from a
 /// <see cref="FakeTimeProvider"/>: TTL, cleanup, owners, cancellation and input inside a task.
 /// </summary>
+[Collection(nameof(TaskManagerTests))] // alone: the task gauges are process-wide
 public sealed class TaskManagerTests : IAsyncLifetime
 {
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 7, 28, 12, 0, 0, TimeSpan.Zero));
@@ -106,6 +108,55 @@ public sealed class TaskManagerTests : IAsyncLifetime
         Assert.Equal("complete", again["resultType"]!.GetValue<string>());
         Assert.True(await Jobs.Stopped(id).WaitAsync(TimeSpan.FromSeconds(10)));
     }
+
+    [Fact]
+    public async Task Tasks_are_reported_by_status_until_they_expire()
+    {
+        var before = TaskGauges();
+        var forever = (await CallAsync(Alice, "tools/call", new JsonObject { ["name"] = "forever" }))["taskId"]!.GetValue<string>();
+        var ask = (await CallAsync(Alice, "tools/call", new JsonObject { ["name"] = "ask" }))["taskId"]!.GetValue<string>();
+        var instant = (await CallAsync(Alice, "tools/call", new JsonObject { ["name"] = "instant" }))["taskId"]!.GetValue<string>();
+        await WaitForAsync(Alice, forever, "working");
+        await WaitForAsync(Alice, ask, "input_required");
+        await WaitForAsync(Alice, instant, "completed");
+        var running = Delta(before, TaskGauges());
+
+        await CallAsync(Alice, "tasks/cancel", new JsonObject { ["taskId"] = forever });
+        await WaitForAsync(Alice, forever, "cancelled");
+        var cancelled = Delta(before, TaskGauges());
+
+        _time.Advance(TimeSpan.FromMinutes(11)); // every TTL ends; the sweep forgets them
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (Delta(before, TaskGauges()).Values.Any(v => v != 0) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+        }
+
+        Assert.Equal(new Dictionary<string, long> { ["working"] = 1, ["input_required"] = 1, ["completed"] = 1, ["failed"] = 0, ["cancelled"] = 0 }, running);
+        Assert.Equal(new Dictionary<string, long> { ["working"] = 0, ["input_required"] = 1, ["completed"] = 1, ["failed"] = 0, ["cancelled"] = 1 }, cancelled);
+        Assert.All(Delta(before, TaskGauges()), d => Assert.Equal(0, d.Value));
+    }
+
+    /// <summary>contexthub.tasks.active as an exporter reads it: one value per status.</summary>
+    private static Dictionary<string, long> TaskGauges()
+    {
+        var seen = new Dictionary<string, long>(StringComparer.Ordinal);
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter == ContextHubTelemetry.Meter && instrument.Name == "contexthub.tasks.active")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, tags, _) => seen[(string)tags[0].Value!] = value);
+        listener.Start();
+        listener.RecordObservableInstruments();
+        return seen;
+    }
+
+    private static Dictionary<string, long> Delta(Dictionary<string, long> before, Dictionary<string, long> after) =>
+        after.ToDictionary(a => a.Key, a => a.Value - before.GetValueOrDefault(a.Key), StringComparer.Ordinal);
 
     [Fact]
     public async Task Input_inside_a_task_waits_in_input_required_until_answered()
@@ -207,3 +258,6 @@ public sealed class TaskManagerTests : IAsyncLifetime
         }
     }
 }
+
+[CollectionDefinition(nameof(TaskManagerTests), DisableParallelization = true)]
+public sealed class TaskManagerTestsCollection;

@@ -123,6 +123,15 @@ try {
         `http_server_request_duration_seconds_sum{http_route="/api/v1/tools",http_response_status_code="500"} ${e * 0.01}`].join('\n');
       return m.ratesBetween(m.totalsByDoor(m.parsePrometheus(text(10, 1))), m.totalsByDoor(m.parsePrometheus(text(30, 3))), 2);
     });
+    // ContextHub's own HTTP histogram by door is preferred to the MCP one (no double count); scrapes are left out.
+    seen.steps.metricsParseOwn = await page.evaluate(async () => {
+      const m = await import('/console/assets/js/metrics.js');
+      return m.totalsByDoor(m.parsePrometheus([
+        'contexthub_http_server_request_duration_seconds_count{contexthub_door="http",http_response_status_code="200"} 7',
+        'contexthub_http_server_request_duration_seconds_count{contexthub_door="rest",http_response_status_code="500"} 2',
+        'contexthub_http_server_request_duration_seconds_count{contexthub_door="observability",http_response_status_code="200"} 9',
+        'mcp_server_operation_duration_seconds_count{contexthub_door="http",mcp_method_name="tools/call"} 7'].join('\n')));
+    });
     await context.close();
   }
 

@@ -1,6 +1,8 @@
+using System.Collections.Concurrent;
 using System.Collections.Frozen;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using ContextHub.Protocol;
 using ContextHub.Storage.Telemetry;
@@ -13,7 +15,9 @@ namespace ContextHub.Messaging;
 /// The Message Manager's meters. <c>mcp.server.operation.duration</c> and <c>mcp.server.session.duration</c> follow the
 /// OpenTelemetry semantic conventions for MCP; <c>contexthub.mcp.requests</c> counts requests by door, method and
 /// outcome and <c>contexthub.tool.calls</c> tool calls by tool and outcome. Every label value comes from a fixed set:
-/// methods the server does not know are <c>other</c>, tools not in the registry are <c>other</c>.
+/// methods the server does not know are <c>other</c>, tools not in the registry are <c>other</c>. The two counters are
+/// kept here as plain counts by label set and observed at scrape time: a request costs an increment, not a pass through
+/// the exporter's aggregation (one histogram measurement per request is all that goes through it).
 /// </summary>
 public sealed class McpMetrics : IDisposable
 {
@@ -32,8 +36,9 @@ public sealed class McpMetrics : IDisposable
 
     private readonly Meter _meter;
     private readonly ToolRegistry _tools;
-    private readonly Counter<long> _requests;
-    private readonly Counter<long> _toolCalls;
+    private readonly ObservableCounter<long> _requests;
+    private readonly ConcurrentDictionary<(string Method, string Door, string Outcome), StrongBox<long>> _requestCounts = new();
+    private readonly ConcurrentDictionary<(string Tool, string Outcome), StrongBox<long>> _toolCallCounts = new();
     private readonly Histogram<double> _operationDuration;
     private readonly Histogram<double> _sessionDuration;
 
@@ -41,8 +46,9 @@ public sealed class McpMetrics : IDisposable
     {
         _tools = tools;
         _meter = meterFactory.Create(MeterName);
-        _requests = _meter.CreateCounter<long>("contexthub.mcp.requests", "{request}", "MCP requests handled, by door, method and outcome.");
-        _toolCalls = _meter.CreateCounter<long>("contexthub.tool.calls", "{call}", "Tool calls, by tool and outcome (ok, tool_error, error, cancelled, input_required).");
+        _requests = _meter.CreateObservableCounter("contexthub.mcp.requests", ObserveRequests, "{request}", "MCP requests handled, by door, method and outcome.");
+        _meter.CreateObservableCounter("contexthub.tool.calls", ObserveToolCalls, "{call}",
+            "Tool calls, by tool and outcome (ok, tool_error, error, cancelled, input_required).");
         _operationDuration = _meter.CreateHistogram("mcp.server.operation.duration", "s",
             "Time the server took to handle an MCP request (OpenTelemetry MCP semantic conventions).",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBuckets });
@@ -61,37 +67,63 @@ public sealed class McpMetrics : IDisposable
     {
         var (method, tool) = labels;
         var door = DoorName(request.Caller.Transport);
-        var outcome = Outcome(failure);
-
-        _requests.Add(1, new TagList { { "mcp.method.name", method }, { "contexthub.door", door }, { "outcome", outcome } });
-
-        var tags = new TagList
+        var counting = _requests.Enabled; // false when no exporter listens (metrics off): nothing is counted
+        if (counting)
         {
-            { "mcp.method.name", method },
-            { "contexthub.door", door },
-            { "mcp.protocol.version", request.ProtocolVersion.Length > 0 ? request.ProtocolVersion : "none" },
-        };
-        if (NetworkTransport(request.Caller.Transport) is { } transport)
-        {
-            tags.Add("network.transport", transport);
+            Increment(_requestCounts, (method, door, Outcome(failure)));
         }
 
-        if (tool is not null)
+        if (_operationDuration.Enabled)
         {
-            tags.Add("gen_ai.tool.name", tool);
+            var tags = new TagList
+            {
+                { "mcp.method.name", method },
+                { "contexthub.door", door },
+                { "mcp.protocol.version", request.ProtocolVersion.Length > 0 ? request.ProtocolVersion : "none" },
+            };
+            if (NetworkTransport(request.Caller.Transport) is { } transport)
+            {
+                tags.Add("network.transport", transport);
+            }
+
+            if (tool is not null)
+            {
+                tags.Add("gen_ai.tool.name", tool);
+            }
+
+            if (failure is not null)
+            {
+                tags.Add("error.type", ErrorType(failure));
+            }
+
+            _operationDuration.Record(Stopwatch.GetElapsedTime(startTimestamp).TotalSeconds, tags);
         }
 
-        if (failure is not null)
-        {
-            tags.Add("error.type", ErrorType(failure));
-        }
-
-        _operationDuration.Record(Stopwatch.GetElapsedTime(startTimestamp).TotalSeconds, tags);
-
-        if (tool is not null)
+        if (tool is not null && counting)
         {
             var callOutcome = failure is null && result.Value is CallToolResult { IsError: true } ? "tool_error" : ToolOutcome(failure);
-            _toolCalls.Add(1, new TagList { { "gen_ai.tool.name", tool }, { "outcome", callOutcome } });
+            Increment(_toolCallCounts, (tool, callOutcome));
+        }
+    }
+
+    private static void Increment<TKey>(ConcurrentDictionary<TKey, StrongBox<long>> counts, TKey key)
+        where TKey : notnull =>
+        Interlocked.Increment(ref counts.GetOrAdd(key, static _ => new StrongBox<long>()).Value);
+
+    private IEnumerable<Measurement<long>> ObserveRequests()
+    {
+        foreach (var ((method, door, outcome), count) in _requestCounts)
+        {
+            yield return new Measurement<long>(Volatile.Read(ref count.Value),
+                new("mcp.method.name", method), new("contexthub.door", door), new("outcome", outcome));
+        }
+    }
+
+    private IEnumerable<Measurement<long>> ObserveToolCalls()
+    {
+        foreach (var ((tool, outcome), count) in _toolCallCounts)
+        {
+            yield return new Measurement<long>(Volatile.Read(ref count.Value), new("gen_ai.tool.name", tool), new("outcome", outcome));
         }
     }
 

@@ -73,6 +73,7 @@ public sealed partial class TaskManager : ITaskEvents, IDisposable
         var running = new RunningTask(record.TaskId, wire, request.Session);
         _running[record.TaskId] = running;
         await _store.CreateAsync(record, cancellationToken);
+        Hold(record);
         Publish(record);
         running.Work = Task.Run(() => RunAsync(running, work), CancellationToken.None);
         return record;
@@ -313,6 +314,7 @@ public sealed partial class TaskManager : ITaskEvents, IDisposable
     /// </summary>
     private void Publish(TaskRecord task)
     {
+        Recount(task);
         Changed?.Invoke(task);
         if (task.Wire == TaskWire.Experimental && _running.TryGetValue(task.TaskId, out var running)
             && running.Session?.StandaloneChannel is { } channel)
@@ -341,6 +343,7 @@ public sealed partial class TaskManager : ITaskEvents, IDisposable
         {
             var now = _time.GetUtcNow();
             await _store.RemoveExpiredAsync(now, CancellationToken.None);
+            Forget(now);
             foreach (var (id, running) in _running)
             {
                 if (await _store.GetAsync(id, CancellationToken.None) is null)
@@ -374,6 +377,7 @@ public sealed partial class TaskManager : ITaskEvents, IDisposable
     public void Dispose()
     {
         _sweep.Dispose();
+        Forget(null);
         foreach (var running in _running.Values)
         {
             try

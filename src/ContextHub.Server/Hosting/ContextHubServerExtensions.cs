@@ -76,6 +76,7 @@ public static class ContextHubServerExtensions
     public static WebApplication MapContextHub(this WebApplication app, string pattern = "/mcp")
     {
         var handler = app.Services.GetRequiredService<StreamableHttpDoor>();
+        app.UseContextHubRequestMetrics(pattern);
         app.UseWebSockets(app.Services.GetRequiredService<IOptions<WebSocketDoorOptions>>().Value.ToMiddlewareOptions());
         app.UseContextHubSecurity();
         app.MapPost(pattern, handler.PostAsync).WithName("McpPost").WithTags("MCP").ExcludeFromDescription();

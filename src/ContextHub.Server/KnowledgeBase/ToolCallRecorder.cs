@@ -41,7 +41,6 @@ public sealed partial class ToolCallRecorder : BackgroundService, IMcpResultReco
     private readonly TimeProvider _time;
     private readonly ILogger<ToolCallRecorder> _logger;
     private readonly Meter _meter;
-    private readonly Counter<long> _droppedCounter;
     private readonly Counter<long> _writtenCounter;
     private readonly Counter<long> _deletedCounter;
     private readonly ToolNames _toolNames = new();
@@ -67,7 +66,7 @@ public sealed partial class ToolCallRecorder : BackgroundService, IMcpResultReco
         });
         _lastDropReport = time.GetTimestamp();
         _meter = meters.Create(MeterName);
-        _droppedCounter = _meter.CreateCounter<long>("contexthub.tool_call_records.dropped", "{record}",
+        _meter.CreateObservableCounter("contexthub.tool_call_records.dropped", () => Interlocked.Read(ref _dropped), "{record}", // 0 from start
             "Tool-call records lost: the queue was full, the store refused them, or the server stopped before they were written.");
         _writtenCounter = _meter.CreateCounter<long>("contexthub.tool_call_records.written", "{record}", "Tool-call records written to the store.");
         _deletedCounter = _meter.CreateCounter<long>("contexthub.tool_call_records.deleted", "{record}", "Tool-call records deleted by the retention settings.");
@@ -327,7 +326,6 @@ public sealed partial class ToolCallRecorder : BackgroundService, IMcpResultReco
     private void CountDropped(long count)
     {
         Interlocked.Add(ref _dropped, count);
-        _droppedCounter.Add(count);
     }
 
     private void ReportDrops(bool force)

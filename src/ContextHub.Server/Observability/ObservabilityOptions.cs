@@ -21,8 +21,12 @@ public sealed class ObservabilityOptions
 
         public string Path { get; set; } = "/metrics";
 
-        /// <summary>Also export ASP.NET Core's, Kestrel's and HttpClient's own meters (per-request HTTP histograms).</summary>
-        public bool AspNetCoreMeters { get; set; } = true;
+        /// <summary>
+        /// Also export ASP.NET Core's per-request meters (<c>http_server_request_duration_seconds</c> by route,
+        /// <c>http_server_active_requests</c>, routing); off by default, as ContextHub's own
+        /// <c>contexthub_http_server_request_duration_seconds</c> by door answers the same questions for less.
+        /// </summary>
+        public bool AspNetCoreMeters { get; set; }
     }
 
     public sealed class OtlpOptions

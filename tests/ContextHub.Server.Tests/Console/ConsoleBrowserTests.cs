@@ -79,6 +79,10 @@ public sealed class ConsoleBrowserTests(TestServer server, ITestOutputHelper out
         Assert.Equal(10, rates.GetProperty("mcp").GetProperty("requests").GetDouble(), 3);
         Assert.Equal(2, rates.GetProperty("mcp").GetProperty("latencyMs").GetDouble(), 3);
         Assert.Equal(1, rates.GetProperty("rest").GetProperty("errors").GetDouble(), 3);
+        var own = steps.GetProperty("metricsParseOwn");
+        Assert.Equal(7, own.GetProperty("http").GetProperty("count").GetDouble());
+        Assert.Equal(2, own.GetProperty("rest").GetProperty("errors").GetDouble());
+        Assert.False(own.TryGetProperty("observability", out _));
 
         // Charts drawn from the Prometheus text the browser was given: one line per door in each of the three charts.
         var charts = steps.GetProperty("charts").EnumerateArray().Select(c => c.GetString()!).ToList();

@@ -117,7 +117,7 @@ public sealed class ToolCallRecorderTests : IAsyncDisposable
         {
             if (instrument.Name == "contexthub.tool_call_records.dropped")
             {
-                Interlocked.Add(ref droppedMetric, value);
+                Interlocked.Exchange(ref droppedMetric, value); // observed: the total since start
             }
             else if (instrument.Name == "contexthub.tool_call_records.written")
             {
@@ -129,12 +129,16 @@ public sealed class ToolCallRecorderTests : IAsyncDisposable
         using var recorder = new ToolCallRecorder(knowledge, Options(new ToolCallRecordingOptions { QueueCapacity = 10, FlushInterval = TimeSpan.FromSeconds(1) }),
             time, meters, logs);
         await recorder.StartAsync(CancellationToken.None);
+        Interlocked.Exchange(ref droppedMetric, -1);
+        listener.RecordObservableInstruments();
+        Assert.Equal(0, Interlocked.Read(ref droppedMetric)); // the series exists at 0 before the first drop
         for (var i = 0; i < 25; i++)
         {
             RecordEcho(recorder, "call " + i);
         }
 
         Assert.Equal(15, recorder.Dropped);
+        listener.RecordObservableInstruments();
         Assert.Equal(15, Interlocked.Read(ref droppedMetric));
         await AdvanceUntilAsync(time, TimeSpan.FromSeconds(1), () => recorder.Written == 10);
         await AdvanceUntilAsync(time, TimeSpan.FromSeconds(1), () => logs.Messages.Any(m => m.Contains("tool-call records dropped", StringComparison.Ordinal)));

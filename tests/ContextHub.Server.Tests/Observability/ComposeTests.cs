@@ -6,7 +6,8 @@ namespace ContextHub.Server.Tests.Observability;
 /// <summary>
 /// deploy/compose.yaml is wired together: Prometheus scrapes exactly the ContextHub replicas the file runs and sends to
 /// its Alertmanager, the replicas accept the Host Prometheus sends, Grafana gets the data source the dashboard names
-/// and the folder the dashboard is in. `docker compose config` checks the file too where the tool exists.
+/// and the folder the dashboard is in; every service, volume and file the file names exists. `docker compose config`
+/// checks the file too where the plugin exists, else Debian's `docker-compose` (1.29, installed by the test script).
 /// </summary>
 public sealed class ComposeTests
 {
@@ -33,11 +34,11 @@ public sealed class ComposeTests
         Assert.Equal("alerts.yml", ((YamlScalarNode)((YamlSequenceNode)prometheus["rule_files"])[0]).Value);
         Assert.Contains("./prometheus:/etc/prometheus:ro", Volumes(services, "prometheus"));
 
-        // The replicas accept the Host header Prometheus sends (their service name) and probe Redis for readiness.
+        // The replicas accept the Host header Prometheus sends (their service name) and share Redis (readiness PINGs it).
         var environment = (YamlMappingNode)((YamlMappingNode)compose["x-contexthub"])["environment"];
         var allowed = Scalar(environment, "AllowedHosts")!.Split(';');
         Assert.All(replicas, r => Assert.Contains(r.Split(':')[0], allowed));
-        Assert.Equal("redis:6379", Scalar(environment, "ContextHub__Observability__Health__Dependencies__redis"));
+        Assert.Equal("redis:6379", Scalar(environment, "ContextHub__Redis__Configuration"));
         Assert.Equal("http://elasticsearch:9200", Scalar(environment, "ContextHub__Knowledge__Elasticsearch__Url"));
 
         // Grafana: the data source the dashboard names, and the folder the provisioning reads.
@@ -60,25 +61,124 @@ public sealed class ComposeTests
     }
 
     [Fact]
+    public void Every_service_volume_and_file_the_stack_names_exists()
+    {
+        var compose = Load(Path.Combine(Deploy, "compose.yaml"));
+        var services = (YamlMappingNode)compose["services"];
+        var names = services.Children.Keys.Select(k => ((YamlScalarNode)k).Value!).ToHashSet();
+        var declaredVolumes = ((YamlMappingNode)compose["volumes"]).Children.Keys.Select(k => ((YamlScalarNode)k).Value!).ToHashSet();
+        var problems = new List<string>();
+        foreach (var name in names)
+        {
+            var service = Merged((YamlMappingNode)services[name]);
+            if (service.Children.TryGetValue(new YamlScalarNode("depends_on"), out var dependsOn))
+            {
+                var needed = dependsOn is YamlSequenceNode list
+                    ? list.Select(d => ((YamlScalarNode)d).Value!)
+                    : ((YamlMappingNode)dependsOn).Children.Keys.Select(k => ((YamlScalarNode)k).Value!);
+                problems.AddRange(needed.Where(n => !names.Contains(n)).Select(n => $"{name} depends on {n}, which is not a service"));
+            }
+
+            foreach (var source in Volumes(services, name).Select(v => v.Split(':')[0]))
+            {
+                if (source.StartsWith('.'))
+                {
+                    var path = Path.Combine(Deploy, source);
+                    if (!Directory.Exists(path) && !File.Exists(path))
+                    {
+                        problems.Add($"{name} mounts {source}, which is not in deploy/");
+                    }
+                }
+                else if (!declaredVolumes.Contains(source))
+                {
+                    problems.Add($"{name} uses the volume {source}, which the file does not declare");
+                }
+            }
+
+            if (service.Children.TryGetValue(new YamlScalarNode("build"), out var build))
+            {
+                var context = Path.GetFullPath(Path.Combine(Deploy, Scalar((YamlMappingNode)build, "context")!));
+                if (!File.Exists(Path.Combine(context, Scalar((YamlMappingNode)build, "dockerfile")!)))
+                {
+                    problems.Add($"{name} builds from a Dockerfile that does not exist");
+                }
+            }
+
+            if (!service.Children.ContainsKey(new YamlScalarNode("image")) && build is null)
+            {
+                problems.Add($"{name} has neither an image nor a build");
+            }
+        }
+
+        // The configuration files the containers are started with are in the mounted folders.
+        foreach (var file in new[] { "prometheus/prometheus.yml", "prometheus/alerts.yml", "alertmanager/alertmanager.yml", "grafana/dashboards/contexthub.json" })
+        {
+            if (!File.Exists(Path.Combine(Deploy, file)))
+            {
+                problems.Add($"deploy/{file} is missing");
+            }
+        }
+
+        Assert.True(problems.Count == 0, string.Join("\n", problems));
+    }
+
+    [Fact]
     public async Task Docker_compose_accepts_the_file_where_the_tool_exists()
     {
-        (int ExitCode, string Output) version;
+        var file = Path.Combine(Deploy, "compose.yaml");
+        if (await TryRunAsync("docker", ["compose", "version"]) is (0, _))
+        {
+            var config = await ExternalProcess.RunAsync("docker", ["compose", "-f", file, "config", "--quiet"], TimeSpan.FromMinutes(1));
+            Assert.True(config.ExitCode == 0, config.Output);
+            return;
+        }
+
+        if (await TryRunAsync("docker-compose", ["version"]) is not (0, _))
+        {
+            return; // neither the compose plugin nor docker-compose here; the structure is checked above
+        }
+
+        // docker-compose 1.29 knows the Compose specification except the top-level project name (added after it):
+        // check a copy without that one line, read from deploy/ so every relative path resolves as it would there.
+        var copy = Path.Combine(Directory.CreateTempSubdirectory("contexthub-compose-").FullName, "compose.yaml");
+        await File.WriteAllLinesAsync(copy, (await File.ReadAllLinesAsync(file)).Where(l => !l.StartsWith("name:", StringComparison.Ordinal)));
+        var v1 = await ExternalProcess.RunAsync("docker-compose", ["-f", copy, "--project-directory", Deploy, "config", "--quiet"], TimeSpan.FromMinutes(1));
+        Assert.True(v1.ExitCode == 0, v1.Output);
+        var resolved = await ExternalProcess.RunAsync("docker-compose", ["-f", copy, "--project-directory", Deploy, "config", "--services"], TimeSpan.FromMinutes(1));
+        Assert.Equal(["alertmanager", "contexthub-1", "contexthub-2", "elasticsearch", "grafana", "prometheus", "redis"],
+            resolved.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Order(StringComparer.Ordinal));
+    }
+
+    /// <summary>A service with its YAML merge key (<c>&lt;&lt;: *contexthub</c>) applied: the anchor's keys, then its own.</summary>
+    private static YamlMappingNode Merged(YamlMappingNode service)
+    {
+        var merged = new YamlMappingNode();
+        if (service.Children.TryGetValue(new YamlScalarNode("<<"), out var baseNode) && baseNode is YamlMappingNode anchor)
+        {
+            foreach (var (key, value) in anchor.Children)
+            {
+                merged.Children[key] = value;
+            }
+        }
+
+        foreach (var (key, value) in service.Children.Where(c => ((YamlScalarNode)c.Key).Value != "<<"))
+        {
+            merged.Children[key] = value;
+        }
+
+        return merged;
+    }
+
+    private static async Task<(int ExitCode, string Output)?> TryRunAsync(string tool, string[] arguments)
+    {
         try
         {
-            version = await ExternalProcess.RunAsync("docker", ["compose", "version"], TimeSpan.FromSeconds(30));
+            return await ExternalProcess.RunAsync(tool, arguments, TimeSpan.FromSeconds(30));
         }
         catch (System.ComponentModel.Win32Exception)
         {
-            return; // no docker here; the structure is checked above
+            return null; // not installed
         }
-
-        if (version.ExitCode != 0)
-        {
-            return; // docker without the compose plugin
-        }
-
-        var config = await ExternalProcess.RunAsync("docker", ["compose", "-f", Path.Combine(Deploy, "compose.yaml"), "config", "--quiet"], TimeSpan.FromMinutes(1));
-        Assert.True(config.ExitCode == 0, config.Output);
     }
 
     private static YamlMappingNode Load(string path)

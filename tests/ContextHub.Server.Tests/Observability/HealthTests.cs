@@ -52,6 +52,47 @@ public sealed class HealthTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task With_the_redis_backend_ready_pings_redis_through_the_multiplexer_and_follows_it_down_and_back()
+    {
+        var redisPort = ExternalProcess.FreePort();
+        var redis = StartRedis(redisPort);
+        await WaitForRedisAsync(redisPort);
+        var (hub, address) = Track(ExternalProcess.StartContextHub(Path.Combine(_folder.FullName, "knowledge-redis"),
+            $"--ContextHub:Redis:Configuration=127.0.0.1:{redisPort}", "--ContextHub:Observability:Health:ProbeInterval=00:00:01",
+            $"--ContextHub:Observability:Health:Dependencies:redis=127.0.0.1:{redisPort}")); // replaced by the PING, not probed twice
+        var ready = new Uri(address, "/health/ready");
+        await hub.WaitForAsync(_http, ready, HttpStatusCode.OK, TimeSpan.FromSeconds(60));
+
+        var (status, body) = await GetAsync(ready);
+        Assert.Equal(200, status);
+        var check = body.GetProperty("checks").GetProperty("redis");
+        Assert.Equal("Healthy", check.GetProperty("status").GetString());
+        Assert.StartsWith("PING answered in ", check.GetProperty("description").GetString(), StringComparison.Ordinal);
+
+        await redis.DisposeAsync(); // redis goes away
+        await hub.WaitForAsync(_http, ready, HttpStatusCode.ServiceUnavailable, TimeSpan.FromSeconds(20));
+        (status, body) = await GetAsync(ready);
+        Assert.Equal(503, status);
+        check = body.GetProperty("checks").GetProperty("redis");
+        Assert.Equal("Unhealthy", check.GetProperty("status").GetString());
+        Assert.StartsWith("Redis did not answer PING", check.GetProperty("description").GetString(), StringComparison.Ordinal);
+        await WaitForMetricAsync(address, "dependency=\"redis\"} 0");
+
+        StartRedis(redisPort); // and comes back: ready again once the multiplexer has reconnected
+        await hub.WaitForAsync(_http, ready, HttpStatusCode.OK, TimeSpan.FromSeconds(40));
+        await WaitForMetricAsync(address, "dependency=\"redis\"} 1");
+    }
+
+    private static async Task WaitForRedisAsync(int port)
+    {
+        var server = new ContextHub.Server.Tests.Redis.RedisServer(Path.GetTempPath(), port);
+        for (var i = 0; i < 100 && !await server.PingAsync(); i++)
+        {
+            await Task.Delay(50);
+        }
+    }
+
+    [Fact]
     public async Task With_metrics_off_there_is_no_metrics_endpoint_and_health_still_answers()
     {
         var (hub, address) = Track(ExternalProcess.StartContextHub(Path.Combine(_folder.FullName, "knowledge"), "--ContextHub:Observability:Metrics:Enabled=false"));
@@ -62,17 +103,19 @@ public sealed class HealthTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Without_the_aspnetcore_meters_only_contexthubs_and_the_runtimes_are_exported()
+    public async Task With_the_aspnetcore_meters_setting_aspnetcores_request_histogram_is_exported_beside_contexthubs()
     {
-        var (hub, address) = Track(ExternalProcess.StartContextHub(Path.Combine(_folder.FullName, "knowledge"), "--ContextHub:Observability:Metrics:AspNetCoreMeters=false"));
+        var (hub, address) = Track(ExternalProcess.StartContextHub(Path.Combine(_folder.FullName, "knowledge"), "--ContextHub:Observability:Metrics:AspNetCoreMeters=true"));
         await hub.WaitForAsync(_http, new Uri(address, "/health/ready"), HttpStatusCode.OK, TimeSpan.FromSeconds(60));
+        await _http.GetStringAsync(new Uri(address, "/healthz"));
 
         var metrics = await _http.GetStringAsync(new Uri(address, "/metrics"));
 
         Assert.Contains("contexthub_dependency_up{", metrics, StringComparison.Ordinal);
         Assert.Contains("dotnet_process_memory_working_set_bytes", metrics, StringComparison.Ordinal);
-        Assert.DoesNotContain("http_server_request_duration_seconds", metrics, StringComparison.Ordinal);
-        Assert.DoesNotContain("kestrel_", metrics, StringComparison.Ordinal);
+        Assert.Contains("# TYPE http_server_request_duration_seconds ", metrics, StringComparison.Ordinal);
+        Assert.Matches("contexthub_http_server_request_duration_seconds_count\\{[^}]*contexthub_door=\"observability\",http_response_status_code=\"200\"\\}", metrics);
+        Assert.Contains("kestrel_", metrics, StringComparison.Ordinal);
     }
 
     [Theory]

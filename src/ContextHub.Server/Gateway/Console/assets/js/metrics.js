@@ -41,12 +41,14 @@ const isError = labels => {
 
 /**
  * Totals by door from one scrape: { door: { count, errors, sum } } taken from a request-duration histogram
- * (ContextHub's own meter when it has a door label, else ASP.NET Core's http.server.request.duration by route).
+ * (ContextHub's HTTP requests by door, else another of its meters with a door label, else ASP.NET Core's
+ * http.server.request.duration by route). The scrapes and probes themselves are left out.
  */
 export function totalsByDoor(samples) {
-  const counts = samples.filter(s => /duration.*_count$/.test(s.name) && doorOf(s.labels));
+  const counts = samples.filter(s => /duration.*_count$/.test(s.name) && doorOf(s.labels) && !['observability', 'other'].includes(doorOf(s.labels)));
+  const http = counts.filter(s => s.name === 'contexthub_http_server_request_duration_seconds_count');
   const own = counts.filter(s => s.labels.door ?? s.labels.transport ?? s.labels.contexthub_door ?? s.labels.contexthub_transport);
-  const chosen = own.length > 0 ? own : counts.filter(s => s.name.startsWith('http_server_request_duration'));
+  const chosen = http.length > 0 ? http : own.length > 0 ? own : counts.filter(s => s.name.startsWith('http_server_request_duration'));
   const totals = {};
   for (const s of chosen) {
     const door = doorOf(s.labels);
