@@ -34,8 +34,10 @@ async function refreshSession() {
     if (!(e instanceof ServerError) || (e.status !== 401 && e.status !== 403)) throw e;
     state.refused = true;
   }
+  const as = state.session.kind === 'oidc' ? `as ${state.session.name} (${state.session.provider?.name ?? 'identity provider'})`
+    : `with API key ${state.session.credentialHint}`;
   who.textContent = state.session.signedIn
-    ? `Signed in with API key ${state.session.credentialHint}${state.refused ? ' (refused by the server)' : ''}`
+    ? `Signed in ${as}${state.refused ? ' (refused by the server)' : ''}`
     : state.refused ? 'Not signed in' : 'anonymous (loopback)';
   signinLink.hidden = state.session.signedIn;
   signoutButton.hidden = !state.session.signedIn;
@@ -80,7 +82,9 @@ themeButton.addEventListener('click', () => {
 
 signoutButton.addEventListener('click', async () => {
   try {
-    await request('DELETE', '/console/session');
+    const ended = await request('DELETE', '/console/session');
+    // Signed in through the identity provider: end its session too (RP-initiated logout), which comes back to /.
+    if (ended?.logoutUrl) { location.assign(ended.logoutUrl); return; }
   } catch (e) {
     main.prepend(alertBox(`Sign-out failed: ${e.message}`));
     return;
