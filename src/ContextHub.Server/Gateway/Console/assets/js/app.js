@@ -4,6 +4,7 @@ import { h, fill, alertBox } from './dom.js';
 import { request, rest, ServerError } from './api.js';
 import * as overview from './pages/overview.js';
 import * as tools from './pages/tools.js';
+import * as tasks from './pages/tasks.js';
 import * as resources from './pages/resources.js';
 import * as prompts from './pages/prompts.js';
 import * as knowledge from './pages/knowledge.js';
@@ -11,8 +12,8 @@ import * as activity from './pages/activity.js';
 import * as keys from './pages/keys.js';
 import * as signin from './pages/signin.js';
 
-const pages = { overview, tools, resources, prompts, knowledge, activity, keys, signin };
-const titles = { overview: 'Overview', tools: 'Tools', resources: 'Resources', prompts: 'Prompts', knowledge: 'Knowledge', activity: 'Activity', keys: 'Keys', signin: 'Sign in' };
+const pages = { overview, tools, tasks, resources, prompts, knowledge, activity, keys, signin };
+const titles = { overview: 'Overview', tools: 'Tools', tasks: 'Tasks', resources: 'Resources', prompts: 'Prompts', knowledge: 'Knowledge', activity: 'Activity', keys: 'Keys', signin: 'Sign in' };
 
 const main = document.getElementById('main');
 const who = document.getElementById('who');
