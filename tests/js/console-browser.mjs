@@ -112,6 +112,7 @@ try {
     await page.waitForFunction(() => !document.querySelector('section[aria-labelledby="ov-traffic"]')?.textContent.includes('Reading /metrics'), null, { timeout: 10000 });
     seen.steps.trafficPanel = await page.locator('section[aria-labelledby="ov-traffic"]').textContent();
     seen.steps.serverVersion = await page.locator('[data-testid="server-version"]').textContent({ timeout: 10000 });
+    seen.steps.revisions = [await page.locator('[data-testid="stateless-revisions"]').textContent(), await page.locator('[data-testid="session-revisions"]').textContent()];
     seen.steps.identity = await page.locator('#who').textContent();
     // The Prometheus parser, in the browser, on a sample of ASP.NET Core's request histogram.
     seen.steps.metricsParse = await page.evaluate(async () => {

@@ -44,6 +44,9 @@ public sealed class ConsoleBrowserTests(TestServer server, ITestOutputHelper out
         Assert.Contains("Traffic by door", traffic, StringComparison.Ordinal);
         Assert.DoesNotContain("metrics not enabled", traffic, StringComparison.Ordinal); // this server serves /metrics
         Assert.Equal("1.0.0", steps.GetProperty("serverVersion").GetString());
+        // The revisions shown are the server's own (server/discover), not a list kept in the page.
+        Assert.Equal([string.Join(", ", ContextHub.Protocol.McpProtocol.StatelessVersions), string.Join(", ", ContextHub.Protocol.McpProtocol.SessionVersions) + " (initialize)"],
+            steps.GetProperty("revisions").EnumerateArray().Select(v => v.GetString()));
         Assert.True(steps.GetProperty("echo").GetBoolean());
         Assert.Contains("message: is required.", steps.GetProperty("echoValidation").GetString(), StringComparison.Ordinal);
         Assert.Matches("^[2-9][0-9]* of 50", steps.GetProperty("progress").GetString());
