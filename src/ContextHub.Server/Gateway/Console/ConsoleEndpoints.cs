@@ -29,7 +29,7 @@ public static class ConsoleEndpoints
     {
         services.AddOptions<ConsoleOptions>().Bind(configuration.GetSection(ConsoleOptions.Section)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ConsoleOptions>, ConsoleOptionsValidator>());
-        services.AddDataProtection();
+        ConsoleKeyRing.Configure(services, configuration);
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<ConsoleSession>();
         services.TryAddSingleton<ConsoleAssets>();
