@@ -108,12 +108,17 @@ try {
   await page.getByRole('button', { name: 'Call echo' }).click();
   await page.getByText('echo: hello from alice').waitFor({ timeout: 15000 });
   step('echo');
-  // The tool-call record names alice as the caller.
+  // The tool-call record names alice as the caller (records are written in the background: ask until it is there).
   step('recordedCaller', await page.evaluate(async () => {
     const csrf = decodeURIComponent(document.cookie.split('; ').find(c => c.startsWith('contexthub-csrf=')).slice('contexthub-csrf='.length));
-    const r = await fetch('/api/v1/tools/tool_calls/call', { method: 'POST', body: JSON.stringify({ tool: 'echo', limit: 1 }),
-      headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf } });
-    return (await r.json()).structuredContent?.calls?.[0]?.caller ?? null;
+    for (let i = 0; i < 50; i++) {
+      const r = await fetch('/api/v1/tools/tool_calls/call', { method: 'POST', body: JSON.stringify({ tool: 'echo', limit: 1 }),
+        headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf } });
+      const caller = (await r.json()).structuredContent?.calls?.[0]?.caller;
+      if (caller) return caller;
+      await new Promise(resolve => setTimeout(resolve, 200));
+    }
+    return null;
   }));
   await page.screenshot({ path: path.join(shots, 'desktop-tools-oidc.png') });
 
