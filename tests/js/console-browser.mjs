@@ -14,7 +14,7 @@ const [base, artifacts, watched, apiKey] = process.argv.slice(2);
 const shots = path.join(artifacts, 'screenshots');
 mkdirSync(shots, { recursive: true });
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-const PAGES = ['overview', 'tools', 'resources', 'prompts', 'knowledge', 'activity', 'keys', 'signin'];
+const PAGES = ['overview', 'tools', 'tasks', 'resources', 'prompts', 'knowledge', 'activity', 'keys', 'signin'];
 // Endpoints a server may leave out; the console asks for them and says "not enabled" on a 404 (checked below).
 const OPTIONAL = ['/metrics', '/health/ready', '/api/v1/keys'];
 const isOptional = url => OPTIONAL.includes(new URL(url).pathname);
@@ -112,6 +112,7 @@ try {
     await page.waitForFunction(() => !document.querySelector('section[aria-labelledby="ov-traffic"]')?.textContent.includes('Reading /metrics'), null, { timeout: 10000 });
     seen.steps.trafficPanel = await page.locator('section[aria-labelledby="ov-traffic"]').textContent();
     seen.steps.serverVersion = await page.locator('[data-testid="server-version"]').textContent({ timeout: 10000 });
+    seen.steps.revisions = [await page.locator('[data-testid="stateless-revisions"]').textContent(), await page.locator('[data-testid="session-revisions"]').textContent()];
     seen.steps.identity = await page.locator('#who').textContent();
     // The Prometheus parser, in the browser, on a sample of ASP.NET Core's request histogram.
     seen.steps.metricsParse = await page.evaluate(async () => {
@@ -180,6 +181,33 @@ try {
   await page.getByRole('button', { name: 'Cancel' }).click();
   await page.getByText('The call of countdown was cancelled.').waitFor();
   step('cancelled');
+
+  // countdown as a task (REST ?task=true): two started from the Tools page, then followed on the Tasks page, where
+  // the status changes arrive live (taskStatus subscription): the short one completes with its result, the long one
+  // is cancelled there.
+  await page.getByLabel(/^from/).fill('10');
+  await page.getByLabel(/^intervalMs/).fill('500');
+  await page.getByRole('button', { name: 'Run countdown as task' }).click();
+  await page.getByText(/^Task \S+ started \(working\)/).waitFor();
+  await page.getByLabel(/^from/).fill('100');
+  await page.getByLabel(/^intervalMs/).fill('2000');
+  await page.getByRole('button', { name: 'Run countdown as task' }).click();
+  await until(async () => (await page.evaluate(() => JSON.parse(sessionStorage.getItem('contexthub-tasks') ?? '[]').length)) === 2, 'two tasks started');
+  await page.getByRole('link', { name: 'Follow it on the Tasks page' }).click();
+  await page.waitForSelector('main[data-ready="tasks"]');
+  const longTask = page.locator('tr[data-task]').nth(0); // newest first
+  const shortTask = page.locator('tr[data-task]').nth(1);
+  step('taskWorking', [await shortTask.getAttribute('data-status'), await longTask.getAttribute('data-status')]);
+  await audit(page, 'tasks-running');
+  await shot(page, 'desktop-tasks-running');
+  await until(async () => await shortTask.getAttribute('data-status') === 'completed', 'the short task completed', 20000);
+  await until(async () => (await shortTask.textContent()).includes('Counted down from 10.'), 'the completed task\'s result');
+  step('taskCompleted', await shortTask.locator('td').nth(4).textContent());
+  await longTask.getByRole('button', { name: /^Cancel the countdown task/ }).click();
+  await until(async () => await longTask.getAttribute('data-status') === 'cancelled', 'the long task cancelled');
+  step('taskCancelled', await longTask.getAttribute('data-status'));
+  await shot(page, 'desktop-tasks-ended');
+  await open(page, 'tools');
 
   // Content blocks: an image, and a tool that reports an error (the conformance fixture's tools, when served).
   if (await page.getByRole('button', { name: /^test_image_content/ }).count()) {

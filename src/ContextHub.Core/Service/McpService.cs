@@ -222,7 +222,12 @@ public sealed class McpService
             Instructions = _options.Instructions,
             TimeToLive = TimeSpan.Zero,
             CacheScope = CacheScope.Public,
-            Meta = new JsonObject { [McpProtocol.Meta.ServerInfo] = JsonSerializer.SerializeToNode(ServerInfo, McpJson.TypeInfo<Implementation>()) },
+            Meta = new JsonObject
+            {
+                [McpProtocol.Meta.ServerInfo] = JsonSerializer.SerializeToNode(ServerInfo, McpJson.TypeInfo<Implementation>()),
+                // The revisions served with initialize (supportedVersions lists the stateless ones only): the console shows them.
+                ["dev.contexthub/sessionVersions"] = new JsonArray([.. McpProtocol.SessionVersions.Select(v => (JsonNode)v)]),
+            },
         }, McpJson.TypeInfo<DiscoverResult>())!.AsObject();
         result["capabilities"] = _discoverCapabilities.DeepClone();
         return DoneAsync(result);

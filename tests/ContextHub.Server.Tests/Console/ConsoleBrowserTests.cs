@@ -15,7 +15,7 @@ namespace ContextHub.Server.Tests.WebConsole;
 [Collection(ServerCollection.Name)]
 public sealed class ConsoleBrowserTests(TestServer server, ITestOutputHelper output)
 {
-    private static readonly string[] Pages = ["overview", "tools", "resources", "prompts", "knowledge", "activity", "keys", "signin"];
+    private static readonly string[] Pages = ["overview", "tools", "tasks", "resources", "prompts", "knowledge", "activity", "keys", "signin"];
 
     [Fact]
     public async Task A_person_can_use_every_page_in_a_real_browser()
@@ -44,10 +44,16 @@ public sealed class ConsoleBrowserTests(TestServer server, ITestOutputHelper out
         Assert.Contains("Traffic by door", traffic, StringComparison.Ordinal);
         Assert.DoesNotContain("metrics not enabled", traffic, StringComparison.Ordinal); // this server serves /metrics
         Assert.Equal("1.0.0", steps.GetProperty("serverVersion").GetString());
+        // The revisions shown are the server's own (server/discover), not a list kept in the page.
+        Assert.Equal([string.Join(", ", ContextHub.Protocol.McpProtocol.StatelessVersions), string.Join(", ", ContextHub.Protocol.McpProtocol.SessionVersions) + " (initialize)"],
+            steps.GetProperty("revisions").EnumerateArray().Select(v => v.GetString()));
         Assert.True(steps.GetProperty("echo").GetBoolean());
         Assert.Contains("message: is required.", steps.GetProperty("echoValidation").GetString(), StringComparison.Ordinal);
         Assert.Matches("^[2-9][0-9]* of 50", steps.GetProperty("progress").GetString());
         Assert.True(steps.GetProperty("cancelled").GetBoolean());
+        Assert.Equal(["working", "working"], steps.GetProperty("taskWorking").EnumerateArray().Select(v => v.GetString()));
+        Assert.Contains("Counted down from 10.", steps.GetProperty("taskCompleted").GetString(), StringComparison.Ordinal);
+        Assert.Equal("cancelled", steps.GetProperty("taskCancelled").GetString());
         Assert.True(steps.GetProperty("hashEnum").GetBoolean());
         Assert.True(steps.GetProperty("searchToolWithTags").GetBoolean(), "the search tool called through its form did not find the uploaded document by its tag");
         Assert.True(steps.GetProperty("imageResult").GetBoolean(), "the image a tool returned was not shown");

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using ContextHub.Server.Gateway.Security;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -28,11 +29,12 @@ public static class ConsoleEndpoints
     {
         services.AddOptions<ConsoleOptions>().Bind(configuration.GetSection(ConsoleOptions.Section)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ConsoleOptions>, ConsoleOptionsValidator>());
-        services.AddDataProtection();
+        ConsoleKeyRing.Configure(services, configuration);
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<ConsoleSession>();
         services.TryAddSingleton<ConsoleAssets>();
         services.TryAddEnumerable(ServiceDescriptor.Transient<IStartupFilter, ConsoleSessionStartupFilter>());
+        ConsoleOidc.Add(services, configuration);
         return services;
     }
 
@@ -48,15 +50,30 @@ public static class ConsoleEndpoints
         endpoints.MapMethods(AssetsPath + "/{**path}", [HttpMethods.Get, HttpMethods.Head],
                 (HttpContext context, ConsoleAssets assets, string path) => Serve(context, assets, path))
             .WithName("ConsoleAsset").ExcludeFromDescription();
-        endpoints.MapGet(SessionPath, (HttpContext context, ConsoleSession sessions) => Info(context, sessions.Read(context) is { } s ? s.Credential : null))
+        endpoints.MapGet(SessionPath, (HttpContext context, ConsoleSession sessions) => Info(context, sessions.Read(context)))
             .WithName("ConsoleSession").ExcludeFromDescription();
         endpoints.MapPost(SessionPath, SignInAsync).WithName("ConsoleSignIn").ExcludeFromDescription();
-        endpoints.MapDelete(SessionPath, (HttpContext context) =>
+        endpoints.MapDelete(SessionPath, async (HttpContext context, ConsoleSession sessions) =>
         {
+            var person = sessions.Read(context)?.Person;
             ConsoleSession.SignOut(context);
             NoStore(context);
-            return TypedResults.NoContent();
+            // A person signed in through the provider is sent on to end the provider's session too, when it offers that.
+            var logout = person is not null && OidcEnabled(context) ? await ConsoleOidc.LogoutUrlAsync(context) : null;
+            return logout is null
+                ? Results.NoContent()
+                : Results.Json(new SessionInfo(false, null, context.Request.IsHttps) { LogoutUrl = logout }, ConsoleJsonContext.Default.SessionInfo);
         }).WithName("ConsoleSignOut").ExcludeFromDescription();
+        if (endpoints.ServiceProvider.GetRequiredService<IOptions<ConsoleOidcOptions>>().Value.Enabled)
+        {
+            // Starts the authorization code flow (with PKCE); the provider returns to ConsoleOidcOptions.CallbackPath.
+            endpoints.MapGet(ConsoleOidc.SignInPath, (HttpContext context) =>
+            {
+                NoStore(context);
+                return Results.Challenge(new AuthenticationProperties { RedirectUri = "/" }, [ConsoleOidc.Scheme]);
+            }).WithName("ConsoleOidcSignIn").ExcludeFromDescription();
+        }
+
         return endpoints;
     }
 
@@ -127,15 +144,23 @@ public static class ConsoleEndpoints
         }
 
         sessions.SignIn(context, key);
-        return isForm ? TypedResults.Redirect("/", permanent: false, preserveMethod: false) : Info(context, key);
+        return isForm ? TypedResults.Redirect("/", permanent: false, preserveMethod: false) : Info(context, new SessionPayload(key, ""));
     }
 
-    private static IResult Info(HttpContext context, string? credential)
+    private static IResult Info(HttpContext context, SessionPayload? session)
     {
         NoStore(context);
-        return TypedResults.Json(new SessionInfo(credential is not null, credential is null ? null : ConsoleSession.Hint(credential), context.Request.IsHttps),
-            ConsoleJsonContext.Default.SessionInfo);
+        var oidc = context.RequestServices.GetRequiredService<IOptions<ConsoleOidcOptions>>().Value;
+        var info = new SessionInfo(session is not null, session?.Credential is { } credential ? ConsoleSession.Hint(credential) : null, context.Request.IsHttps)
+        {
+            Kind = session is null ? null : session.Person is null ? "apikey" : "oidc",
+            Name = session?.Person?.Name,
+            Provider = oidc.Enabled ? new SessionProvider(oidc.DisplayName, ConsoleOidc.SignInPath) : null,
+        };
+        return TypedResults.Json(info, ConsoleJsonContext.Default.SessionInfo);
     }
+
+    private static bool OidcEnabled(HttpContext context) => context.RequestServices.GetRequiredService<IOptions<ConsoleOidcOptions>>().Value.Enabled;
 
     private static void NoStore(HttpContext context) => context.Response.Headers.CacheControl = "no-store";
 

@@ -26,10 +26,15 @@ public sealed class ConsoleSession(IDataProtectionProvider protection, IOptions<
         protection.CreateProtector("ContextHub.Console.Session.v1").ToTimeLimitedDataProtector();
 
     /// <summary>Seals a new session for <paramref name="credential"/> into the response's cookies.</summary>
-    public void SignIn(HttpContext context, string credential)
+    public void SignIn(HttpContext context, string credential) => Seal(context, credential, null);
+
+    /// <summary>Seals a new session for a person signed in through the identity provider into the response's cookies.</summary>
+    public void SignIn(HttpContext context, ConsolePerson person) => Seal(context, null, person);
+
+    private void Seal(HttpContext context, string? credential, ConsolePerson? person)
     {
         var token = Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
-        var payload = JsonSerializer.SerializeToUtf8Bytes(new SessionPayload(credential, token), ConsoleJsonContext.Default.SessionPayload);
+        var payload = JsonSerializer.SerializeToUtf8Bytes(new SessionPayload(credential, token, person), ConsoleJsonContext.Default.SessionPayload);
         var expires = time.GetUtcNow() + options.Value.SessionLifetime;
         var sealedValue = Base64Url.EncodeToString(_protector.Protect(payload, expires));
         context.Response.Cookies.Append(CookieName, sealedValue, Cookie(context, httpOnly: true, expires));
@@ -82,13 +87,36 @@ public sealed class ConsoleSession(IDataProtectionProvider protection, IOptions<
     };
 }
 
-/// <summary>What the session cookie seals.</summary>
+/// <summary>What the session cookie seals: an API key the person pasted, or the person the identity provider signed in.</summary>
 public sealed record SessionPayload(
-    [property: JsonPropertyName("c")] string Credential,
-    [property: JsonPropertyName("t")] string CsrfToken);
+    [property: JsonPropertyName("c")] string? Credential,
+    [property: JsonPropertyName("t")] string CsrfToken,
+    [property: JsonPropertyName("p")] ConsolePerson? Person = null);
+
+/// <summary>A person signed in through the identity provider: the subject, a display name and the ContextHub scopes granted.</summary>
+public sealed record ConsolePerson(
+    [property: JsonPropertyName("s")] string Subject,
+    [property: JsonPropertyName("n")] string Name,
+    [property: JsonPropertyName("g")] string[] Scopes);
 
 /// <summary>What <c>GET /console/session</c> tells the page.</summary>
-public sealed record SessionInfo(bool SignedIn, string? CredentialHint, bool Secure);
+public sealed record SessionInfo(bool SignedIn, string? CredentialHint, bool Secure)
+{
+    /// <summary>"apikey" or "oidc" while signed in.</summary>
+    public string? Kind { get; init; }
+
+    /// <summary>The signed-in person's name (identity provider sessions).</summary>
+    public string? Name { get; init; }
+
+    /// <summary>The identity provider's sign-in, when one is configured.</summary>
+    public SessionProvider? Provider { get; init; }
+
+    /// <summary>After sign-out: where the browser goes to end the provider's session too (RP-initiated logout).</summary>
+    public string? LogoutUrl { get; init; }
+}
+
+/// <summary>The identity provider offered on the sign-in page.</summary>
+public sealed record SessionProvider(string Name, string SignInUrl);
 
 /// <summary>The body of <c>POST /console/session</c> as JSON.</summary>
 public sealed record SignInRequest(string? Key);

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using ContextHub.Server.Gateway.Security;
 using Microsoft.Extensions.Options;
 
 namespace ContextHub.Server.Gateway.WebConsole;
@@ -37,9 +38,17 @@ public sealed partial class ConsoleSessionMiddleware(RequestDelegate next, Conso
             return;
         }
 
-        if (session is not null && context.Request.Headers.Authorization.Count == 0)
+        if (session is not null && context.Request.Headers.Authorization.Count == 0 && context.Request.Headers[CallerAuthenticator.ApiKeyHeader].Count == 0)
         {
-            context.Request.Headers.Authorization = "Bearer " + session.Credential;
+            if (session.Credential is not null)
+            {
+                context.Request.Headers.Authorization = "Bearer " + session.Credential;
+            }
+            else if (session.Person is { } person)
+            {
+                // Signed in through the identity provider: the person is the caller (the doors fix the transport).
+                context.Features.Set(new CallerFeature(ConsoleOidc.CallerOf(person, context.Connection.RemoteIpAddress)));
+            }
         }
 
         await next(context);

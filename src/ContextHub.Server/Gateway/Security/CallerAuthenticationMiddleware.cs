@@ -34,6 +34,14 @@ public sealed class CallerAuthenticationMiddleware(RequestDelegate next, CallerA
             return;
         }
 
+        if (credential is null && context.Features.Get<CallerFeature>() is { } signedIn)
+        {
+            // A person the console signed in through the identity provider (ConsoleSessionMiddleware set the caller).
+            context.Features.Set(new CallerFeature(signedIn.Caller.WithTransport(transport.Value)));
+            await next(context);
+            return;
+        }
+
         if (credential is null)
         {
             if (_options.RequireAuthentication && !(transport == McpTransportKind.GraphQL && context.WebSockets.IsWebSocketRequest))

@@ -4,6 +4,7 @@ import { h, fill, alertBox } from './dom.js';
 import { request, rest, ServerError } from './api.js';
 import * as overview from './pages/overview.js';
 import * as tools from './pages/tools.js';
+import * as tasks from './pages/tasks.js';
 import * as resources from './pages/resources.js';
 import * as prompts from './pages/prompts.js';
 import * as knowledge from './pages/knowledge.js';
@@ -11,8 +12,8 @@ import * as activity from './pages/activity.js';
 import * as keys from './pages/keys.js';
 import * as signin from './pages/signin.js';
 
-const pages = { overview, tools, resources, prompts, knowledge, activity, keys, signin };
-const titles = { overview: 'Overview', tools: 'Tools', resources: 'Resources', prompts: 'Prompts', knowledge: 'Knowledge', activity: 'Activity', keys: 'Keys', signin: 'Sign in' };
+const pages = { overview, tools, tasks, resources, prompts, knowledge, activity, keys, signin };
+const titles = { overview: 'Overview', tools: 'Tools', tasks: 'Tasks', resources: 'Resources', prompts: 'Prompts', knowledge: 'Knowledge', activity: 'Activity', keys: 'Keys', signin: 'Sign in' };
 
 const main = document.getElementById('main');
 const who = document.getElementById('who');
@@ -34,8 +35,10 @@ async function refreshSession() {
     if (!(e instanceof ServerError) || (e.status !== 401 && e.status !== 403)) throw e;
     state.refused = true;
   }
+  const as = state.session.kind === 'oidc' ? `as ${state.session.name} (${state.session.provider?.name ?? 'identity provider'})`
+    : `with API key ${state.session.credentialHint}`;
   who.textContent = state.session.signedIn
-    ? `Signed in with API key ${state.session.credentialHint}${state.refused ? ' (refused by the server)' : ''}`
+    ? `Signed in ${as}${state.refused ? ' (refused by the server)' : ''}`
     : state.refused ? 'Not signed in' : 'anonymous (loopback)';
   signinLink.hidden = state.session.signedIn;
   signoutButton.hidden = !state.session.signedIn;
@@ -80,7 +83,9 @@ themeButton.addEventListener('click', () => {
 
 signoutButton.addEventListener('click', async () => {
   try {
-    await request('DELETE', '/console/session');
+    const ended = await request('DELETE', '/console/session');
+    // Signed in through the identity provider: end its session too (RP-initiated logout), which comes back to /.
+    if (ended?.logoutUrl) { location.assign(ended.logoutUrl); return; }
   } catch (e) {
     main.prepend(alertBox(`Sign-out failed: ${e.message}`));
     return;

@@ -36,8 +36,8 @@ export async function render(main) {
     fill(serverPanel, h('h2', { id: 'ov-server' }, 'Server'), h('dl', { class: 'meta' },
       h('dt', {}, 'Name'), h('dd', {}, info.title ?? info.name ?? 'unknown'),
       h('dt', {}, 'Version'), h('dd', { 'data-testid': 'server-version' }, info.version ?? 'unknown'),
-      h('dt', {}, 'Stateless revisions'), h('dd', {}, (result.supportedVersions ?? []).join(', ')),
-      h('dt', {}, 'Session revisions'), h('dd', {}, '2025-11-25, 2025-06-18, 2025-03-26 (initialize)'),
+      h('dt', {}, 'Stateless revisions'), h('dd', { 'data-testid': 'stateless-revisions' }, (result.supportedVersions ?? []).join(', ')),
+      h('dt', {}, 'Session revisions'), h('dd', { 'data-testid': 'session-revisions' }, `${(result._meta?.['dev.contexthub/sessionVersions'] ?? []).join(', ') || 'none'} (initialize)`),
       h('dt', {}, 'Capabilities'), h('dd', {}, Object.keys(result.capabilities ?? {}).join(', '))));
   }, e => serverPanel.append(alertBox(`server/discover failed: ${e.message}`)));
 

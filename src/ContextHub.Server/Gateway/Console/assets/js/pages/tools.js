@@ -1,5 +1,6 @@
 import { h, fill, heading, alertBox, pickList, uid } from '../dom.js';
-import { listAll } from '../api.js';
+import { listAll, mcp } from '../api.js';
+import { startTask } from './tasks.js';
 import { graphql } from '../graphql.js';
 import { schemaForm } from '../schema-form.js';
 import { json } from '../highlight.js';
@@ -12,6 +13,16 @@ const CALL = `subscription Call($name: String!, $arguments: JSON) {
 export async function render(main) {
   main.append(...heading('Tools', 'Every tool the server offers. Fill in the form generated from its input schema and call it.'));
   const tools = await listAll('/tools', 'tools');
+  // Which tools run as tasks: MCP tools/list tells a client that speaks the tasks extension (execution.taskSupport).
+  const taskSupport = new Map();
+  try {
+    let cursor;
+    do {
+      const page = await mcp('tools/list', { ...(cursor ? { cursor } : {}), _meta: { 'io.modelcontextprotocol/clientCapabilities': { extensions: { 'io.modelcontextprotocol/tasks': {} } } } });
+      for (const t of page.tools ?? []) if (t.execution?.taskSupport) taskSupport.set(t.name, t.execution.taskSupport);
+      cursor = page.nextCursor;
+    } while (cursor);
+  } catch { /* without it the tools are still listed and called directly */ }
   const detail = h('section', { class: 'panel', 'aria-live': 'off', 'aria-label': 'Selected tool' }, h('p', { class: 'muted' }, 'Choose a tool.'));
   const searchId = uid('search');
   const listHolder = h('div', {});
@@ -23,7 +34,7 @@ export async function render(main) {
       pickList('Tools', shown, t => [h('span', { class: 'item-title' }, t.name), h('span', { class: 'item-sub' }, t.title ?? '')], t => {
         stop?.();
         stop = null;
-        select(detail, t, s => { stop = s; });
+        select(detail, t, s => { stop = s; }, taskSupport.get(t.name));
       }));
   };
   const search = h('input', { id: searchId, type: 'search', placeholder: 'name or description', oninput: e => show(e.target.value) });
@@ -35,7 +46,7 @@ export async function render(main) {
   return () => stop?.();
 }
 
-function select(detail, tool, setStop) {
+function select(detail, tool, setStop, taskSupport) {
   const form = schemaForm(tool.inputSchema);
   const annotations = Object.entries(tool.annotations ?? {}).filter(([k]) => k !== 'title');
   const progress = h('progress', { max: 1, value: 0, 'aria-label': `Progress of ${tool.name}` });
@@ -53,15 +64,35 @@ function select(detail, tool, setStop) {
     fill(result, h('p', { class: 'note' }, `The call of ${tool.name} was cancelled.`));
     finish();
   });
-  const element = h('form', { novalidate: true, onsubmit: event => {
-    event.preventDefault();
+  const read = () => {
     fill(summary);
     const { value, errors } = form.read();
     if (errors.length) {
       summary.append(h('div', { class: 'alert' }, h('p', {}, `Fix ${errors.length === 1 ? 'this field' : `these ${errors.length} fields`} before calling:`), h('ul', {}, errors.map(e => h('li', {}, e.message)))));
       errors[0].input.focus();
-      return;
+      return null;
     }
+    return value;
+  };
+  const taskButton = taskSupport ? h('button', { type: 'button', class: 'ghost', onclick: async () => {
+    const value = read();
+    if (!value) return;
+    taskButton.disabled = true;
+    try {
+      const task = await startTask(tool.name, value);
+      fill(result, task?.taskId
+        ? h('p', { class: 'success', role: 'status' }, `Task ${task.taskId.slice(0, 8)} started (${task.status}). `, h('a', { href: '#/tasks' }, 'Follow it on the Tasks page'))
+        : h('p', { class: 'note' }, 'The server ran the call at once instead of as a task.'));
+    } catch (e) {
+      fill(result, alertBox(`Starting the task failed: ${e.message}`));
+    } finally {
+      taskButton.disabled = false;
+    }
+  } }, `Run ${tool.name} as task`) : null;
+  const element = h('form', { novalidate: true, onsubmit: event => {
+    event.preventDefault();
+    const value = read();
+    if (!value) return;
     callButton.disabled = true;
     cancelButton.disabled = false;
     progressBox.hidden = true;
@@ -86,11 +117,11 @@ function select(detail, tool, setStop) {
       complete: () => finish(),
     });
     setStop(stop);
-  } }, form.element, summary, h('div', { class: 'row' }, callButton, cancelButton));
+  } }, form.element, summary, h('div', { class: 'row' }, callButton, cancelButton, taskButton));
   fill(detail, 
     h('h2', {}, tool.title ? `${tool.title} (${tool.name})` : tool.name),
     h('p', {}, tool.description ?? ''),
-    annotations.length ? h('p', {}, annotations.map(([k, v]) => h('span', { class: 'badge' }, `${k}: ${v}`))) : null,
+    annotations.length || taskSupport ? h('p', {}, annotations.map(([k, v]) => h('span', { class: 'badge' }, `${k}: ${v}`)), taskSupport ? h('span', { class: 'badge' }, `tasks: ${taskSupport}`) : null) : null,
     h('details', {}, h('summary', {}, 'Input schema'), json(tool.inputSchema)),
     tool.outputSchema ? h('details', {}, h('summary', {}, 'Output schema'), json(tool.outputSchema)) : null,
     h('h3', {}, 'Arguments'), element, progressBox, result);

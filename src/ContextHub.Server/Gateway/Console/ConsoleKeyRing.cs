@@ -1,0 +1,41 @@
+using ContextHub.Redis;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.AspNetCore.DataProtection.StackExchangeRedis;
+
+namespace ContextHub.Server.Gateway.WebConsole;
+
+/// <summary>
+/// Where the Data Protection key ring lives, so that every replica can read the console's cookies (and the OpenID
+/// Connect handler's state) sealed by another: a folder all replicas share (<see cref="ConsoleOptions.KeyRingPath"/>),
+/// else Redis when <c>ContextHub:Redis:Configuration</c> is set (the key <c>{KeyPrefix}dataprotection-keys</c>, through
+/// the server's own Redis connection), else the default per-machine ring. A shared ring also fixes the application
+/// name, so replicas installed in different folders still derive the same keys.
+/// </summary>
+internal static class ConsoleKeyRing
+{
+    public const string ApplicationName = "ContextHub";
+
+    public const string RedisKeyName = "dataprotection-keys";
+
+    public static void Configure(IServiceCollection services, IConfiguration configuration)
+    {
+        var protection = services.AddDataProtection();
+        var path = configuration[$"{ConsoleOptions.Section}:{nameof(ConsoleOptions.KeyRingPath)}"];
+        if (!string.IsNullOrWhiteSpace(path))
+        {
+            protection.SetApplicationName(ApplicationName).PersistKeysToFileSystem(new DirectoryInfo(Path.GetFullPath(path)));
+            return;
+        }
+
+        if (!string.IsNullOrWhiteSpace(configuration[$"{RedisOptions.Section}:{nameof(RedisOptions.Configuration)}"]))
+        {
+            protection.SetApplicationName(ApplicationName);
+            services.AddOptions<KeyManagementOptions>().Configure<IServiceProvider>((options, provider) =>
+            {
+                var redis = provider.GetRequiredService<RedisConnection>();
+                options.XmlRepository = new RedisXmlRepository(() => redis.Database, redis.Key(RedisKeyName));
+            });
+        }
+    }
+}
