@@ -22,6 +22,7 @@ public sealed partial class RedisBackplane : IHostedService, IDisposable
     private readonly CancellationTokenSource _stopping = new();
     private ImmutableArray<Func<ServerEvent, ValueTask>> _eventHandlers = [];
     private ImmutableArray<Func<SessionUpdate, ValueTask>> _sessionHandlers = [];
+    private ImmutableArray<Func<string, ValueTask>> _taskHandlers = [];
     private ChannelMessageQueue? _queue;
     private long _epoch;
 
@@ -48,6 +49,10 @@ public sealed partial class RedisBackplane : IHostedService, IDisposable
         new BackplaneMessage { Origin = Origin, SessionId = update.SessionId, Change = update.Kind, Value = update.Value },
         BackplaneJsonContext.Default.BackplaneMessage);
 
+    /// <summary>The message a task change publishes (from inside the script that stores it): the record as stored.</summary>
+    public string SerializeTask(string record) => JsonSerializer.Serialize(
+        new BackplaneMessage { Origin = Origin, Task = record }, BackplaneJsonContext.Default.BackplaneMessage);
+
     public RedisChannel ChannelName => _channel;
 
     private string ChannelText => field ??= _channel.ToString();
@@ -65,6 +70,13 @@ public sealed partial class RedisBackplane : IHostedService, IDisposable
     {
         ImmutableInterlocked.Update(ref _sessionHandlers, static (list, h) => list.Add(h), handler);
         return new Registration(() => ImmutableInterlocked.Update(ref _sessionHandlers, static (list, h) => list.Remove(h), handler));
+    }
+
+    /// <summary>Task records changed by other replicas, as stored (JSON).</summary>
+    public IDisposable OnTaskChange(Func<string, ValueTask> handler)
+    {
+        ImmutableInterlocked.Update(ref _taskHandlers, static (list, h) => list.Add(h), handler);
+        return new Registration(() => ImmutableInterlocked.Update(ref _taskHandlers, static (list, h) => list.Remove(h), handler));
     }
 
     /// <summary>Subscribes now if Redis answers, else keeps trying in the background (the server starts without Redis).</summary>
@@ -138,6 +150,13 @@ public sealed partial class RedisBackplane : IHostedService, IDisposable
                     await handler(update);
                 }
             }
+            else if (message.Task is { } task)
+            {
+                foreach (var handler in _taskHandlers)
+                {
+                    await handler(task);
+                }
+            }
         }
         catch (Exception e)
         {
@@ -206,6 +225,10 @@ internal sealed class BackplaneMessage
 
     [JsonPropertyName("v")]
     public string? Value { get; set; }
+
+    /// <summary>A task record as stored (JSON), after a change.</summary>
+    [JsonPropertyName("t")]
+    public string? Task { get; set; }
 }
 
 [JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, UseStringEnumConverter = true)]

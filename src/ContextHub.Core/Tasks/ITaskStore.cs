@@ -22,4 +22,15 @@ public interface ITaskStore
 
     /// <summary>Removes every task whose TTL ended at or before <paramref name="now"/>; returns how many.</summary>
     ValueTask<int> RemoveExpiredAsync(DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Changes this process did not make through <see cref="UpdateAsync"/>: made on another replica, or by the store itself
+    /// (a task whose replica stopped). Null when there can be none (one process).
+    /// </summary>
+    IDisposable? WatchChanges(Func<TaskRecord, ValueTask> handler) => null;
+
+    /// <summary>This process stopped running the task (it ended, or its end could not be recorded); a shared store stops vouching for it.</summary>
+    void Released(string taskId)
+    {
+    }
 }
