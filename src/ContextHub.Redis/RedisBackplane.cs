@@ -136,7 +136,7 @@ public sealed partial class RedisBackplane : IHostedService, IDisposable
         {
             if (message.Event is { } kind)
             {
-                var serverEvent = new ServerEvent(kind, message.Uri) { Id = message.Occurrence ?? Guid.NewGuid().ToString("N") };
+                var serverEvent = new ServerEvent(kind, message.Uri) { Id = message.Occurrence ?? Guid.NewGuid().ToString("N"), FromElsewhere = true };
                 foreach (var handler in _eventHandlers)
                 {
                     await handler(serverEvent);
