@@ -17,6 +17,8 @@
 #    server, for comparison). FANOUT_CHANGE=ingest re-ingests a knowledge document instead (a write in every sample).
 #
 # Environment (all optional): DURATION=10s CONNECTIONS=16 ROUNDS=3 FANOUT_ROUNDS=30 FANOUT_CHANGE=touch BASE_PORT=5931 NO_BUILD=1
+# SPIN_LIMIT=N sets DOTNET_ThreadPool_UnfairSemaphoreSpinLimit for the servers (0: idle pool threads sleep at once instead
+# of spinning, which on a small shared machine is CPU taken from the other processes).
 # Output: markdown on stdout, also written to bench/results/redis-<timestamp>.md (git-ignored).
 set -euo pipefail
 
@@ -61,7 +63,7 @@ redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --d
 declare -A pid_of
 start_server() { # name port data-folder extra-settings...
   local name="$1" port="$2" data="$3"; shift 3
-  dotnet "$dll" --urls "http://127.0.0.1:$port" --ContextHub:Knowledge:DataFolder="$data" \
+  ${SPIN_LIMIT:+env DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=$SPIN_LIMIT} dotnet "$dll" --urls "http://127.0.0.1:$port" --ContextHub:Knowledge:DataFolder="$data" \
     --ContextHub:Knowledge:Embeddings:Provider=Hashing --ContextHub:Knowledge:RecordToolCalls=false \
     --ContextHub:Samples:Enabled=true --ContextHub:Samples:Conformance=true --Logging:LogLevel:Default=Warning "$@" >"$work/$name.log" 2>&1 &
   pids+=("$!")
