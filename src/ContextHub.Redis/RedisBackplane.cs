@@ -23,6 +23,7 @@ public sealed partial class RedisBackplane : IHostedService, IDisposable
     private ImmutableArray<Func<ServerEvent, ValueTask>> _eventHandlers = [];
     private ImmutableArray<Func<SessionUpdate, ValueTask>> _sessionHandlers = [];
     private ImmutableArray<Func<string, ValueTask>> _taskHandlers = [];
+    private ImmutableArray<Func<string, string, ValueTask>> _inputHandlers = [];
     private ChannelMessageQueue? _queue;
     private long _epoch;
 
@@ -70,6 +71,16 @@ public sealed partial class RedisBackplane : IHostedService, IDisposable
     {
         ImmutableInterlocked.Update(ref _sessionHandlers, static (list, h) => list.Add(h), handler);
         return new Registration(() => ImmutableInterlocked.Update(ref _sessionHandlers, static (list, h) => list.Remove(h), handler));
+    }
+
+    /// <summary>Answers to a task's input requests, for the replica that runs it (published, not stored).</summary>
+    public async ValueTask PublishTaskInputAsync(string taskId, string inputResponses) =>
+        await PublishAsync(new BackplaneMessage { Origin = Origin, TaskInput = taskId, Value = inputResponses });
+
+    public IDisposable OnTaskInput(Func<string, string, ValueTask> handler)
+    {
+        ImmutableInterlocked.Update(ref _inputHandlers, static (list, h) => list.Add(h), handler);
+        return new Registration(() => ImmutableInterlocked.Update(ref _inputHandlers, static (list, h) => list.Remove(h), handler));
     }
 
     /// <summary>Task records changed by other replicas, as stored (JSON).</summary>
@@ -148,6 +159,13 @@ public sealed partial class RedisBackplane : IHostedService, IDisposable
                 foreach (var handler in _sessionHandlers)
                 {
                     await handler(update);
+                }
+            }
+            else if (message.TaskInput is { } inputTask && message.Value is { } answers)
+            {
+                foreach (var handler in _inputHandlers)
+                {
+                    await handler(inputTask, answers);
                 }
             }
             else if (message.Task is { } task)
@@ -229,6 +247,10 @@ internal sealed class BackplaneMessage
     /// <summary>A task record as stored (JSON), after a change.</summary>
     [JsonPropertyName("t")]
     public string? Task { get; set; }
+
+    /// <summary>The task whose input requests <see cref="Value"/> answers (JSON).</summary>
+    [JsonPropertyName("ti")]
+    public string? TaskInput { get; set; }
 }
 
 [JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, UseStringEnumConverter = true)]

@@ -196,6 +196,37 @@ public sealed partial class RedisTaskStore : ITaskStore, IDisposable
 
     public void Released(string taskId) => _held.TryRemove(taskId, out _);
 
+    public async ValueTask<bool> ForwardInputAsync(string taskId, JsonElement inputResponses, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _backplane.PublishTaskInputAsync(taskId, inputResponses.GetRawText()).AsTask().WaitAsync(cancellationToken);
+            return true;
+        }
+        catch (Exception e) when (RedisConnection.IsUnavailable(e))
+        {
+            throw _redis.Unavailable("task store", e);
+        }
+    }
+
+    public IDisposable? WatchInput(Func<string, JsonElement, ValueTask> handler) =>
+        _backplane.OnTaskInput(async (taskId, json) =>
+        {
+            JsonElement answers;
+            try
+            {
+                using var document = JsonDocument.Parse(json);
+                answers = document.RootElement.Clone();
+            }
+            catch (JsonException e)
+            {
+                LogBadRecord(e.Message);
+                return;
+            }
+
+            await handler(taskId, answers);
+        });
+
     /// <summary>A record still working whose lease lapsed: its replica is gone, so it ends failed (once, whoever reads first).</summary>
     private async ValueTask<TaskRecord?> CheckLeaseAsync(RedisValue json, bool leased, CancellationToken cancellationToken)
     {

@@ -27,6 +27,7 @@ public sealed partial class TaskManager : IDisposable
     private readonly ConcurrentDictionary<string, TaskCompletionSource> _changeSignals = new(StringComparer.Ordinal);
     private readonly SessionManager _sessions;
     private readonly IDisposable? _elsewhere;
+    private readonly IDisposable? _forwardedInput;
     private readonly ITimer _sweep;
 
     public TaskManager(ITaskStore store, IOptions<TaskOptions> options, TimeProvider time, ILogger<TaskManager> logger, SessionManager sessions)
@@ -38,6 +39,7 @@ public sealed partial class TaskManager : IDisposable
         _sessions = sessions;
         _sweep = time.CreateTimer(_ => _ = SweepAsync(), null, _options.CleanupInterval, _options.CleanupInterval);
         _elsewhere = store.WatchChanges(OnChangedElsewhereAsync);
+        _forwardedInput = store.WatchInput(OnInputForwardedAsync);
     }
 
     /// <summary>Raised after every change of a task's record (status notifications, subscriptions).</summary>
@@ -218,8 +220,22 @@ public sealed partial class TaskManager : IDisposable
             throw McpErrorException.InvalidParams("inputResponses must be an object keyed by the ids of the task's inputRequests", "inputResponses");
         }
 
-        if (task.IsTerminal || !_running.TryGetValue(taskId, out var running))
+        if (task.IsTerminal)
         {
+            return;
+        }
+
+        if (!_running.TryGetValue(taskId, out var running))
+        {
+            // Run by another replica: the answers go there first, then the record changes (so a lost hand-over never
+            // shows as answered).
+            var asked = inputResponses.EnumerateObject().Where(p => task.InputRequests?.ContainsKey(p.Name) == true).Select(p => p.Name)
+                .ToHashSet(StringComparer.Ordinal);
+            if (asked.Count > 0 && await _store.ForwardInputAsync(taskId, inputResponses, cancellationToken))
+            {
+                await ChangeAsync(taskId, t => WithoutAnswered(t, asked));
+            }
+
             return;
         }
 
@@ -239,20 +255,39 @@ public sealed partial class TaskManager : IDisposable
 
         // The record changes before the ack, so the next tasks/get already shows what is still pending.
         var keys = inputResponses.EnumerateObject().Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
-        await ChangeAsync(taskId, t =>
-        {
-            var left = t.InputRequests?.Where(i => !keys.Contains(i.Key)).ToDictionary(i => i.Key, i => i.Value, StringComparer.Ordinal);
-            return t with
-            {
-                InputRequests = left is { Count: > 0 } ? left : null,
-                Status = left is { Count: > 0 } ? McpTaskStatus.InputRequired : McpTaskStatus.Working,
-                StatusMessage = left is { Count: > 0 } ? t.StatusMessage : null,
-            };
-        });
+        await ChangeAsync(taskId, t => WithoutAnswered(t, keys));
         foreach (var (waiter, answer) in answered)
         {
             waiter.TrySetResult(answer);
         }
+    }
+
+    private static TaskRecord WithoutAnswered(TaskRecord t, HashSet<string> keys)
+    {
+        var left = t.InputRequests?.Where(i => !keys.Contains(i.Key)).ToDictionary(i => i.Key, i => i.Value, StringComparer.Ordinal);
+        return t with
+        {
+            InputRequests = left is { Count: > 0 } ? left : null,
+            Status = left is { Count: > 0 } ? McpTaskStatus.InputRequired : McpTaskStatus.Working,
+            StatusMessage = left is { Count: > 0 } ? t.StatusMessage : null,
+        };
+    }
+
+    /// <summary>Answers a client gave another replica for a task this one runs.</summary>
+    private ValueTask OnInputForwardedAsync(string taskId, JsonElement inputResponses)
+    {
+        if (_running.TryGetValue(taskId, out var running) && inputResponses.ValueKind == JsonValueKind.Object)
+        {
+            foreach (var response in inputResponses.EnumerateObject())
+            {
+                if (running.Pending.TryRemove(response.Name, out var waiter))
+                {
+                    waiter.TrySetResult(response.Value.Clone());
+                }
+            }
+        }
+
+        return ValueTask.CompletedTask;
     }
 
     /// <summary>
@@ -445,6 +480,7 @@ public sealed partial class TaskManager : IDisposable
     {
         _sweep.Dispose();
         _elsewhere?.Dispose();
+        _forwardedInput?.Dispose();
         foreach (var running in _running.Values)
         {
             try

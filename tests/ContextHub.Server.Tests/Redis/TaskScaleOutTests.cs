@@ -162,6 +162,78 @@ public sealed class TaskScaleOutTests(ScaleOutCluster cluster) : IClassFixture<S
         }
     }
 
+    [Fact]
+    public async Task A_stateless_task_asking_for_input_is_answered_through_the_replica_that_does_not_run_it()
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
+        var (a, b) = (cluster.A, cluster.B);
+        var created = await StatelessAsync(http, a, "tools/call", "confirm_delete", new JsonObject { ["name"] = "confirm_delete", ["arguments"] = new JsonObject { ["filename"] = "notes.txt" } });
+        Assert.Equal("task", created.GetProperty("result").GetProperty("resultType").GetString());
+        var taskId = created.GetProperty("result").GetProperty("taskId").GetString()!;
+
+        JsonElement waiting = default;
+        for (var i = 0; i < 200; i++)
+        {
+            waiting = (await StatelessAsync(http, b, "tasks/get", taskId, new JsonObject { ["taskId"] = taskId })).GetProperty("result");
+            if (waiting.GetProperty("status").GetString() == "input_required")
+            {
+                break;
+            }
+
+            await Task.Delay(50);
+        }
+
+        Assert.True(waiting.GetProperty("status").GetString() == "input_required", $"the task never asked: {waiting}");
+        var key = Assert.Single(waiting.GetProperty("inputRequests").EnumerateObject()).Name;
+        var ack = await StatelessAsync(http, b, "tasks/update", taskId, new JsonObject
+        {
+            ["taskId"] = taskId,
+            ["inputResponses"] = new JsonObject { [key] = new JsonObject { ["action"] = "accept", ["content"] = new JsonObject { ["confirm"] = true } } },
+        });
+        Assert.Equal("complete", ack.GetProperty("result").GetProperty("resultType").GetString());
+
+        JsonElement done = default;
+        for (var i = 0; i < 200; i++)
+        {
+            done = (await StatelessAsync(http, i % 2 == 0 ? a : b, "tasks/get", taskId, new JsonObject { ["taskId"] = taskId })).GetProperty("result");
+            if (done.GetProperty("status").GetString() is "completed" or "failed" or "cancelled")
+            {
+                break;
+            }
+
+            await Task.Delay(50);
+        }
+
+        Assert.Equal("completed", done.GetProperty("status").GetString());
+        Assert.Equal("Deleted notes.txt.", done.GetProperty("result").GetProperty("content")[0].GetProperty("text").GetString());
+    }
+
+    /// <summary>A stateless (2026-07-28) request declaring the tasks extension, straight to <paramref name="replica"/>.</summary>
+    private static async Task<JsonElement> StatelessAsync(HttpClient http, Replica replica, string method, string name, JsonObject parameters)
+    {
+        parameters["_meta"] = new JsonObject
+        {
+            ["io.modelcontextprotocol/protocolVersion"] = "2026-07-28",
+            ["io.modelcontextprotocol/clientCapabilities"] = new JsonObject
+            {
+                ["elicitation"] = new JsonObject(),
+                ["extensions"] = new JsonObject { ["io.modelcontextprotocol/tasks"] = new JsonObject() },
+            },
+        };
+        using var request = new HttpRequestMessage(HttpMethod.Post, replica.McpEndpoint)
+        {
+            Content = new StringContent(new JsonObject { ["jsonrpc"] = "2.0", ["id"] = 5, ["method"] = method, ["params"] = parameters }.ToJsonString(), System.Text.Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Add("Accept", "application/json, text/event-stream");
+        request.Headers.Add("MCP-Protocol-Version", "2026-07-28");
+        request.Headers.Add("Mcp-Method", method);
+        request.Headers.Add("Mcp-Name", name);
+        using var response = await http.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{method} on {replica.Name}: {(int)response.StatusCode} {text}");
+        return JsonDocument.Parse(text).RootElement.Clone();
+    }
+
     private static ConcurrentBag<(string TaskId, string Status)> Listen(McpClient client)
     {
         var heard = new ConcurrentBag<(string, string)>();
