@@ -3,15 +3,22 @@
 #
 #   in-process   one replica, sessions in its memory (no Redis)
 #   redis        one replica, sessions on Redis, loaded directly
+#   lb1          one Redis replica behind haproxy (the hop alone)
 #   2 via lb     two Redis replicas behind haproxy (round robin, no affinity)
+#
+# Besides req/s and latency, each target gets the CPU time per request of haproxy and of the replicas (from
+# /proc/PID/stat over the timed run): a figure that survives a loaded machine better than throughput.
 #
 # 1. Session-based tools/call of `echo` (2025-11-25, one session per target) with wrk; rounds alternate the order,
 #    the table gives per target the median over the rounds.
 # 2. redis-benchmark against the same redis-server (PING, SET, GET, PUBLISH), for the floor of one Redis round trip.
-# 3. Fan-out (bench/ContextHub.FanOut): 1, 10, 100 clients hold GET streams subscribed to one document; the document
-#    changes through another replica (or the same one, or the in-process server, for comparison).
+# 3. Fan-out (bench/ContextHub.FanOut): 1, 10, 100 clients hold GET streams subscribed to test://watched-resource;
+#    the sample tool touch_resource announces a change through another replica (or the same one, or the in-process
+#    server, for comparison). FANOUT_CHANGE=ingest re-ingests a knowledge document instead (a write in every sample).
 #
-# Environment (all optional): DURATION=10s CONNECTIONS=16 ROUNDS=3 FANOUT_ROUNDS=30 BASE_PORT=5931 NO_BUILD=1
+# Environment (all optional): DURATION=10s CONNECTIONS=16 ROUNDS=3 FANOUT_ROUNDS=30 FANOUT_CHANGE=touch BASE_PORT=5931 NO_BUILD=1
+# SPIN_LIMIT=N sets DOTNET_ThreadPool_UnfairSemaphoreSpinLimit for the servers (0: idle pool threads sleep at once instead
+# of spinning, which on a small shared machine is CPU taken from the other processes).
 # Output: markdown on stdout, also written to bench/results/redis-<timestamp>.md (git-ignored).
 set -euo pipefail
 
@@ -23,8 +30,9 @@ duration="${DURATION:-10s}"
 connections="${CONNECTIONS:-16}"
 rounds="${ROUNDS:-3}"
 fanout_rounds="${FANOUT_ROUNDS:-30}"
+fanout_change="${FANOUT_CHANGE:-touch}"
 base="${BASE_PORT:-5931}"
-redis_port=$base inproc_port=$((base + 1)) r1_port=$((base + 2)) r2_port=$((base + 3)) lb_port=$((base + 4))
+redis_port=$base inproc_port=$((base + 1)) r1_port=$((base + 2)) r2_port=$((base + 3)) lb_port=$((base + 4)) lb1_port=$((base + 5))
 stamp="$(date -u +%Y%m%dT%H%M%SZ)"
 mkdir -p "$bench/results"
 report="$bench/results/redis-$stamp.md"
@@ -52,12 +60,14 @@ trap cleanup EXIT
 redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --daemonize yes --pidfile "$work/redis.pid" \
   --dir "$work" --logfile "$work/redis.log"
 
+declare -A pid_of
 start_server() { # name port data-folder extra-settings...
   local name="$1" port="$2" data="$3"; shift 3
-  dotnet "$dll" --urls "http://127.0.0.1:$port" --ContextHub:Knowledge:DataFolder="$data" \
+  ${SPIN_LIMIT:+env DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=$SPIN_LIMIT} dotnet "$dll" --urls "http://127.0.0.1:$port" --ContextHub:Knowledge:DataFolder="$data" \
     --ContextHub:Knowledge:Embeddings:Provider=Hashing --ContextHub:Knowledge:RecordToolCalls=false \
-    --ContextHub:Samples:Enabled=true --Logging:LogLevel:Default=Warning "$@" >"$work/$name.log" 2>&1 &
+    --ContextHub:Samples:Enabled=true --ContextHub:Samples:Conformance=true --Logging:LogLevel:Default=Warning "$@" >"$work/$name.log" 2>&1 &
   pids+=("$!")
+  pid_of[$name]="$!"
   for _ in $(seq 1 300); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && return 0; sleep 0.1; done
   echo "server $name did not start:" >&2; cat "$work/$name.log" >&2; exit 1
 }
@@ -78,10 +88,18 @@ defaults
 frontend mcp
   bind 127.0.0.1:$lb_port
   default_backend replicas
+  # Idle connections to the replicas serve any client connection (the default, safe, gives each new client
+  # connection's first request a connection of its own).
+  http-reuse always
 backend replicas
   balance roundrobin
   server r1 127.0.0.1:$r1_port check inter 500ms
   server r2 127.0.0.1:$r2_port check inter 500ms
+frontend one
+  bind 127.0.0.1:$lb1_port
+  default_backend one
+backend one
+  server r1 127.0.0.1:$r1_port check inter 500ms
 CFG
 haproxy -D -p "$work/haproxy.pid" -f "$work/haproxy.cfg"
 sleep 1
@@ -96,10 +114,14 @@ session_of() { # url
   echo "$sid"
 }
 
-declare -A url=([inproc]="http://127.0.0.1:$inproc_port/mcp" [redis]="http://127.0.0.1:$r1_port/mcp" [lb]="http://127.0.0.1:$lb_port/mcp")
-declare -A label=([inproc]="1 replica, in-process sessions" [redis]="1 replica, Redis sessions" [lb]="2 Redis replicas behind haproxy")
-declare -A sid rps p50 p99
-targets=(inproc redis lb)
+declare -A url=([inproc]="http://127.0.0.1:$inproc_port/mcp" [redis]="http://127.0.0.1:$r1_port/mcp" [lb1]="http://127.0.0.1:$lb1_port/mcp" [lb]="http://127.0.0.1:$lb_port/mcp")
+declare -A label=([inproc]="1 replica, in-process sessions" [redis]="1 replica, Redis sessions" [lb1]="1 Redis replica behind haproxy" [lb]="2 Redis replicas behind haproxy")
+declare -A sid rps p50 p99 cpu_lb cpu_srv
+targets=(inproc redis lb1 lb)
+haproxy_pid="$(cat "$work/haproxy.pid")"
+ticks() { local t=0 p; for p in "$@"; do t=$((t + $(awk '{print $14+$15}' "/proc/$p/stat"))); done; echo "$t"; }
+hz="$(getconf CLK_TCK)"
+servers_of() { case "$1" in inproc) echo "${pid_of[inproc]}";; redis|lb1) echo "${pid_of[r1]}";; lb) echo "${pid_of[r1]} ${pid_of[r2]}";; esac; }
 for t in "${targets[@]}"; do sid[$t]="$(session_of "${url[$t]}")"; done
 
 to_ms() { awk '{v=$1; if (v ~ /us$/) {sub(/us$/,"",v); v=v/1000} else if (v ~ /ms$/) {sub(/ms$/,"",v)} else if (v ~ /s$/) {sub(/s$/,"",v); v=v*1000}; printf "%.2f", v}'; }
@@ -109,10 +131,17 @@ for t in "${targets[@]}"; do
   MCP_SESSION="${sid[$t]}" wrk -t1 -c"$connections" -d3s -s "$bench/http/session-echo.lua" "${url[$t]}" >/dev/null  # warm-up
 done
 for round in $(seq 1 "$rounds"); do
-  order=("${targets[@]}"); [ $((round % 2)) -eq 0 ] && order=(lb redis inproc)
+  order=("${targets[@]}"); [ $((round % 2)) -eq 0 ] && order=(lb lb1 redis inproc)
   for t in "${order[@]}"; do
     log "round $round: $t"
+    # shellcheck disable=SC2046
+    before_lb="$(ticks "$haproxy_pid")" before_srv="$(ticks $(servers_of "$t"))"
     out="$(MCP_SESSION="${sid[$t]}" wrk -t1 -c"$connections" -d"$duration" --latency -s "$bench/http/session-echo.lua" "${url[$t]}")"
+    # shellcheck disable=SC2046
+    after_lb="$(ticks "$haproxy_pid")" after_srv="$(ticks $(servers_of "$t"))"
+    n="$(echo "$out" | awk '/requests in/{print $1}')"
+    cpu_lb[$t]+=" $(awk -v a="$before_lb" -v b="$after_lb" -v n="$n" -v hz="$hz" 'BEGIN{printf "%.1f", (b-a)/hz*1e6/n}')"
+    cpu_srv[$t]+=" $(awk -v a="$before_srv" -v b="$after_srv" -v n="$n" -v hz="$hz" 'BEGIN{printf "%.1f", (b-a)/hz*1e6/n}')"
     if echo "$out" | grep -q "Non-2xx"; then echo "$out" >&2; echo "non-2xx answers from $t" >&2; exit 1; fi
     rps[$t]+=" $(echo "$out" | awk '/^Requests\/sec/{print $2}')"
     p50[$t]+=" $(echo "$out" | awk '$1=="50%"{print $2}' | to_ms)"
@@ -123,13 +152,13 @@ done
 {
   echo "### Session-based tools/call (wrk -t1 -c$connections -d$duration, $rounds rounds, medians)"
   echo
-  echo "| target | req/s | p50 ms | p99 ms | vs in-process |"
-  echo "| --- | ---: | ---: | ---: | ---: |"
+  echo "| target | req/s | p50 ms | p99 ms | vs in-process | haproxy CPU µs/req | replicas CPU µs/req |"
+  echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
   base_rps="$(echo "${rps[inproc]}" | median)"
   for t in "${targets[@]}"; do
     r="$(echo "${rps[$t]}" | median)"
-    printf '| %s | %.0f | %s | %s | %.2f× |\n' "${label[$t]}" "$r" "$(echo "${p50[$t]}" | median)" "$(echo "${p99[$t]}" | median)" \
-      "$(awk -v a="$r" -v b="$base_rps" 'BEGIN{print a/b}')"
+    printf '| %s | %.0f | %s | %s | %.2f× | %s | %s |\n' "${label[$t]}" "$r" "$(echo "${p50[$t]}" | median)" "$(echo "${p99[$t]}" | median)" \
+      "$(awk -v a="$r" -v b="$base_rps" 'BEGIN{print a/b}')" "$(echo "${cpu_lb[$t]}" | median)" "$(echo "${cpu_srv[$t]}" | median)"
   done
   echo
   echo "### redis-benchmark on the same redis-server (-c 16 -n 100000)"
@@ -141,18 +170,18 @@ done
   redis-benchmark -p "$redis_port" -c 16 -n 100000 --csv PUBLISH bench-channel hello | tail -n +2 | tr -d '"' \
     | awk -F, '{printf "| PUBLISH (no subscriber) | %.0f | %s | %s |\n", $2, $5, $7}'
   echo
-  echo "### Fan-out: change through one replica, clients on another (ms from sending the change to reading resources/updated)"
+  echo "### Fan-out: change ($fanout_change) through one replica, clients on another (ms from sending the change to reading resources/updated)"
   echo
   echo "Across replicas (change via r1, streams on r2):"
   echo
-  dotnet "$fanout" "http://127.0.0.1:$r1_port" "http://127.0.0.1:$r2_port" 1,10,100 "$fanout_rounds"
+  dotnet "$fanout" "http://127.0.0.1:$r1_port" "http://127.0.0.1:$r2_port" 1,10,100 "$fanout_rounds" "$fanout_change"
   echo
   echo "Same Redis replica (change and streams on r2):"
   echo
-  dotnet "$fanout" "http://127.0.0.1:$r2_port" "http://127.0.0.1:$r2_port" 1,10,100 "$fanout_rounds"
+  dotnet "$fanout" "http://127.0.0.1:$r2_port" "http://127.0.0.1:$r2_port" 1,10,100 "$fanout_rounds" "$fanout_change"
   echo
   echo "In-process server (no Redis):"
   echo
-  dotnet "$fanout" "http://127.0.0.1:$inproc_port" "http://127.0.0.1:$inproc_port" 1,10,100 "$fanout_rounds"
+  dotnet "$fanout" "http://127.0.0.1:$inproc_port" "http://127.0.0.1:$inproc_port" 1,10,100 "$fanout_rounds" "$fanout_change"
 } | tee "$report"
 log "report: $report"

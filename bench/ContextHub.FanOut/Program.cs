@@ -3,13 +3,16 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 
-// Fan-out latency: N session clients hold GET streams on one replica, subscribed to one knowledge document; the
-// document is changed through another replica (an `ingest` tools/call); each client's time from sending that call to
-// reading `notifications/resources/updated` is one sample. With the same URL twice it measures one replica alone.
-// Usage: ContextHub.FanOut <change-via base url> <listen-on base url> [subscribers=1,10,100] [rounds=30]
+// Fan-out latency: N session clients hold GET streams on one replica, subscribed to one resource; the resource is
+// changed through another replica; each client's time from sending that change to reading
+// `notifications/resources/updated` is one sample. With the same URL twice it measures one replica alone.
+// The change is `touch` (default): a tools/call of the sample tool touch_resource on test://watched-resource, which
+// only raises resources/updated (the servers need ContextHub:Samples:Conformance=true), so a sample is the fan-out
+// plus one HTTP request; or `ingest`: a knowledge document re-ingested (an embedding and a write inside every sample).
+// Usage: ContextHub.FanOut <change-via base url> <listen-on base url> [subscribers=1,10,100] [rounds=30] [touch|ingest]
 if (args.Length < 2)
 {
-    Console.Error.WriteLine("usage: ContextHub.FanOut <change-via-url> <listen-on-url> [subscribers=1,10,100] [rounds=30]");
+    Console.Error.WriteLine("usage: ContextHub.FanOut <change-via-url> <listen-on-url> [subscribers=1,10,100] [rounds=30] [touch|ingest]");
     return 2;
 }
 
@@ -17,10 +20,11 @@ var changeVia = new Uri(new Uri(args[0]), "/mcp");
 var listenOn = new Uri(new Uri(args[1]), "/mcp");
 var counts = (args.Length > 2 ? args[2] : "1,10,100").Split(',').Select(int.Parse).ToArray();
 var rounds = args.Length > 3 ? int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : 30;
+var touch = (args.Length > 4 ? args[4] : "touch") == "touch";
 
 using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 1000, UseProxy = false }) { Timeout = Timeout.InfiniteTimeSpan };
 var changer = await InitializeAsync(changeVia);
-var uri = "kb://documents/" + await IngestAsync(changer, 0);
+var uri = touch ? "test://watched-resource" : "kb://documents/" + await IngestAsync(changer, 0);
 Console.WriteLine("| subscribers | samples | p50 ms | p99 ms | max ms | missed |");
 Console.WriteLine("| ---: | ---: | ---: | ---: | ---: | ---: |");
 foreach (var n in counts)
@@ -46,7 +50,14 @@ foreach (var n in counts)
         Volatile.Write(ref pending, n);
         allIn = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var sent = Stopwatch.GetTimestamp();
-        await IngestAsync(changer, round * 1000 + n);
+        if (touch)
+        {
+            await PostAsync(changeVia, changer, "{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"tools/call\",\"params\":{\"name\":\"touch_resource\",\"arguments\":{\"uri\":\"test://watched-resource\"}}}");
+        }
+        else
+        {
+            await IngestAsync(changer, round * 1000 + n);
+        }
         await Task.WhenAny(allIn.Task, Task.Delay(5000));
         foreach (var arrival in arrivals)
         {

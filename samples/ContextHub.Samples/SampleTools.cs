@@ -79,6 +79,20 @@ public static class SampleTools
         return $"Counted down from {from}.";
     }
 
+    [McpTool("touch_resource", Title = "Announce a sample resource change", Idempotent = true)]
+    [Description("Tells the subscribers of a sample resource (test://…, e.g. test://watched-resource) that it changed, without changing it: for trying subscriptions and measuring how fast a change reaches clients.")]
+    public static async Task<string> TouchResourceAsync(McpCallContext context, Storage.PubSub.INotificationBus bus,
+        [Description("The sample resource's URI, e.g. test://watched-resource.")] string uri)
+    {
+        if (!uri.StartsWith("test://", StringComparison.Ordinal) || !Uri.TryCreate(uri, UriKind.Absolute, out _))
+        {
+            throw new ArgumentException("uri must be a sample resource's URI starting with test://, e.g. test://watched-resource.");
+        }
+
+        await bus.PublishAsync(new Storage.PubSub.ServerEvent(Storage.PubSub.ServerEventKind.ResourceUpdated, uri), context.CancellationToken);
+        return $"Subscribers of {uri} were told it changed.";
+    }
+
     [McpTool("ask_user", Title = "Ask the user a question")]
     [Description("Asks the user a question through the client (elicitation) and returns the answer.")]
     public static async Task<string> AskUserAsync(McpCallContext context, [Description("The question to ask.")] string question)

@@ -22,6 +22,8 @@ public sealed partial class RedisBackplane : IHostedService, IDisposable
     private readonly CancellationTokenSource _stopping = new();
     private ImmutableArray<Func<ServerEvent, ValueTask>> _eventHandlers = [];
     private ImmutableArray<Func<SessionUpdate, ValueTask>> _sessionHandlers = [];
+    private ImmutableArray<Func<string, ValueTask>> _taskHandlers = [];
+    private ImmutableArray<Func<string, string, ValueTask>> _inputHandlers = [];
     private ChannelMessageQueue? _queue;
     private long _epoch;
 
@@ -48,6 +50,10 @@ public sealed partial class RedisBackplane : IHostedService, IDisposable
         new BackplaneMessage { Origin = Origin, SessionId = update.SessionId, Change = update.Kind, Value = update.Value },
         BackplaneJsonContext.Default.BackplaneMessage);
 
+    /// <summary>The message a task change publishes (from inside the script that stores it): the record as stored.</summary>
+    public string SerializeTask(string record) => JsonSerializer.Serialize(
+        new BackplaneMessage { Origin = Origin, Task = record }, BackplaneJsonContext.Default.BackplaneMessage);
+
     public RedisChannel ChannelName => _channel;
 
     private string ChannelText => field ??= _channel.ToString();
@@ -65,6 +71,23 @@ public sealed partial class RedisBackplane : IHostedService, IDisposable
     {
         ImmutableInterlocked.Update(ref _sessionHandlers, static (list, h) => list.Add(h), handler);
         return new Registration(() => ImmutableInterlocked.Update(ref _sessionHandlers, static (list, h) => list.Remove(h), handler));
+    }
+
+    /// <summary>Answers to a task's input requests, for the replica that runs it (published, not stored).</summary>
+    public async ValueTask PublishTaskInputAsync(string taskId, string inputResponses) =>
+        await PublishAsync(new BackplaneMessage { Origin = Origin, TaskInput = taskId, Value = inputResponses });
+
+    public IDisposable OnTaskInput(Func<string, string, ValueTask> handler)
+    {
+        ImmutableInterlocked.Update(ref _inputHandlers, static (list, h) => list.Add(h), handler);
+        return new Registration(() => ImmutableInterlocked.Update(ref _inputHandlers, static (list, h) => list.Remove(h), handler));
+    }
+
+    /// <summary>Task records changed by other replicas, as stored (JSON).</summary>
+    public IDisposable OnTaskChange(Func<string, ValueTask> handler)
+    {
+        ImmutableInterlocked.Update(ref _taskHandlers, static (list, h) => list.Add(h), handler);
+        return new Registration(() => ImmutableInterlocked.Update(ref _taskHandlers, static (list, h) => list.Remove(h), handler));
     }
 
     /// <summary>Subscribes now if Redis answers, else keeps trying in the background (the server starts without Redis).</summary>
@@ -124,7 +147,7 @@ public sealed partial class RedisBackplane : IHostedService, IDisposable
         {
             if (message.Event is { } kind)
             {
-                var serverEvent = new ServerEvent(kind, message.Uri) { Id = message.Occurrence ?? Guid.NewGuid().ToString("N") };
+                var serverEvent = new ServerEvent(kind, message.Uri) { Id = message.Occurrence ?? Guid.NewGuid().ToString("N"), FromElsewhere = true };
                 foreach (var handler in _eventHandlers)
                 {
                     await handler(serverEvent);
@@ -136,6 +159,20 @@ public sealed partial class RedisBackplane : IHostedService, IDisposable
                 foreach (var handler in _sessionHandlers)
                 {
                     await handler(update);
+                }
+            }
+            else if (message.TaskInput is { } inputTask && message.Value is { } answers)
+            {
+                foreach (var handler in _inputHandlers)
+                {
+                    await handler(inputTask, answers);
+                }
+            }
+            else if (message.Task is { } task)
+            {
+                foreach (var handler in _taskHandlers)
+                {
+                    await handler(task);
                 }
             }
         }
@@ -206,6 +243,14 @@ internal sealed class BackplaneMessage
 
     [JsonPropertyName("v")]
     public string? Value { get; set; }
+
+    /// <summary>A task record as stored (JSON), after a change.</summary>
+    [JsonPropertyName("t")]
+    public string? Task { get; set; }
+
+    /// <summary>The task whose input requests <see cref="Value"/> answers (JSON).</summary>
+    [JsonPropertyName("ti")]
+    public string? TaskInput { get; set; }
 }
 
 [JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, UseStringEnumConverter = true)]

@@ -95,6 +95,8 @@ public sealed partial class RedisCacheStore : ICacheStore, IDisposable
         }
     }
 
+    public ValueTask ForgetHereAsync(string key, CancellationToken cancellationToken = default) => _memory.RemoveAsync(key, cancellationToken);
+
     public void Dispose() => _memory.Dispose();
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Cache in memory only: Redis did not answer ({Reason})")]

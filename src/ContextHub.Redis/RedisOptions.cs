@@ -17,6 +17,12 @@ public sealed class RedisOptions
     /// <summary>How long one Redis operation (or a connection attempt) may take before the request gets an error.</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// How long a task stays <c>working</c> after the replica running it stops renewing its lease (it died, or lost Redis);
+    /// then the next read marks it failed. Renewed every third of this.
+    /// </summary>
+    public TimeSpan TaskLease { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>The client options: the configuration string plus the choices that keep requests from hanging while Redis is away.</summary>
     internal ConfigurationOptions ToClientOptions()
     {
@@ -61,6 +67,11 @@ internal sealed class RedisOptionsValidator : IValidateOptions<RedisOptions>
         if (options.Timeout <= TimeSpan.Zero || options.Timeout > TimeSpan.FromMinutes(1))
         {
             failures.Add($"{RedisOptions.Section}:Timeout is {options.Timeout}; use a value between \"00:00:00.050\" and \"00:01:00\" (default \"00:00:02\").");
+        }
+
+        if (options.TaskLease < TimeSpan.FromSeconds(1) || options.TaskLease > TimeSpan.FromMinutes(10))
+        {
+            failures.Add($"{RedisOptions.Section}:TaskLease is {options.TaskLease}; use a value between \"00:00:01\" and \"00:10:00\" (default \"00:00:10\").");
         }
 
         if (string.IsNullOrEmpty(options.KeyPrefix) || options.KeyPrefix.Any(char.IsWhiteSpace))

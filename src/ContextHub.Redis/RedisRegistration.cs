@@ -41,6 +41,7 @@ public static class RedisRegistration
         services.Replace(ServiceDescriptor.Singleton<ISessionEventStore, RedisSessionEventStore>());
         services.Replace(ServiceDescriptor.Singleton<INotificationBus, RedisNotificationBus>());
         services.Replace(ServiceDescriptor.Singleton<ICacheStore, RedisCacheStore>());
+        services.Replace(ServiceDescriptor.Singleton<Tasks.ITaskStore, RedisTaskStore>());
         return services;
     }
 }

@@ -22,8 +22,9 @@ public sealed class ResourceCache : IDisposable
     {
         _store = store;
         _ttl = options.Value.CacheTtl;
+        // A change made on another replica: that replica dropped the shared copy before telling the others.
         _subscription = bus.Subscribe(e => e.Kind == ServerEventKind.ResourceUpdated && e.Uri is not null
-            ? _store.RemoveAsync(Key(e.Uri))
+            ? e.FromElsewhere ? _store.ForgetHereAsync(Key(e.Uri)) : _store.RemoveAsync(Key(e.Uri))
             : ValueTask.CompletedTask);
     }
 

@@ -22,4 +22,24 @@ public interface ITaskStore
 
     /// <summary>Removes every task whose TTL ended at or before <paramref name="now"/>; returns how many.</summary>
     ValueTask<int> RemoveExpiredAsync(DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Changes this process did not make through <see cref="UpdateAsync"/>: made on another replica, or by the store itself
+    /// (a task whose replica stopped). Null when there can be none (one process).
+    /// </summary>
+    IDisposable? WatchChanges(Func<TaskRecord, ValueTask> handler) => null;
+
+    /// <summary>
+    /// Hands answers to a task's input requests to the process that runs it (a shared store); false when that cannot be
+    /// done from here (one process: the task runs here or nowhere).
+    /// </summary>
+    ValueTask<bool> ForwardInputAsync(string taskId, System.Text.Json.JsonElement inputResponses, CancellationToken cancellationToken) => ValueTask.FromResult(false);
+
+    /// <summary>Answers forwarded to this process for the tasks it runs; null when there can be none.</summary>
+    IDisposable? WatchInput(Func<string, System.Text.Json.JsonElement, ValueTask> handler) => null;
+
+    /// <summary>This process stopped running the task (it ended, or its end could not be recorded); a shared store stops vouching for it.</summary>
+    void Released(string taskId)
+    {
+    }
 }

@@ -24,15 +24,22 @@ public sealed partial class TaskManager : ITaskEvents, IDisposable
     private readonly TimeProvider _time;
     private readonly ILogger<TaskManager> _logger;
     private readonly ConcurrentDictionary<string, RunningTask> _running = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, TaskCompletionSource> _changeSignals = new(StringComparer.Ordinal);
+    private readonly SessionManager _sessions;
+    private readonly IDisposable? _elsewhere;
+    private readonly IDisposable? _forwardedInput;
     private readonly ITimer _sweep;
 
-    public TaskManager(ITaskStore store, IOptions<TaskOptions> options, TimeProvider time, ILogger<TaskManager> logger)
+    public TaskManager(ITaskStore store, IOptions<TaskOptions> options, TimeProvider time, ILogger<TaskManager> logger, SessionManager sessions)
     {
         _store = store;
         _options = options.Value;
         _time = time;
         _logger = logger;
+        _sessions = sessions;
         _sweep = time.CreateTimer(_ => _ = SweepAsync(), null, _options.CleanupInterval, _options.CleanupInterval);
+        _elsewhere = store.WatchChanges(OnChangedElsewhereAsync);
+        _forwardedInput = store.WatchInput(OnInputForwardedAsync);
     }
 
     /// <summary>Raised after every change of a task's record (status notifications, subscriptions).</summary>
@@ -42,7 +49,7 @@ public sealed partial class TaskManager : ITaskEvents, IDisposable
 
     /// <summary>Who owns tasks made by this request: its session, else the authenticated caller.</summary>
     public static string OwnerOf(McpRequest request) =>
-        request.Session is { } session ? "session:" + session.Id : "caller:" + request.Caller.Identity;
+        request.Session is { } session ? SessionOwnerPrefix + session.Id : "caller:" + request.Caller.Identity;
 
     /// <summary>-32021 naming the tasks extension: the client must declare it for this.</summary>
     public static McpErrorException ExtensionRequired(string what) =>
@@ -72,7 +79,17 @@ public sealed partial class TaskManager : ITaskEvents, IDisposable
         };
         var running = new RunningTask(record.TaskId, wire, request.Session);
         _running[record.TaskId] = running;
-        await _store.CreateAsync(record, cancellationToken);
+        try
+        {
+            await _store.CreateAsync(record, cancellationToken);
+        }
+        catch
+        {
+            _running.TryRemove(record.TaskId, out _);
+            running.Cancellation.Dispose();
+            throw;
+        }
+
         Hold(record);
         Publish(record);
         running.Work = Task.Run(() => RunAsync(running, work), CancellationToken.None);
@@ -80,6 +97,27 @@ public sealed partial class TaskManager : ITaskEvents, IDisposable
     }
 
     private async Task RunAsync(RunningTask running, Func<RunningTask, CancellationToken, ValueTask<CallToolResult>> work)
+    {
+        try
+        {
+            await RunToEndAsync(running, work);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // The end could not be recorded (the store is away): a shared store reports the task failed once this
+            // replica stops vouching for it.
+            LogFinishFailed(e, running.TaskId);
+        }
+        finally
+        {
+            running.Done.TrySetResult();
+            _running.TryRemove(running.TaskId, out _);
+            _store.Released(running.TaskId);
+            running.Cancellation.Dispose();
+        }
+    }
+
+    private async Task RunToEndAsync(RunningTask running, Func<RunningTask, CancellationToken, ValueTask<CallToolResult>> work)
     {
         var token = running.Cancellation.Token;
         try
@@ -101,12 +139,6 @@ public sealed partial class TaskManager : ITaskEvents, IDisposable
             LogTaskFailed(e, running.TaskId);
             await FinishAsync(running.TaskId, McpTaskStatus.Failed, message: e.Message,
                 error: ErrorObject(McpProtocol.ErrorCodes.InternalError, $"Internal error while running task {running.TaskId}.", null));
-        }
-        finally
-        {
-            running.Done.TrySetResult();
-            _running.TryRemove(running.TaskId, out _);
-            running.Cancellation.Dispose();
         }
     }
 
@@ -189,8 +221,22 @@ public sealed partial class TaskManager : ITaskEvents, IDisposable
             throw McpErrorException.InvalidParams("inputResponses must be an object keyed by the ids of the task's inputRequests", "inputResponses");
         }
 
-        if (task.IsTerminal || !_running.TryGetValue(taskId, out var running))
+        if (task.IsTerminal)
         {
+            return;
+        }
+
+        if (!_running.TryGetValue(taskId, out var running))
+        {
+            // Run by another replica: the answers go there first, then the record changes (so a lost hand-over never
+            // shows as answered).
+            var asked = inputResponses.EnumerateObject().Where(p => task.InputRequests?.ContainsKey(p.Name) == true).Select(p => p.Name)
+                .ToHashSet(StringComparer.Ordinal);
+            if (asked.Count > 0 && await _store.ForwardInputAsync(taskId, inputResponses, cancellationToken))
+            {
+                await ChangeAsync(taskId, t => WithoutAnswered(t, asked));
+            }
+
             return;
         }
 
@@ -210,20 +256,39 @@ public sealed partial class TaskManager : ITaskEvents, IDisposable
 
         // The record changes before the ack, so the next tasks/get already shows what is still pending.
         var keys = inputResponses.EnumerateObject().Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
-        await ChangeAsync(taskId, t =>
-        {
-            var left = t.InputRequests?.Where(i => !keys.Contains(i.Key)).ToDictionary(i => i.Key, i => i.Value, StringComparer.Ordinal);
-            return t with
-            {
-                InputRequests = left is { Count: > 0 } ? left : null,
-                Status = left is { Count: > 0 } ? McpTaskStatus.InputRequired : McpTaskStatus.Working,
-                StatusMessage = left is { Count: > 0 } ? t.StatusMessage : null,
-            };
-        });
+        await ChangeAsync(taskId, t => WithoutAnswered(t, keys));
         foreach (var (waiter, answer) in answered)
         {
             waiter.TrySetResult(answer);
         }
+    }
+
+    private static TaskRecord WithoutAnswered(TaskRecord t, HashSet<string> keys)
+    {
+        var left = t.InputRequests?.Where(i => !keys.Contains(i.Key)).ToDictionary(i => i.Key, i => i.Value, StringComparer.Ordinal);
+        return t with
+        {
+            InputRequests = left is { Count: > 0 } ? left : null,
+            Status = left is { Count: > 0 } ? McpTaskStatus.InputRequired : McpTaskStatus.Working,
+            StatusMessage = left is { Count: > 0 } ? t.StatusMessage : null,
+        };
+    }
+
+    /// <summary>Answers a client gave another replica for a task this one runs.</summary>
+    private ValueTask OnInputForwardedAsync(string taskId, JsonElement inputResponses)
+    {
+        if (_running.TryGetValue(taskId, out var running) && inputResponses.ValueKind == JsonValueKind.Object)
+        {
+            foreach (var response in inputResponses.EnumerateObject())
+            {
+                if (running.Pending.TryRemove(response.Name, out var waiter))
+                {
+                    waiter.TrySetResult(response.Value.Clone());
+                }
+            }
+        }
+
+        return ValueTask.CompletedTask;
     }
 
     /// <summary>
@@ -246,8 +311,16 @@ public sealed partial class TaskManager : ITaskEvents, IDisposable
             }
             else
             {
-                // Run by another replica: poll the shared record.
-                await Task.Delay(TimeSpan.FromMilliseconds(task.PollIntervalMs), _time, cancellationToken);
+                // Run by another replica: wait for its change to arrive (or poll the shared record, should it not).
+                var signal = _changeSignals.GetOrAdd(taskId, static _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+                task = await GetAsync(request, taskId, cancellationToken);
+                if (task.IsTerminal)
+                {
+                    break;
+                }
+
+                await Task.WhenAny(signal.Task, Task.Delay(TimeSpan.FromMilliseconds(task.PollIntervalMs), _time, cancellationToken));
+                cancellationToken.ThrowIfCancellationRequested();
             }
 
             task = await GetAsync(request, taskId, cancellationToken);
@@ -316,12 +389,44 @@ public sealed partial class TaskManager : ITaskEvents, IDisposable
     {
         Recount(task);
         Changed?.Invoke(task);
-        if (task.Wire == TaskWire.Experimental && _running.TryGetValue(task.TaskId, out var running)
-            && running.Session?.StandaloneChannel is { } channel)
+        if (_changeSignals.TryRemove(task.TaskId, out var signal))
+        {
+            signal.TrySetResult();
+        }
+
+        if (task.Wire != TaskWire.Experimental)
+        {
+            return;
+        }
+
+        // Each replica tells the streams it holds: the session's stream may be open on a replica that does not run the task.
+        var session = _running.TryGetValue(task.TaskId, out var running) ? running.Session
+            : task.Owner.StartsWith(SessionOwnerPrefix, StringComparison.Ordinal) ? _sessions.Find(task.Owner[SessionOwnerPrefix.Length..]) : null;
+        if (session?.StandaloneChannel is { } channel)
         {
             _ = NotifyAsync(channel, task);
         }
     }
+
+    /// <summary>A change made on another replica (or by the store): stop the work here if it ended there, and tell listeners.</summary>
+    private async ValueTask OnChangedElsewhereAsync(TaskRecord task)
+    {
+        if (task.IsTerminal && _running.TryGetValue(task.TaskId, out var running))
+        {
+            try
+            {
+                await running.Cancellation.CancelAsync();
+            }
+            catch (ObjectDisposedException)
+            {
+                // It finished meanwhile.
+            }
+        }
+
+        Publish(task);
+    }
+
+    private const string SessionOwnerPrefix = "session:";
 
     private async Task NotifyAsync(IMcpChannel channel, TaskRecord task)
     {
@@ -378,6 +483,8 @@ public sealed partial class TaskManager : ITaskEvents, IDisposable
     {
         _sweep.Dispose();
         Forget(null);
+        _elsewhere?.Dispose();
+        _forwardedInput?.Dispose();
         foreach (var running in _running.Values)
         {
             try
@@ -396,6 +503,9 @@ public sealed partial class TaskManager : ITaskEvents, IDisposable
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Status notification for task {TaskId} not sent")]
     private partial void LogNotifyFailed(Exception exception, string taskId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The end of task {TaskId} could not be recorded")]
+    private partial void LogFinishFailed(Exception exception, string taskId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Removing expired tasks failed")]
     private partial void LogSweepFailed(Exception exception);

@@ -8,6 +8,9 @@ public interface ICacheStore
     ValueTask SetAsync(string key, CacheEntry entry, TimeSpan timeToLive, CancellationToken cancellationToken = default);
 
     ValueTask RemoveAsync(string key, CancellationToken cancellationToken = default);
+
+    /// <summary>Drops this process's copy only: the shared copy was removed already by whoever made the change.</summary>
+    ValueTask ForgetHereAsync(string key, CancellationToken cancellationToken = default) => RemoveAsync(key, cancellationToken);
 }
 
 /// <summary>One cached value: its bytes and a version tag (ETag) so readers can revalidate cheaply.</summary>

@@ -16,6 +16,9 @@ public sealed record ServerEvent(ServerEventKind Kind, string? Uri = null)
 {
     /// <summary>Names this one occurrence on every replica (so a session stream records it once).</summary>
     public string Id { get; init; } = Guid.NewGuid().ToString("N");
+
+    /// <summary>Raised on another replica, which already did what is shared (such as dropping a shared cache entry).</summary>
+    public bool FromElsewhere { get; init; }
 }
 
 public enum ServerEventKind

@@ -25,6 +25,19 @@ public sealed class RedisOptionsTests
         Assert.Contains(expected, result.FailureMessage, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("00:00:00.500")]
+    [InlineData("00:30:00")]
+    public void A_task_lease_out_of_range_is_refused_with_the_setting_named(string lease)
+    {
+        var options = new RedisOptions { Configuration = "127.0.0.1:6379", TaskLease = TimeSpan.Parse(lease, System.Globalization.CultureInfo.InvariantCulture) };
+
+        var result = new RedisOptionsValidator().Validate(null, options);
+
+        Assert.True(result.Failed);
+        Assert.Contains("ContextHub:Redis:TaskLease", result.FailureMessage, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void A_plain_host_and_port_is_accepted_and_never_waits_for_redis()
     {

@@ -21,6 +21,9 @@ public sealed class ScaleOutCluster : IAsyncLifetime
 
     public IReadOnlyList<Replica> Replicas => [A, B];
 
+    /// <summary>How long a task outlives the replica running it (short, so a test sees it end).</summary>
+    public static readonly TimeSpan TaskLease = TimeSpan.FromSeconds(2);
+
     public Replica Named(string name) => name == A.Name ? A : name == B.Name ? B : throw new ArgumentException($"No replica '{name}'.", nameof(name));
 
     public async Task InitializeAsync()
@@ -34,6 +37,7 @@ public sealed class ScaleOutCluster : IAsyncLifetime
         [
             $"--ContextHub:Redis:Configuration={Redis.Configuration}",
             "--ContextHub:Redis:Timeout=00:00:01",
+            $"--ContextHub:Redis:TaskLease={TaskLease:c}",
             $"--ContextHub:Knowledge:DataFolder={Path.Combine(Folder, "knowledge")}",
             "--ContextHub:Knowledge:Embeddings:Provider=Hashing",
             "--ContextHub:Knowledge:RecordToolCalls=false",
