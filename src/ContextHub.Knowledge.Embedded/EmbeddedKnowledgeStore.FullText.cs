@@ -74,6 +74,4 @@ public sealed partial class EmbeddedKnowledgeStore : IFullTextIndex
 
     /// <summary>An FTS5 MATCH expression for the words: each one quoted (no FTS5 syntax gets through), joined with OR.</summary>
     private static string MatchExpression(IEnumerable<string> words) => string.Join(" OR ", words.Select(w => "\"" + w + "\""));
-
-    /// <summary>The row ids of the documents a filter lets through; null without a filter.</summary>
 }
