@@ -34,6 +34,10 @@ public sealed partial class ToolCallRecorder : BackgroundService, IMcpResultReco
     private static readonly string[] TransportNames =
         [.. Enum.GetValues<McpTransportKind>().Select(t => t.ToString().ToLowerInvariant())];
 
+    // One hash state per thread, reset after each use: the one-shot SHA256.HashData makes and frees a native context per call.
+    [ThreadStatic]
+    private static IncrementalHash? t_sha256;
+
     private readonly Channel<PendingToolCall> _queue;
     private readonly KnowledgeHost _knowledge;
     private readonly ToolCallRecordingOptions _recording;
@@ -46,6 +50,7 @@ public sealed partial class ToolCallRecorder : BackgroundService, IMcpResultReco
     private readonly Counter<long> _deletedCounter;
     private readonly ToolNames _toolNames = new();
     private readonly PendingRecords _batch = new(RowsPerTransaction);
+    private IToolCallLog? _log;
     private long _dropped;
     private long _droppedReported;
     private long _written;
@@ -97,6 +102,45 @@ public sealed partial class ToolCallRecorder : BackgroundService, IMcpResultReco
         return count;
     }
 
+    /// <summary>Writes what is queued to <paramref name="log"/> as the writer does (for measuring its cost); returns how many.</summary>
+    internal int WriteQueued(IToolCallLog log)
+    {
+        var count = 0;
+        while (_queue.Reader.TryRead(out var call))
+        {
+            _batch.Add(call);
+            if (_batch.Count == RowsPerTransaction)
+            {
+                count += log.AppendToolCalls(_batch);
+                _batch.Clear();
+            }
+        }
+
+        count += _batch.Count == 0 ? 0 : log.AppendToolCalls(_batch);
+        _batch.Clear();
+        return count;
+    }
+
+    /// <summary>Hands what is queued to <paramref name="write"/> as records, as the writer did before stores took rows; returns how many.</summary>
+    internal int WriteQueuedAsRecords(Action<IReadOnlyList<ToolCallRecord>> write)
+    {
+        var count = 0;
+        while (_queue.Reader.TryRead(out var call))
+        {
+            _batch.Add(call);
+            count++;
+            if (_batch.Count == RowsPerTransaction)
+            {
+                write(_batch);
+                _batch.Clear();
+            }
+        }
+
+        write(_batch);
+        _batch.Clear();
+        return count;
+    }
+
     public void Record(McpRequest request, in McpResult result, Exception? error, TimeSpan duration)
     {
         if (request.Method != "tools/call" || request.Params.ValueKind != JsonValueKind.Object
@@ -132,7 +176,9 @@ public sealed partial class ToolCallRecorder : BackgroundService, IMcpResultReco
             Timestamp = _time.GetUtcNow(),
         };
         var arguments = request.Params.TryGetProperty("arguments"u8, out var args) ? JsonMarshal.GetRawUtf8Value(args) : "{}"u8;
-        SHA256.HashData(arguments, call.ArgumentsHash);
+        var sha256 = t_sha256 ??= IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        sha256.AppendData(arguments);
+        sha256.GetHashAndReset(call.ArgumentsHash);
         if (error is null)
         {
             call.ResultLength = ShortText.Copy((CallToolResult)result.Value!, call.Result, out call.ResultCut);
@@ -155,6 +201,7 @@ public sealed partial class ToolCallRecorder : BackgroundService, IMcpResultReco
         }
 
         var store = service.Store.Metadata;
+        _log = store as IToolCallLog;
         var nextRetention = _time.GetUtcNow();
         using var timer = new PeriodicTimer(_recording.FlushInterval, _time);
         try
@@ -219,8 +266,16 @@ public sealed partial class ToolCallRecorder : BackgroundService, IMcpResultReco
 
         try
         {
-            // The embedded store completes synchronously; any other waits here, on this thread of its own.
-            store.RecordToolCallsAsync(_batch, CancellationToken.None).GetAwaiter().GetResult();
+            if (_log is { } log)
+            {
+                log.AppendToolCalls(_batch); // rows read straight from the batch: no record object or text per call
+            }
+            else
+            {
+                // Any other store completes here, waited for on this thread of its own.
+                store.RecordToolCallsAsync(_batch, CancellationToken.None).GetAwaiter().GetResult();
+            }
+
             Interlocked.Add(ref _written, count);
             _writtenCounter.Add(count);
             return count;
@@ -273,16 +328,40 @@ public sealed partial class ToolCallRecorder : BackgroundService, IMcpResultReco
     }
 
     /// <summary>
-    /// A transaction's worth of queued calls, turned into records one at a time as the store reads them: each record is
-    /// garbage as soon as its row is written, instead of thousands living together through a transaction.
+    /// A transaction's worth of queued calls. A store with an <see cref="IToolCallLog"/> reads each row in place (the
+    /// hash and the result text as spans of the queued struct); any other gets records made one at a time as it reads
+    /// them, each garbage as soon as its row is written.
     /// </summary>
-    private sealed class PendingRecords(int capacity) : IReadOnlyList<ToolCallRecord>
+    private sealed class PendingRecords(int capacity) : IReadOnlyList<ToolCallRecord>, IToolCallRows
     {
+        private const int MaxCallers = 4096;
         private readonly PendingToolCall[] _calls = new PendingToolCall[capacity];
+
+        // "identity@transport" made once per caller, not per call; only the writer's thread reads the batch.
+        private readonly Dictionary<(string Identity, McpTransportKind Transport), string> _callers = [];
 
         public int Count { get; private set; }
 
-        public ToolCallRecord this[int index] => ToRecord(_calls[index]);
+        public ToolCallRecord this[int index] => ToRecord(_calls[index], Caller(_calls[index]));
+
+        ToolCallRow IToolCallRows.this[int index]
+        {
+            get
+            {
+                ref var call = ref _calls[index];
+                return new ToolCallRow
+                {
+                    Timestamp = call.Timestamp,
+                    Caller = Caller(call),
+                    Tool = call.Tool,
+                    Outcome = call.Outcome,
+                    Duration = call.Duration,
+                    ArgumentsHash = call.ArgumentsHash,
+                    Result = call.Error is null && !call.ResultCut ? ((ReadOnlySpan<char>)call.Result)[..call.ResultLength] : ResultText(call),
+                    SessionId = call.SessionId,
+                };
+            }
+        }
 
         public void Add(in PendingToolCall call) => _calls[Count++] = call;
 
@@ -296,30 +375,48 @@ public sealed partial class ToolCallRecorder : BackgroundService, IMcpResultReco
         {
             for (var i = 0; i < Count; i++)
             {
-                yield return ToRecord(_calls[i]);
+                yield return this[i];
             }
         }
 
         System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+
+        private string Caller(in PendingToolCall call)
+        {
+            if (_callers.TryGetValue((call.Identity, call.Transport), out var caller))
+            {
+                return caller;
+            }
+
+            caller = call.Identity + "@" + TransportNames[(int)call.Transport];
+            if (_callers.Count < MaxCallers)
+            {
+                _callers[(call.Identity, call.Transport)] = caller;
+            }
+
+            return caller;
+        }
     }
 
-    private static ToolCallRecord ToRecord(in PendingToolCall call) => new()
+    private static ToolCallRecord ToRecord(in PendingToolCall call, string caller) => new()
     {
         Id = Guid.CreateVersion7(call.Timestamp).ToString("N"), // time-ordered: new rows go to the end of the id index
-        Caller = call.Identity + "@" + TransportNames[(int)call.Transport],
+        Caller = caller,
         Tool = call.Tool,
         ArgumentsHash = Convert.ToHexStringLower(call.ArgumentsHash),
         Duration = call.Duration,
         Outcome = call.Outcome,
-        Result = call.Error switch
-        {
-            McpErrorException e => Shorten($"error {e.Code}: {e.Message}"),
-            OperationCanceledException => "",
-            Exception e => e.GetType().Name,
-            _ => call.ResultCut ? new string(call.Result[..call.ResultLength]) + "…" : new string(call.Result[..call.ResultLength]),
-        },
+        Result = ResultText(call),
         Timestamp = call.Timestamp,
         SessionId = call.SessionId,
+    };
+
+    private static string ResultText(in PendingToolCall call) => call.Error switch
+    {
+        McpErrorException e => Shorten($"error {e.Code}: {e.Message}"),
+        OperationCanceledException => "",
+        Exception e => e.GetType().Name,
+        _ => call.ResultCut ? new string(call.Result[..call.ResultLength]) + "…" : new string(call.Result[..call.ResultLength]),
     };
 
     private static string Shorten(string text) => text.Length <= ShortResultLength ? text : text[..ShortResultLength] + "…";
