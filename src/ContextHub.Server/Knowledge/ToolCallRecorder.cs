@@ -3,7 +3,6 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text.Json;
-using System.Threading.Channels;
 using ContextHub.Knowledge;
 using ContextHub.Knowledge.Storage;
 using ContextHub.Messaging;
@@ -38,7 +37,7 @@ public sealed partial class ToolCallRecorder : BackgroundService, IMcpResultReco
     [ThreadStatic]
     private static IncrementalHash? t_sha256;
 
-    private readonly Channel<PendingToolCall> _queue;
+    private readonly PendingCalls _queue;
     private readonly KnowledgeHost _knowledge;
     private readonly ToolCallRecordingOptions _recording;
     private readonly ToolCallRetentionOptions _retention;
@@ -65,11 +64,7 @@ public sealed partial class ToolCallRecorder : BackgroundService, IMcpResultReco
         _retention = options.Value.ToolCallRetention;
         _time = time;
         _logger = logger;
-        _queue = Channel.CreateBounded<PendingToolCall>(new BoundedChannelOptions(_recording.QueueCapacity)
-        {
-            FullMode = BoundedChannelFullMode.Wait, // TryWrite then says false when full (DropWrite would say true and lose it unseen)
-            SingleReader = true,
-        });
+        _queue = new PendingCalls(_recording.QueueCapacity);
         _lastDropReport = time.GetTimestamp();
         _meter = meters.Create(MeterName);
         _droppedCounter = _meter.CreateCounter<long>("contexthub.tool_call_records.dropped", "{record}",
@@ -88,13 +83,13 @@ public sealed partial class ToolCallRecorder : BackgroundService, IMcpResultReco
     public long Deleted => Interlocked.Read(ref _deleted);
 
     /// <summary>Records waiting to be written.</summary>
-    public int Queued => _queue.Reader.Count;
+    public int Queued => _queue.Count;
 
     /// <summary>Takes what is queued without writing it (for measuring the queue's cost alone); returns how many.</summary>
     internal int DiscardQueued()
     {
         var count = 0;
-        while (_queue.Reader.TryRead(out _))
+        while (_queue.TryRead(out _))
         {
             count++;
         }
@@ -106,7 +101,7 @@ public sealed partial class ToolCallRecorder : BackgroundService, IMcpResultReco
     internal int WriteQueued(IToolCallLog log)
     {
         var count = 0;
-        while (_queue.Reader.TryRead(out var call))
+        while (_queue.TryRead(out var call))
         {
             _batch.Add(call);
             if (_batch.Count == RowsPerTransaction)
@@ -125,7 +120,7 @@ public sealed partial class ToolCallRecorder : BackgroundService, IMcpResultReco
     internal int WriteQueuedAsRecords(Action<IReadOnlyList<ToolCallRecord>> write)
     {
         var count = 0;
-        while (_queue.Reader.TryRead(out var call))
+        while (_queue.TryRead(out var call))
         {
             _batch.Add(call);
             count++;
@@ -184,7 +179,7 @@ public sealed partial class ToolCallRecorder : BackgroundService, IMcpResultReco
             call.ResultLength = ShortText.Copy((CallToolResult)result.Value!, call.Result, out call.ResultCut);
         }
 
-        if (!_queue.Writer.TryWrite(call))
+        if (!_queue.TryWrite(call))
         {
             CountDropped(1);
         }
@@ -196,7 +191,7 @@ public sealed partial class ToolCallRecorder : BackgroundService, IMcpResultReco
         var service = await _knowledge.TryGetServiceAsync(stoppingToken);
         if (service is null)
         {
-            _queue.Writer.TryComplete();
+            _queue.Complete();
             return; // the knowledge host has logged why and stops the server
         }
 
@@ -209,7 +204,7 @@ public sealed partial class ToolCallRecorder : BackgroundService, IMcpResultReco
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
                 // A write is short and never cancelled halfway: a stop waits for it, then writes the rest.
-                await OffThePoolAsync(() => Flush(store, _queue.Reader.Count));
+                await OffThePoolAsync(() => Flush(store, _queue.Count));
                 if (_time.GetUtcNow() >= nextRetention)
                 {
                     var finished = await OffThePoolAsync(() => ApplyRetention(store, stoppingToken));
@@ -226,7 +221,7 @@ public sealed partial class ToolCallRecorder : BackgroundService, IMcpResultReco
         finally
         {
             // Calls still finishing while the server stops find the queue closed and are counted as dropped.
-            _queue.Writer.TryComplete();
+            _queue.Complete();
             await OffThePoolAsync(() => Flush(store, int.MaxValue));
             ReportDrops(force: true);
         }
@@ -243,7 +238,7 @@ public sealed partial class ToolCallRecorder : BackgroundService, IMcpResultReco
     private int Flush(IMetadataIndex store, int count)
     {
         var written = 0;
-        while (count > 0 && _queue.Reader.TryRead(out var call))
+        while (count > 0 && _queue.TryRead(out var call))
         {
             count--;
             _batch.Add(call);
@@ -455,6 +450,82 @@ public sealed partial class ToolCallRecorder : BackgroundService, IMcpResultReco
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not delete old tool-call records; trying again at the next interval")]
     private partial void LogRetentionFailed(Exception exception);
+}
+
+/// <summary>
+/// The queue between the calls and the writer. A call takes one short lock to copy its struct in; the writer takes the
+/// same lock once per drain to swap the filling list for the one it has emptied, then reads without it. (A bounded
+/// channel took its lock per record on both sides, so while the writer drained thousands of records the request
+/// threads contended with it for that lock.) At most <c>capacity</c> records wait to be swapped out; past that, or once
+/// completed, a record is refused.
+/// </summary>
+internal sealed class PendingCalls(int capacity)
+{
+    private readonly Lock _gate = new();
+    private List<PendingToolCall> _filling = [];
+    private List<PendingToolCall> _draining = []; // the reader's alone
+    private int _next;
+    private int _drainingLeft;
+    private bool _completed;
+
+    /// <summary>Records waiting (those being drained included).</summary>
+    public int Count
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _filling.Count + Volatile.Read(ref _drainingLeft);
+            }
+        }
+    }
+
+    public bool TryWrite(in PendingToolCall call)
+    {
+        lock (_gate)
+        {
+            if (_completed || _filling.Count >= capacity)
+            {
+                return false;
+            }
+
+            _filling.Add(call);
+            return true;
+        }
+    }
+
+    /// <summary>Refuses every later record.</summary>
+    public void Complete()
+    {
+        lock (_gate)
+        {
+            _completed = true;
+        }
+    }
+
+    /// <summary>The next record, oldest first; only one thread at a time reads.</summary>
+    public bool TryRead(out PendingToolCall call)
+    {
+        if (_next == _draining.Count)
+        {
+            _draining.Clear();
+            _next = 0;
+            lock (_gate)
+            {
+                (_filling, _draining) = (_draining, _filling);
+            }
+
+            if (_draining.Count == 0)
+            {
+                call = default;
+                return false;
+            }
+        }
+
+        call = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_draining)[_next++];
+        Volatile.Write(ref _drainingLeft, _draining.Count - _next);
+        return true;
+    }
 }
 
 /// <summary>One finished tool call as queued on the request's path: no text is formatted until the writer takes it.</summary>
