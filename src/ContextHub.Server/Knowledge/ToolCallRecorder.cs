@@ -563,9 +563,10 @@ internal struct ShortText
     {
         var length = 0;
         cut = false;
-        foreach (var block in result.Content)
+        var content = result.Content;
+        for (var i = 0; i < content.Count; i++) // by index: foreach over the IList boxes an enumerator per call
         {
-            if (block is not TextContentBlock { Text: var text })
+            if (content[i] is not TextContentBlock { Text: var text })
             {
                 continue;
             }
