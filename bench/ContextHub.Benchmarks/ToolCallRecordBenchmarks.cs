@@ -7,6 +7,7 @@ using ContextHub.Knowledge.Embedded;
 using ContextHub.Messaging;
 using ContextHub.Protocol;
 using ContextHub.Server.KnowledgeBase;
+using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -127,51 +128,134 @@ public class ToolCallRecordBenchmarks
 }
 
 /// <summary>
-/// The writer's step: 5,000 records into the embedded store in one transaction. Before: what the store did (a random
-/// id per record, an awaited ExecuteNonQueryAsync per row); after: time-ordered ids, as the recorder now makes them.
+/// The writer's step per call, from a queued call to a committed row, 4,000 calls a transaction as the recorder writes
+/// them. Before: the record made as an object (time-ordered text id, caller and hash formatted) and inserted through
+/// ADO.NET into the table of earlier versions (text id under a unique index, caller/tool/outcome/hash as text, three
+/// text indexes), line for line as the store did it; after: the row read in place into <c>tool_call_log</c> (names as
+/// numbers, the hash as 32 bytes, three integer indexes) through <see cref="EmbeddedKnowledgeStore.AppendToolCalls"/>.
+/// Each fills its own fresh database file.
 /// </summary>
 [MemoryDiagnoser]
 public class ToolCallStoreBenchmarks
 {
-    private const int Rows = 5_000;
+    private const int Rows = 4_000;
     private string _folder = null!;
     private EmbeddedKnowledgeStore _store = null!;
-    private ToolCallRecord[] _randomIds = null!;
+    private SqliteConnection _legacy = null!;
+    private JsonDocument _document = null!;
+    private McpRequest _request = null!;
+    private McpResult _result;
+    private ToolCallRecorder _recorder = null!;
+    private ServiceProvider _services = null!;
 
     [GlobalSetup]
     public void Setup()
     {
         _folder = Directory.CreateTempSubdirectory("contexthub-bench-").FullName;
-        _store = EmbeddedKnowledgeStore.OpenAsync(_folder).GetAwaiter().GetResult();
-        _randomIds = [.. Enumerable.Range(0, Rows).Select(i => Make(Guid.NewGuid().ToString("N"), i))];
+        _store = EmbeddedKnowledgeStore.OpenAsync(Path.Combine(_folder, "after")).GetAwaiter().GetResult();
+        _legacy = new SqliteConnection($"Data Source={Path.Combine(_folder, "before.db")};Pooling=false");
+        _legacy.Open();
+        using (var command = _legacy.CreateCommand())
+        {
+            command.CommandText = """
+                PRAGMA journal_mode = WAL;
+                PRAGMA synchronous = FULL;
+                CREATE TABLE tool_calls (
+                    rowid INTEGER PRIMARY KEY,
+                    id TEXT NOT NULL UNIQUE,
+                    caller TEXT NOT NULL,
+                    tool TEXT NOT NULL,
+                    arguments_hash TEXT NOT NULL,
+                    duration_ms REAL NOT NULL,
+                    outcome TEXT NOT NULL,
+                    result TEXT,
+                    timestamp INTEGER NOT NULL,
+                    session_id TEXT
+                ) STRICT;
+                CREATE INDEX tool_calls_caller ON tool_calls (caller, timestamp);
+                CREATE INDEX tool_calls_tool ON tool_calls (tool, timestamp);
+                CREATE INDEX tool_calls_time ON tool_calls (timestamp);
+                """;
+            command.ExecuteNonQuery();
+        }
+
+        _document = JsonDocument.Parse("""{"name":"echo","arguments":{"message":"hello"},"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28"}}""");
+        _request = new McpRequest { Method = "tools/call", Params = _document.RootElement, Caller = new McpCaller(McpTransportKind.StreamableHttp) };
+        _result = McpResult.Of(new CallToolResult { Content = [new TextContentBlock { Text = "echo: hello" }] }, McpJson.TypeInfo<CallToolResult>());
+        var options = Options.Create(new KnowledgeServerOptions());
+        _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        var opener = new EmbeddedKnowledgeStoreOpener(Options.Create(new EmbeddedStoreOptions { DataFolder = Path.GetTempPath() }), NullLogger<EmbeddedKnowledgeStore>.Instance); // never opened
+        var knowledge = new KnowledgeHost(opener, new ContextHub.Knowledge.Embeddings.HashingEmbeddingGenerator(), Options.Create(new KnowledgeOptions()), NullLoggerFactory.Instance, TimeProvider.System, _services);
+        _recorder = new ToolCallRecorder(knowledge, options, TimeProvider.System, _services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(),
+            NullLogger<ToolCallRecorder>.Instance);
     }
 
     [GlobalCleanup]
     public void Cleanup()
     {
+        _recorder.Dispose();
+        _services.Dispose();
+        _document.Dispose();
+        _legacy.Dispose();
         _store.DisposeAsync().AsTask().GetAwaiter().GetResult();
         Directory.Delete(_folder, recursive: true);
     }
 
-    [Benchmark(Baseline = true, OperationsPerInvoke = Rows)]
-    public Task RandomIds() => _store.RecordToolCallsAsync([.. _randomIds.Select(r => r with { Id = Guid.NewGuid().ToString("N") })]);
-
-    [Benchmark(OperationsPerInvoke = Rows)]
-    public Task TimeOrderedIds()
+    [IterationSetup]
+    public void Queue()
     {
-        var now = DateTimeOffset.UtcNow;
-        return _store.RecordToolCallsAsync([.. _randomIds.Select(r => r with { Id = Guid.CreateVersion7(now).ToString("N") })]);
+        for (var i = 0; i < Rows; i++)
+        {
+            _recorder.Record(_request, _result, null, TimeSpan.FromTicks(1234));
+        }
     }
 
-    private static ToolCallRecord Make(string id, int i) => new()
+    [Benchmark(Baseline = true, OperationsPerInvoke = Rows)]
+    public int Before() => _recorder.WriteQueuedAsRecords(WriteAsBefore);
+
+    [Benchmark(OperationsPerInvoke = Rows)]
+    public int After() => _recorder.WriteQueued(_store);
+
+    // EmbeddedKnowledgeStore.RecordToolCallsAsync at commit 390e65e, line for line, on the table of that version.
+    private void WriteAsBefore(IReadOnlyList<ToolCallRecord> records)
     {
-        Id = id,
-        Caller = "anonymous@streamablehttp",
-        Tool = "echo",
-        ArgumentsHash = Convert.ToHexStringLower(SHA256.HashData(BitConverter.GetBytes(i % 7))),
-        Duration = TimeSpan.FromMilliseconds(0.2),
-        Outcome = ToolCallOutcome.Success,
-        Result = "echo: hello",
-        Timestamp = DateTimeOffset.UtcNow,
-    };
+        using var transaction = _legacy.BeginTransaction();
+        using var command = _legacy.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = """
+            INSERT INTO tool_calls (id, caller, tool, arguments_hash, duration_ms, outcome, result, timestamp, session_id)
+            VALUES ($id, $caller, $tool, $args, $duration, $outcome, $result, $timestamp, $session)
+            ON CONFLICT (id) DO UPDATE SET caller = excluded.caller, tool = excluded.tool, arguments_hash = excluded.arguments_hash,
+                duration_ms = excluded.duration_ms, outcome = excluded.outcome, result = excluded.result,
+                timestamp = excluded.timestamp, session_id = excluded.session_id;
+            """;
+        var id = command.Parameters.Add("$id", SqliteType.Text);
+        var caller = command.Parameters.Add("$caller", SqliteType.Text);
+        var tool = command.Parameters.Add("$tool", SqliteType.Text);
+        var args = command.Parameters.Add("$args", SqliteType.Text);
+        var duration = command.Parameters.Add("$duration", SqliteType.Real);
+        var outcome = command.Parameters.Add("$outcome", SqliteType.Text);
+        var result = command.Parameters.Add("$result", SqliteType.Text);
+        var timestamp = command.Parameters.Add("$timestamp", SqliteType.Integer);
+        var session = command.Parameters.Add("$session", SqliteType.Text);
+        command.Prepare();
+        foreach (var original in records)
+        {
+            var record = original.Truncated();
+            id.Value = record.Id;
+            caller.Value = record.Caller;
+            tool.Value = record.Tool;
+            args.Value = record.ArgumentsHash;
+            duration.Value = record.Duration.TotalMilliseconds;
+            outcome.Value = OutcomeNames[(int)record.Outcome];
+            result.Value = (object?)record.Result ?? DBNull.Value;
+            timestamp.Value = record.Timestamp.ToUnixTimeMilliseconds();
+            session.Value = (object?)record.SessionId ?? DBNull.Value;
+            command.ExecuteNonQuery();
+        }
+
+        transaction.Commit();
+    }
+
+    private static readonly string[] OutcomeNames = Enum.GetNames<ToolCallOutcome>();
 }

@@ -143,24 +143,10 @@ public sealed partial class EmbeddedKnowledgeStore
             ) STRICT;
             CREATE INDEX IF NOT EXISTS chunks_document ON chunks (document_rowid, ordinal);
             CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5 (text, heading, title, tokenize = 'porter unicode61 remove_diacritics 2');
-            CREATE TABLE IF NOT EXISTS tool_calls (
-                rowid INTEGER PRIMARY KEY,
-                id TEXT NOT NULL UNIQUE,
-                caller TEXT NOT NULL,
-                tool TEXT NOT NULL,
-                arguments_hash TEXT NOT NULL,
-                duration_ms REAL NOT NULL,
-                outcome TEXT NOT NULL,
-                result TEXT,
-                timestamp INTEGER NOT NULL,
-                session_id TEXT
-            ) STRICT;
-            CREATE INDEX IF NOT EXISTS tool_calls_caller ON tool_calls (caller, timestamp);
-            CREATE INDEX IF NOT EXISTS tool_calls_tool ON tool_calls (tool, timestamp);
-            CREATE INDEX IF NOT EXISTS tool_calls_time ON tool_calls (timestamp);
             INSERT OR IGNORE INTO store_info (key, value) VALUES ('schema_version', '1');
             """, cancellationToken);
         await ExecuteAsync(_writer, ChangeLogSchema, cancellationToken);
+        await CreateToolCallLogAsync(cancellationToken);
 
         var version = await ScalarAsync(_writer, "SELECT value FROM store_info WHERE key = 'schema_version'", cancellationToken);
         if (!string.Equals(version?.ToString(), SchemaVersion.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal))
@@ -169,196 +155,12 @@ public sealed partial class EmbeddedKnowledgeStore
         }
     }
 
-    public Task RecordToolCallAsync(ToolCallRecord record, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(record);
-        return RecordToolCallsAsync([record], cancellationToken);
-    }
-
-    /// <summary>Writes the records in one transaction: one commit (and one sync to disk) for the whole batch.</summary>
-    public async Task RecordToolCallsAsync(IReadOnlyList<ToolCallRecord> records, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(records);
-        if (records.Count == 0)
-        {
-            return;
-        }
-
-        await _writeLock.WaitAsync(cancellationToken);
-        try
-        {
-            ThrowIfDisposed();
-            await using var transaction = (SqliteTransaction)await _writer.BeginTransactionAsync(cancellationToken);
-            await using var command = _writer.CreateCommand();
-            command.Transaction = transaction;
-            command.CommandText = """
-                INSERT INTO tool_calls (id, caller, tool, arguments_hash, duration_ms, outcome, result, timestamp, session_id)
-                VALUES ($id, $caller, $tool, $args, $duration, $outcome, $result, $timestamp, $session)
-                ON CONFLICT (id) DO UPDATE SET caller = excluded.caller, tool = excluded.tool, arguments_hash = excluded.arguments_hash,
-                    duration_ms = excluded.duration_ms, outcome = excluded.outcome, result = excluded.result,
-                    timestamp = excluded.timestamp, session_id = excluded.session_id;
-                """;
-            var id = command.Parameters.Add("$id", SqliteType.Text);
-            var caller = command.Parameters.Add("$caller", SqliteType.Text);
-            var tool = command.Parameters.Add("$tool", SqliteType.Text);
-            var args = command.Parameters.Add("$args", SqliteType.Text);
-            var duration = command.Parameters.Add("$duration", SqliteType.Real);
-            var outcome = command.Parameters.Add("$outcome", SqliteType.Text);
-            var result = command.Parameters.Add("$result", SqliteType.Text);
-            var timestamp = command.Parameters.Add("$timestamp", SqliteType.Integer);
-            var session = command.Parameters.Add("$session", SqliteType.Text);
-            command.Prepare();
-            foreach (var original in records)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                var record = original.Truncated();
-                id.Value = record.Id;
-                caller.Value = record.Caller;
-                tool.Value = record.Tool;
-                args.Value = record.ArgumentsHash;
-                duration.Value = record.Duration.TotalMilliseconds;
-                outcome.Value = OutcomeNames[(int)record.Outcome];
-                result.Value = (object?)record.Result ?? DBNull.Value;
-                timestamp.Value = record.Timestamp.ToUnixTimeMilliseconds();
-                session.Value = (object?)record.SessionId ?? DBNull.Value;
-                command.ExecuteNonQuery(); // SQLite has no asynchronous I/O: the async form only adds a task per row
-            }
-
-            await transaction.CommitAsync(cancellationToken);
-        }
-        finally
-        {
-            _writeLock.Release();
-        }
-    }
-
-    private static readonly string[] OutcomeNames = Enum.GetNames<ToolCallOutcome>();
-
-    /// <summary>
-    /// One short transaction: first records older than <paramref name="olderThan"/> (by the time index), then records
-    /// beyond the newest <paramref name="keepNewest"/>. Rows are only ever appended and deleted from the oldest end, so
-    /// the row ids of the records kept are contiguous and "beyond the newest N" is a range of row ids.
-    /// </summary>
-    public async Task<int> DeleteOldToolCallsAsync(DateTimeOffset? olderThan, long keepNewest, int limit, CancellationToken cancellationToken = default)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(keepNewest);
-        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
-        await _writeLock.WaitAsync(cancellationToken);
-        try
-        {
-            ThrowIfDisposed();
-            await using var transaction = (SqliteTransaction)await _writer.BeginTransactionAsync(cancellationToken);
-            var deleted = 0;
-            if (olderThan is { } cutoff)
-            {
-                await using var byAge = _writer.CreateCommand();
-                byAge.Transaction = transaction;
-                byAge.CommandText = """
-                    DELETE FROM tool_calls WHERE rowid IN
-                        (SELECT rowid FROM tool_calls INDEXED BY tool_calls_time WHERE timestamp < $cutoff ORDER BY timestamp LIMIT $limit);
-                    """;
-                byAge.Parameters.AddWithValue("$cutoff", cutoff.ToUnixTimeMilliseconds());
-                byAge.Parameters.AddWithValue("$limit", limit);
-                deleted += await byAge.ExecuteNonQueryAsync(cancellationToken);
-            }
-
-            if (keepNewest > 0 && deleted < limit)
-            {
-                await using var byCount = _writer.CreateCommand();
-                byCount.Transaction = transaction;
-                byCount.CommandText = """
-                    DELETE FROM tool_calls WHERE rowid IN
-                        (SELECT rowid FROM tool_calls WHERE rowid <= (SELECT MAX(rowid) FROM tool_calls) - $keep ORDER BY rowid LIMIT $limit);
-                    """;
-                byCount.Parameters.AddWithValue("$keep", keepNewest);
-                byCount.Parameters.AddWithValue("$limit", limit - deleted);
-                deleted += await byCount.ExecuteNonQueryAsync(cancellationToken);
-            }
-
-            await transaction.CommitAsync(cancellationToken);
-            return deleted;
-        }
-        finally
-        {
-            _writeLock.Release();
-        }
-    }
-
-    public async Task<IReadOnlyList<ToolCallRecord>> GetToolCallsAsync(ToolCallQuery query, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(query);
-        ThrowIfDisposed();
-        await using var connection = await OpenReadAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        var where = new StringBuilder("1");
-        void Add(string condition, string name, object value)
-        {
-            where.Append(" AND ").Append(condition);
-            command.Parameters.AddWithValue(name, value);
-        }
-
-        if (query.Caller is { } caller)
-        {
-            Add("caller = $caller", "$caller", caller);
-        }
-
-        if (query.Tool is { } tool)
-        {
-            Add("tool = $tool", "$tool", tool);
-        }
-
-        if (query.SessionId is { } session)
-        {
-            Add("session_id = $session", "$session", session);
-        }
-
-        if (query.Outcome is { } outcome)
-        {
-            Add("outcome = $outcome", "$outcome", outcome.ToString());
-        }
-
-        if (query.Since is { } since)
-        {
-            Add("timestamp >= $since", "$since", since.ToUnixTimeMilliseconds());
-        }
-
-        if (query.Until is { } until)
-        {
-            Add("timestamp <= $until", "$until", until.ToUnixTimeMilliseconds());
-        }
-
-        command.Parameters.AddWithValue("$limit", Math.Max(0, query.Limit));
-        command.CommandText = $"""
-            SELECT id, caller, tool, arguments_hash, duration_ms, outcome, result, timestamp, session_id
-            FROM tool_calls WHERE {where} ORDER BY timestamp DESC, rowid DESC LIMIT $limit;
-            """;
-        var records = new List<ToolCallRecord>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            records.Add(new ToolCallRecord
-            {
-                Id = reader.GetString(0),
-                Caller = reader.GetString(1),
-                Tool = reader.GetString(2),
-                ArgumentsHash = reader.GetString(3),
-                Duration = TimeSpan.FromMilliseconds(reader.GetDouble(4)),
-                Outcome = Enum.Parse<ToolCallOutcome>(reader.GetString(5)),
-                Result = reader.IsDBNull(6) ? null : reader.GetString(6),
-                Timestamp = DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(7)),
-                SessionId = reader.IsDBNull(8) ? null : reader.GetString(8),
-            });
-        }
-
-        return records;
-    }
-
     public async Task<KnowledgeStoreStats> GetStatsAsync(CancellationToken cancellationToken = default)
     {
         ThrowIfDisposed();
         await using var connection = await OpenReadAsync(cancellationToken);
         await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT (SELECT COUNT(*) FROM documents), (SELECT COUNT(*) FROM chunks), (SELECT COUNT(*) FROM tool_calls);";
+        command.CommandText = "SELECT (SELECT COUNT(*) FROM documents), (SELECT COUNT(*) FROM chunks), (SELECT COUNT(*) FROM tool_call_log);";
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);
         return new KnowledgeStoreStats(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), _binding.Model);

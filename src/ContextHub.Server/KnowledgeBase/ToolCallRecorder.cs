@@ -3,7 +3,6 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text.Json;
-using System.Threading.Channels;
 using ContextHub.Knowledge;
 using ContextHub.Knowledge.Indexes;
 using ContextHub.Messaging;
@@ -34,7 +33,11 @@ public sealed partial class ToolCallRecorder : BackgroundService, IMcpResultReco
     private static readonly string[] TransportNames =
         [.. Enum.GetValues<McpTransportKind>().Select(t => t.ToString().ToLowerInvariant())];
 
-    private readonly Channel<PendingToolCall> _queue;
+    // One hash state per thread, reset after each use: the one-shot SHA256.HashData makes and frees a native context per call.
+    [ThreadStatic]
+    private static IncrementalHash? t_sha256;
+
+    private readonly PendingCalls _queue;
     private readonly KnowledgeHost _knowledge;
     private readonly ToolCallRecordingOptions _recording;
     private readonly ToolCallRetentionOptions _retention;
@@ -45,6 +48,7 @@ public sealed partial class ToolCallRecorder : BackgroundService, IMcpResultReco
     private readonly Counter<long> _deletedCounter;
     private readonly ToolNames _toolNames = new();
     private readonly PendingRecords _batch = new(RowsPerTransaction);
+    private IToolCallLog? _log;
     private long _dropped;
     private long _droppedReported;
     private long _written;
@@ -59,11 +63,7 @@ public sealed partial class ToolCallRecorder : BackgroundService, IMcpResultReco
         _retention = options.Value.ToolCallRetention;
         _time = time;
         _logger = logger;
-        _queue = Channel.CreateBounded<PendingToolCall>(new BoundedChannelOptions(_recording.QueueCapacity)
-        {
-            FullMode = BoundedChannelFullMode.Wait, // TryWrite then says false when full (DropWrite would say true and lose it unseen)
-            SingleReader = true,
-        });
+        _queue = new PendingCalls(_recording.QueueCapacity);
         _lastDropReport = time.GetTimestamp();
         _meter = meters.Create(MeterName);
         _meter.CreateObservableCounter("contexthub.tool_call_records.dropped", () => Interlocked.Read(ref _dropped), "{record}", // 0 from start
@@ -82,17 +82,56 @@ public sealed partial class ToolCallRecorder : BackgroundService, IMcpResultReco
     public long Deleted => Interlocked.Read(ref _deleted);
 
     /// <summary>Records waiting to be written.</summary>
-    public int Queued => _queue.Reader.Count;
+    public int Queued => _queue.Count;
 
     /// <summary>Takes what is queued without writing it (for measuring the queue's cost alone); returns how many.</summary>
     internal int DiscardQueued()
     {
         var count = 0;
-        while (_queue.Reader.TryRead(out _))
+        while (_queue.TryRead(out _))
         {
             count++;
         }
 
+        return count;
+    }
+
+    /// <summary>Writes what is queued to <paramref name="log"/> as the writer does (for measuring its cost); returns how many.</summary>
+    internal int WriteQueued(IToolCallLog log)
+    {
+        var count = 0;
+        while (_queue.TryRead(out var call))
+        {
+            _batch.Add(call);
+            if (_batch.Count == RowsPerTransaction)
+            {
+                count += log.AppendToolCalls(_batch);
+                _batch.Clear();
+            }
+        }
+
+        count += _batch.Count == 0 ? 0 : log.AppendToolCalls(_batch);
+        _batch.Clear();
+        return count;
+    }
+
+    /// <summary>Hands what is queued to <paramref name="write"/> as records, as the writer did before stores took rows; returns how many.</summary>
+    internal int WriteQueuedAsRecords(Action<IReadOnlyList<ToolCallRecord>> write)
+    {
+        var count = 0;
+        while (_queue.TryRead(out var call))
+        {
+            _batch.Add(call);
+            count++;
+            if (_batch.Count == RowsPerTransaction)
+            {
+                write(_batch);
+                _batch.Clear();
+            }
+        }
+
+        write(_batch);
+        _batch.Clear();
         return count;
     }
 
@@ -131,13 +170,15 @@ public sealed partial class ToolCallRecorder : BackgroundService, IMcpResultReco
             Timestamp = _time.GetUtcNow(),
         };
         var arguments = request.Params.TryGetProperty("arguments"u8, out var args) ? JsonMarshal.GetRawUtf8Value(args) : "{}"u8;
-        SHA256.HashData(arguments, call.ArgumentsHash);
+        var sha256 = t_sha256 ??= IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        sha256.AppendData(arguments);
+        sha256.GetHashAndReset(call.ArgumentsHash);
         if (error is null)
         {
             call.ResultLength = ShortText.Copy((CallToolResult)result.Value!, call.Result, out call.ResultCut);
         }
 
-        if (!_queue.Writer.TryWrite(call))
+        if (!_queue.TryWrite(call))
         {
             CountDropped(1);
         }
@@ -149,11 +190,12 @@ public sealed partial class ToolCallRecorder : BackgroundService, IMcpResultReco
         var service = await _knowledge.TryGetServiceAsync(stoppingToken);
         if (service is null)
         {
-            _queue.Writer.TryComplete();
+            _queue.Complete();
             return; // the knowledge host has logged why and stops the server
         }
 
         var store = service.Store.Metadata;
+        _log = store as IToolCallLog;
         var nextRetention = _time.GetUtcNow();
         using var timer = new PeriodicTimer(_recording.FlushInterval, _time);
         try
@@ -161,7 +203,7 @@ public sealed partial class ToolCallRecorder : BackgroundService, IMcpResultReco
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
                 // A write is short and never cancelled halfway: a stop waits for it, then writes the rest.
-                await OffThePoolAsync(() => Flush(store, _queue.Reader.Count));
+                await OffThePoolAsync(() => Flush(store, _queue.Count));
                 if (_time.GetUtcNow() >= nextRetention)
                 {
                     var finished = await OffThePoolAsync(() => ApplyRetention(store, stoppingToken));
@@ -178,7 +220,7 @@ public sealed partial class ToolCallRecorder : BackgroundService, IMcpResultReco
         finally
         {
             // Calls still finishing while the server stops find the queue closed and are counted as dropped.
-            _queue.Writer.TryComplete();
+            _queue.Complete();
             await OffThePoolAsync(() => Flush(store, int.MaxValue));
             ReportDrops(force: true);
         }
@@ -195,7 +237,7 @@ public sealed partial class ToolCallRecorder : BackgroundService, IMcpResultReco
     private int Flush(IMetadataIndex store, int count)
     {
         var written = 0;
-        while (count > 0 && _queue.Reader.TryRead(out var call))
+        while (count > 0 && _queue.TryRead(out var call))
         {
             count--;
             _batch.Add(call);
@@ -218,8 +260,16 @@ public sealed partial class ToolCallRecorder : BackgroundService, IMcpResultReco
 
         try
         {
-            // The embedded store completes synchronously; any other waits here, on this thread of its own.
-            store.RecordToolCallsAsync(_batch, CancellationToken.None).GetAwaiter().GetResult();
+            if (_log is { } log)
+            {
+                log.AppendToolCalls(_batch); // rows read straight from the batch: no record object or text per call
+            }
+            else
+            {
+                // Any other store completes here, waited for on this thread of its own.
+                store.RecordToolCallsAsync(_batch, CancellationToken.None).GetAwaiter().GetResult();
+            }
+
             Interlocked.Add(ref _written, count);
             _writtenCounter.Add(count);
             return count;
@@ -272,16 +322,40 @@ public sealed partial class ToolCallRecorder : BackgroundService, IMcpResultReco
     }
 
     /// <summary>
-    /// A transaction's worth of queued calls, turned into records one at a time as the store reads them: each record is
-    /// garbage as soon as its row is written, instead of thousands living together through a transaction.
+    /// A transaction's worth of queued calls. A store with an <see cref="IToolCallLog"/> reads each row in place (the
+    /// hash and the result text as spans of the queued struct); any other gets records made one at a time as it reads
+    /// them, each garbage as soon as its row is written.
     /// </summary>
-    private sealed class PendingRecords(int capacity) : IReadOnlyList<ToolCallRecord>
+    private sealed class PendingRecords(int capacity) : IReadOnlyList<ToolCallRecord>, IToolCallRows
     {
+        private const int MaxCallers = 4096;
         private readonly PendingToolCall[] _calls = new PendingToolCall[capacity];
+
+        // "identity@transport" made once per caller, not per call; only the writer's thread reads the batch.
+        private readonly Dictionary<(string Identity, McpTransportKind Transport), string> _callers = [];
 
         public int Count { get; private set; }
 
-        public ToolCallRecord this[int index] => ToRecord(_calls[index]);
+        public ToolCallRecord this[int index] => ToRecord(_calls[index], Caller(_calls[index]));
+
+        ToolCallRow IToolCallRows.this[int index]
+        {
+            get
+            {
+                ref var call = ref _calls[index];
+                return new ToolCallRow
+                {
+                    Timestamp = call.Timestamp,
+                    Caller = Caller(call),
+                    Tool = call.Tool,
+                    Outcome = call.Outcome,
+                    Duration = call.Duration,
+                    ArgumentsHash = call.ArgumentsHash,
+                    Result = call.Error is null && !call.ResultCut ? ((ReadOnlySpan<char>)call.Result)[..call.ResultLength] : ResultText(call),
+                    SessionId = call.SessionId,
+                };
+            }
+        }
 
         public void Add(in PendingToolCall call) => _calls[Count++] = call;
 
@@ -295,30 +369,48 @@ public sealed partial class ToolCallRecorder : BackgroundService, IMcpResultReco
         {
             for (var i = 0; i < Count; i++)
             {
-                yield return ToRecord(_calls[i]);
+                yield return this[i];
             }
         }
 
         System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+
+        private string Caller(in PendingToolCall call)
+        {
+            if (_callers.TryGetValue((call.Identity, call.Transport), out var caller))
+            {
+                return caller;
+            }
+
+            caller = call.Identity + "@" + TransportNames[(int)call.Transport];
+            if (_callers.Count < MaxCallers)
+            {
+                _callers[(call.Identity, call.Transport)] = caller;
+            }
+
+            return caller;
+        }
     }
 
-    private static ToolCallRecord ToRecord(in PendingToolCall call) => new()
+    private static ToolCallRecord ToRecord(in PendingToolCall call, string caller) => new()
     {
         Id = Guid.CreateVersion7(call.Timestamp).ToString("N"), // time-ordered: new rows go to the end of the id index
-        Caller = call.Identity + "@" + TransportNames[(int)call.Transport],
+        Caller = caller,
         Tool = call.Tool,
         ArgumentsHash = Convert.ToHexStringLower(call.ArgumentsHash),
         Duration = call.Duration,
         Outcome = call.Outcome,
-        Result = call.Error switch
-        {
-            McpErrorException e => Shorten($"error {e.Code}: {e.Message}"),
-            OperationCanceledException => "",
-            Exception e => e.GetType().Name,
-            _ => call.ResultCut ? new string(call.Result[..call.ResultLength]) + "…" : new string(call.Result[..call.ResultLength]),
-        },
+        Result = ResultText(call),
         Timestamp = call.Timestamp,
         SessionId = call.SessionId,
+    };
+
+    private static string ResultText(in PendingToolCall call) => call.Error switch
+    {
+        McpErrorException e => Shorten($"error {e.Code}: {e.Message}"),
+        OperationCanceledException => "",
+        Exception e => e.GetType().Name,
+        _ => call.ResultCut ? new string(call.Result[..call.ResultLength]) + "…" : new string(call.Result[..call.ResultLength]),
     };
 
     private static string Shorten(string text) => text.Length <= ShortResultLength ? text : text[..ShortResultLength] + "…";
@@ -358,6 +450,82 @@ public sealed partial class ToolCallRecorder : BackgroundService, IMcpResultReco
     private partial void LogRetentionFailed(Exception exception);
 }
 
+/// <summary>
+/// The queue between the calls and the writer. A call takes one short lock to copy its struct in; the writer takes the
+/// same lock once per drain to swap the filling list for the one it has emptied, then reads without it. (A bounded
+/// channel took its lock per record on both sides, so while the writer drained thousands of records the request
+/// threads contended with it for that lock.) At most <c>capacity</c> records wait to be swapped out; past that, or once
+/// completed, a record is refused.
+/// </summary>
+internal sealed class PendingCalls(int capacity)
+{
+    private readonly Lock _gate = new();
+    private List<PendingToolCall> _filling = [];
+    private List<PendingToolCall> _draining = []; // the reader's alone
+    private int _next;
+    private int _drainingLeft;
+    private bool _completed;
+
+    /// <summary>Records waiting (those being drained included).</summary>
+    public int Count
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _filling.Count + Volatile.Read(ref _drainingLeft);
+            }
+        }
+    }
+
+    public bool TryWrite(in PendingToolCall call)
+    {
+        lock (_gate)
+        {
+            if (_completed || _filling.Count >= capacity)
+            {
+                return false;
+            }
+
+            _filling.Add(call);
+            return true;
+        }
+    }
+
+    /// <summary>Refuses every later record.</summary>
+    public void Complete()
+    {
+        lock (_gate)
+        {
+            _completed = true;
+        }
+    }
+
+    /// <summary>The next record, oldest first; only one thread at a time reads.</summary>
+    public bool TryRead(out PendingToolCall call)
+    {
+        if (_next == _draining.Count)
+        {
+            _draining.Clear();
+            _next = 0;
+            lock (_gate)
+            {
+                (_filling, _draining) = (_draining, _filling);
+            }
+
+            if (_draining.Count == 0)
+            {
+                call = default;
+                return false;
+            }
+        }
+
+        call = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_draining)[_next++];
+        Volatile.Write(ref _drainingLeft, _draining.Count - _next);
+        return true;
+    }
+}
+
 /// <summary>One finished tool call as queued on the request's path: no text is formatted until the writer takes it.</summary>
 internal struct PendingToolCall
 {
@@ -393,9 +561,10 @@ internal struct ShortText
     {
         var length = 0;
         cut = false;
-        foreach (var block in result.Content)
+        var content = result.Content;
+        for (var i = 0; i < content.Count; i++) // by index: foreach over the IList boxes an enumerator per call
         {
-            if (block is not TextContentBlock { Text: var text })
+            if (content[i] is not TextContentBlock { Text: var text })
             {
                 continue;
             }

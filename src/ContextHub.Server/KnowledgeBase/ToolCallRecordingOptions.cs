@@ -7,7 +7,7 @@ public sealed class ToolCallRecordingOptions
     public int QueueCapacity { get; set; } = 100_000;
 
     /// <summary>How often the queued records are written, each write one transaction; a crash loses at most this much of the record.</summary>
-    public TimeSpan FlushInterval { get; set; } = TimeSpan.FromMilliseconds(500);
+    public TimeSpan FlushInterval { get; set; } = TimeSpan.FromMilliseconds(250);
 
     internal void Validate(string section, List<string> failures)
     {
