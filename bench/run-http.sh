@@ -276,9 +276,9 @@ if [ -n "${pids[contexthub]:-}" ]; then
   unset 'pids[contexthub]'
   db="$raw_dir/knowledge/knowledge.db"
   if command -v sqlite3 > /dev/null && [ -f "$db" ]; then
-    recorded="$(sqlite3 "$db" 'SELECT COUNT(*) FROM tool_call_log;')"
+    recorded="$(sqlite3 "$db" 'SELECT coalesce(SUM(count), 0) FROM tool_call_blocks;')"
     dropped="$(grep -o '[0-9]* since start' "$raw_dir/contexthub.server.log" | tail -1 | cut -d' ' -f1 || true)"
-    records_line="Tool-call records after the run (server stopped, then \`SELECT COUNT(*) FROM tool_call_log\`): $recorded; calls wrk counted as answered, plus the smoke call: $sent; drops logged: ${dropped:-none}."
+    records_line="Tool-call records after the run (server stopped, then \`SELECT SUM(count) FROM tool_call_blocks\`): $recorded; calls wrk counted as answered, plus the smoke call: $sent; drops logged: ${dropped:-none}."
   fi
 fi
 

@@ -2,7 +2,7 @@
 # Sustained load with every call recorded: wrk sends paced `echo` calls (bench/http/echo-paced.lua: each of CONNECTIONS
 # connections waits PACE_MS between an answer and its next request, so at most CONNECTIONS * 1000 / PACE_MS calls a
 # second: 100 * 1000 / 5 = 20,000) for DURATION to a ContextHub server with its defaults, then stops the server
-# (which writes what it still has queued) and counts the rows of tool_call_log against the calls wrk saw answered.
+# (which writes what it still has queued) and counts the calls in tool_call_blocks against the calls wrk saw answered.
 #
 # Environment (all optional): DURATION=60s CONNECTIONS=100 PACE_MS=5 THREADS=2 PORT=5961 NO_BUILD=1
 #   CONTEXTHUB_ARGS="..." extra settings
@@ -42,8 +42,8 @@ kill -TERM "$pid"; wait "$pid" 2>/dev/null || true; pid=""
 
 answered="$(awk '/requests in/ { print $1 }' "$work/wrk.txt")"
 non2xx="$(awk '/Non-2xx or 3xx responses:/ { print $NF }' "$work/wrk.txt")"
-recorded="$(sqlite3 "$work/data/knowledge.db" 'SELECT COUNT(*) FROM tool_call_log;')"
-per_second="$(sqlite3 "$work/data/knowledge.db" "SELECT COUNT(*) / ((MAX(timestamp) - MIN(timestamp)) / 1000.0) FROM tool_call_log;")"
+recorded="$(sqlite3 "$work/data/knowledge.db" 'SELECT coalesce(SUM(count), 0) FROM tool_call_blocks;')"
+per_second="$(sqlite3 "$work/data/knowledge.db" "SELECT SUM(count) / ((MAX(last_time) - MIN(first_time)) / 1000.0) FROM tool_call_blocks;")"
 dropped="$(grep -o '[0-9]* since start' "$work/server.log" | tail -1 | cut -d' ' -f1 || true)"
 
 echo "# Sustained load, every call recorded"
@@ -55,7 +55,7 @@ echo '```'
 cat "$work/wrk.txt"
 echo '```'
 echo
-echo "| calls wrk saw answered | non-2xx | rows in tool_call_log after stop | recorded calls/s (first to last record) | drops logged | RSS after load MiB |"
+echo "| calls wrk saw answered | non-2xx | calls in tool_call_blocks after stop | recorded calls/s (first to last record) | drops logged | RSS after load MiB |"
 echo "| ---: | ---: | ---: | ---: | ---: | ---: |"
 echo "| $answered | ${non2xx:-0} | $recorded | $(printf '%.0f' "$per_second") | ${dropped:-none} | $rss |"
 echo

@@ -4,6 +4,7 @@ using System.Threading.Channels;
 using BenchmarkDotNet.Attributes;
 using ContextHub.Knowledge;
 using ContextHub.Knowledge.Embedded;
+using ContextHub.Knowledge.Indexes;
 using ContextHub.Messaging;
 using ContextHub.Protocol;
 using ContextHub.Server.KnowledgeBase;
@@ -131,9 +132,11 @@ public class ToolCallRecordBenchmarks
 /// The writer's step per call, from a queued call to a committed row, 4,000 calls a transaction as the recorder writes
 /// them. Before: the record made as an object (time-ordered text id, caller and hash formatted) and inserted through
 /// ADO.NET into the table of earlier versions (text id under a unique index, caller/tool/outcome/hash as text, three
-/// text indexes), line for line as the store did it; after: the row read in place into <c>tool_call_log</c> (names as
-/// numbers, the hash as 32 bytes, three integer indexes) through <see cref="EmbeddedKnowledgeStore.AppendToolCalls"/>.
-/// Each fills its own fresh database file.
+/// text indexes), line for line as the store did it; <see cref="RowPerCall"/>: the row read in place into the next
+/// version's <c>tool_call_log</c> (one narrow row per call, names as numbers, the hash as 32 bytes, two integer
+/// indexes, bound with SQLite's own calls), line for line as commit 2945e9a did it; after: the calls encoded into one
+/// <c>tool_call_blocks</c> row per write through <see cref="EmbeddedKnowledgeStore.AppendToolCalls"/>. Each fills its
+/// own fresh database file with <c>synchronous = FULL</c>.
 /// </summary>
 [MemoryDiagnoser]
 public class ToolCallStoreBenchmarks
@@ -142,6 +145,7 @@ public class ToolCallStoreBenchmarks
     private string _folder = null!;
     private EmbeddedKnowledgeStore _store = null!;
     private SqliteConnection _legacy = null!;
+    private RowPerCallLog _rowPerCall = null!;
     private JsonDocument _document = null!;
     private McpRequest _request = null!;
     private McpResult _result;
@@ -153,6 +157,7 @@ public class ToolCallStoreBenchmarks
     {
         _folder = Directory.CreateTempSubdirectory("contexthub-bench-").FullName;
         _store = EmbeddedKnowledgeStore.OpenAsync(Path.Combine(_folder, "after")).GetAwaiter().GetResult();
+        _rowPerCall = new RowPerCallLog(Path.Combine(_folder, "row-per-call.db"));
         _legacy = new SqliteConnection($"Data Source={Path.Combine(_folder, "before.db")};Pooling=false");
         _legacy.Open();
         using (var command = _legacy.CreateCommand())
@@ -197,6 +202,7 @@ public class ToolCallStoreBenchmarks
         _services.Dispose();
         _document.Dispose();
         _legacy.Dispose();
+        _rowPerCall.Dispose();
         _store.DisposeAsync().AsTask().GetAwaiter().GetResult();
         Directory.Delete(_folder, recursive: true);
     }
@@ -212,6 +218,9 @@ public class ToolCallStoreBenchmarks
 
     [Benchmark(Baseline = true, OperationsPerInvoke = Rows)]
     public int Before() => _recorder.WriteQueuedAsRecords(WriteAsBefore);
+
+    [Benchmark(OperationsPerInvoke = Rows)]
+    public int RowPerCall() => _recorder.WriteQueued(_rowPerCall);
 
     [Benchmark(OperationsPerInvoke = Rows)]
     public int After() => _recorder.WriteQueued(_store);
@@ -258,4 +267,81 @@ public class ToolCallStoreBenchmarks
     }
 
     private static readonly string[] OutcomeNames = Enum.GetNames<ToolCallOutcome>();
+}
+
+/// <summary>The embedded store's tool-call table at commit 2945e9a: one row per call, written as it wrote it.</summary>
+internal sealed class RowPerCallLog : IToolCallLog, IDisposable
+{
+    private readonly SqliteConnection _connection;
+    private readonly Dictionary<string, long> _names = new(StringComparer.Ordinal);
+    private long _lastKey;
+
+    public RowPerCallLog(string path)
+    {
+        _connection = new SqliteConnection($"Data Source={path};Pooling=false");
+        _connection.Open();
+        using var command = _connection.CreateCommand();
+        command.CommandText = """
+            PRAGMA journal_mode = WAL;
+            PRAGMA synchronous = FULL;
+            CREATE TABLE tool_call_names (rowid INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE) STRICT;
+            CREATE TABLE tool_call_log (
+                rowid INTEGER PRIMARY KEY, timestamp INTEGER NOT NULL, caller INTEGER NOT NULL, tool INTEGER NOT NULL,
+                outcome INTEGER NOT NULL, duration_ms REAL NOT NULL, arguments_hash ANY NOT NULL, result TEXT, session_id TEXT) STRICT;
+            CREATE INDEX tool_call_log_tool ON tool_call_log (tool);
+            CREATE INDEX tool_call_log_caller ON tool_call_log (caller);
+            """;
+        command.ExecuteNonQuery();
+    }
+
+    public int AppendToolCalls(IToolCallRows rows)
+    {
+        var db = _connection.Handle!;
+        using var transaction = _connection.BeginTransaction();
+        SQLitePCL.raw.sqlite3_prepare_v2(db, """
+            INSERT INTO tool_call_log (timestamp, caller, tool, outcome, duration_ms, arguments_hash, result, session_id, rowid)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9);
+            """, out var statement);
+        using (statement)
+        {
+            for (var i = 0; i < rows.Count; i++)
+            {
+                var row = rows[i];
+                SQLitePCL.raw.sqlite3_bind_int64(statement, 1, row.Timestamp.ToUnixTimeMilliseconds());
+                SQLitePCL.raw.sqlite3_bind_int64(statement, 2, NameId(row.Caller));
+                SQLitePCL.raw.sqlite3_bind_int64(statement, 3, NameId(row.Tool));
+                SQLitePCL.raw.sqlite3_bind_int64(statement, 4, (long)row.Outcome);
+                SQLitePCL.raw.sqlite3_bind_double(statement, 5, row.Duration.TotalMilliseconds);
+                SQLitePCL.raw.sqlite3_bind_blob(statement, 6, row.ArgumentsHash);
+                _ = row.Result.IsEmpty ? SQLitePCL.raw.sqlite3_bind_text(statement, 7, "") : SQLitePCL.raw.sqlite3_bind_text16(statement, 7, row.Result);
+                _ = row.SessionId is null ? SQLitePCL.raw.sqlite3_bind_null(statement, 8) : SQLitePCL.raw.sqlite3_bind_text(statement, 8, row.SessionId);
+                _lastKey = Math.Max(row.Timestamp.ToUnixTimeMilliseconds() << 16, _lastKey + 1);
+                SQLitePCL.raw.sqlite3_bind_int64(statement, 9, _lastKey);
+                if (SQLitePCL.raw.sqlite3_step(statement) != SQLitePCL.raw.SQLITE_DONE)
+                {
+                    SqliteException.ThrowExceptionForRC(SQLitePCL.raw.sqlite3_errcode(db), db);
+                }
+
+                SQLitePCL.raw.sqlite3_reset(statement);
+            }
+        }
+
+        transaction.Commit();
+        return rows.Count;
+    }
+
+    private long NameId(string name)
+    {
+        if (!_names.TryGetValue(name, out var id))
+        {
+            using var command = _connection.CreateCommand();
+            command.CommandText = "INSERT INTO tool_call_names (name) VALUES ($name) RETURNING rowid;";
+            command.Parameters.AddWithValue("$name", name);
+            _names[name] = id = (long)command.ExecuteScalar()!;
+        }
+
+        return id;
+    }
+
+    public void Dispose() => _connection.Dispose();
 }

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Globalization;
 using System.Text;
 using ContextHub.Knowledge.Indexes;
@@ -8,53 +9,60 @@ using SQLitePCL;
 namespace ContextHub.Knowledge.Embedded;
 
 /// <summary>
-/// The record of tool calls: one narrow row per call in <c>tool_call_log</c> (callers and tool names stored once in
-/// <c>tool_call_names</c> and referred to by number, the outcome a number, the arguments hash 32 bytes), written
-/// through one prepared statement bound straight from the writer's buffer. The row id is the call's time (Unix
-/// milliseconds × 65,536 plus a sequence within the millisecond), so rows are appended in time order, a time range is a
-/// row-id range and no time index is kept; two small integer indexes answer the queries by tool and by caller. The table of earlier versions (<c>tool_calls</c>: text ids under a
-/// unique index, text columns in three text indexes — several times the work per row) is copied over on first open and
-/// dropped.
+/// The record of tool calls, in blocks: each write (one flush of the recorder's writer, up to a few thousand calls)
+/// becomes ONE row of <c>tool_call_blocks</c> — its time range, its count, which outcomes, tools and callers occur in
+/// it, and one BLOB holding the calls in a compact layout (<see cref="ToolCallBlockEncoder"/>). A row per call cost
+/// SQLite ~9 µs of CPU per call (the row, two index entries, the page writes); a block costs one row per flush.
+/// Queries read the blocks that can match, newest first, decode and filter them, and stop at the limit. Retention
+/// deletes whole blocks. Callers and tool names are stored once in <c>tool_call_names</c> and referred to by number.
+/// The tables of earlier versions (<c>tool_calls</c>, one text row per call; <c>tool_call_log</c>, one narrow row per
+/// call) are copied into blocks on open, in one transaction, and dropped.
 /// </summary>
 public sealed partial class EmbeddedKnowledgeStore : IToolCallLog
 {
     private const int MaxCachedToolCallNames = 4096;
-    private static readonly string[] ToolCallOutcomeNames = Enum.GetNames<ToolCallOutcome>();
+    private const int CallsPerMigratedBlock = 4_000;
+    private static readonly int ToolCallOutcomeCount = Enum.GetValues<ToolCallOutcome>().Length;
 
     // Caller and tool names to their row in tool_call_names; written and read under _writeLock only.
     private readonly Dictionary<string, long> _toolCallNames = new(StringComparer.Ordinal);
-    private long _lastToolCallKey; // the newest row id written, under _writeLock
+    private readonly ToolCallBlockEncoder _blockEncoder = new();
+    private long _lastToolCallKey; // the newest key given, under _writeLock
 
     private const int ToolCallKeyShift = 16; // up to 65,536 calls a millisecond
 
-    /// <summary>The smallest row id of a call at <paramref name="time"/>.</summary>
+    /// <summary>The smallest key of a call at <paramref name="time"/>.</summary>
     private static long ToolCallKey(DateTimeOffset time) => time.ToUnixTimeMilliseconds() << ToolCallKeyShift;
 
-    private const string ToolCallLogSchema = """
+    private const string ToolCallBlockSchema = """
         CREATE TABLE IF NOT EXISTS tool_call_names (
             rowid INTEGER PRIMARY KEY,
             name TEXT NOT NULL UNIQUE
         ) STRICT;
-        CREATE TABLE IF NOT EXISTS tool_call_log (
-            rowid INTEGER PRIMARY KEY, -- timestamp × 65536 + a sequence: row order is time order
-            timestamp INTEGER NOT NULL,
-            caller INTEGER NOT NULL,
-            tool INTEGER NOT NULL,
-            outcome INTEGER NOT NULL,
-            duration_ms REAL NOT NULL,
-            arguments_hash ANY NOT NULL,
-            result TEXT,
-            session_id TEXT
+        CREATE TABLE IF NOT EXISTS tool_call_blocks (
+            rowid INTEGER PRIMARY KEY,
+            first_time INTEGER NOT NULL, -- Unix ms of the block's oldest call
+            last_time INTEGER NOT NULL,  -- Unix ms of its newest call
+            first_key INTEGER NOT NULL,  -- the key (record id) of its first call; keys rise by call within and across blocks
+            last_key INTEGER NOT NULL,
+            count INTEGER NOT NULL,
+            outcomes INTEGER NOT NULL,   -- bit n set: a call with outcome n is in the block
+            tools BLOB NOT NULL,         -- the tool ids in the block, sorted, 4 bytes each (little-endian)
+            callers BLOB NOT NULL,       -- the caller ids, likewise
+            data BLOB NOT NULL           -- the calls (ToolCallBlockEncoder's layout)
         ) STRICT;
-        CREATE INDEX IF NOT EXISTS tool_call_log_tool ON tool_call_log (tool);
-        CREATE INDEX IF NOT EXISTS tool_call_log_caller ON tool_call_log (caller);
+        CREATE INDEX IF NOT EXISTS tool_call_blocks_time ON tool_call_blocks (last_time);
         """;
 
-    // The table of earlier versions, copied oldest first; a 64-digit hex hash becomes its 32 bytes, any other text stays text.
+    // The table of the first versions, copied oldest first into the narrow per-call table of the next version (made
+    // here only for the copy); a 64-digit hex hash becomes its 32 bytes, any other text stays text.
     private const string MigrateToolCallsSql = """
+        CREATE TABLE IF NOT EXISTS tool_call_log (
+            rowid INTEGER PRIMARY KEY, timestamp INTEGER NOT NULL, caller INTEGER NOT NULL, tool INTEGER NOT NULL,
+            outcome INTEGER NOT NULL, duration_ms REAL NOT NULL, arguments_hash ANY NOT NULL, result TEXT, session_id TEXT) STRICT;
         INSERT OR IGNORE INTO tool_call_names (name) SELECT caller FROM tool_calls UNION SELECT tool FROM tool_calls;
         INSERT INTO tool_call_log (rowid, timestamp, caller, tool, outcome, duration_ms, arguments_hash, result, session_id)
-            SELECT (o.timestamp << 16) + row_number() OVER (PARTITION BY o.timestamp ORDER BY o.rowid) - 1, o.timestamp, c.rowid, t.rowid,
+            SELECT ((SELECT coalesce(max(rowid), 0) FROM tool_call_log) + row_number() OVER (ORDER BY o.timestamp, o.rowid)), o.timestamp, c.rowid, t.rowid,
                 CASE o.outcome WHEN 'Error' THEN 1 WHEN 'Cancelled' THEN 2 WHEN 'TimedOut' THEN 3 ELSE 0 END,
                 o.duration_ms,
                 CASE WHEN length(o.arguments_hash) = 64 AND unhex(o.arguments_hash) IS NOT NULL THEN unhex(o.arguments_hash) ELSE o.arguments_hash END,
@@ -64,40 +72,91 @@ public sealed partial class EmbeddedKnowledgeStore : IToolCallLog
         DROP TABLE tool_calls;
         """;
 
-    private const string AppendToolCallSql = """
-        INSERT INTO tool_call_log (timestamp, caller, tool, outcome, duration_ms, arguments_hash, result, session_id, rowid)
+    private const string InsertToolCallBlockSql = """
+        INSERT INTO tool_call_blocks (first_time, last_time, first_key, last_key, count, outcomes, tools, callers, data)
         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9);
         """;
 
     private async Task CreateToolCallLogAsync(CancellationToken cancellationToken)
     {
-        await ExecuteAsync(_writer, ToolCallLogSchema, cancellationToken);
-        if (await ScalarAsync(_writer, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'tool_calls'", cancellationToken) is not null)
+        await ExecuteAsync(_writer, ToolCallBlockSchema, cancellationToken);
+        _lastToolCallKey = await ScalarAsync(_writer, "SELECT MAX(last_key) FROM tool_call_blocks", cancellationToken) is long last ? last : 0;
+        var hasFirst = await ScalarAsync(_writer, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'tool_calls'", cancellationToken) is not null;
+        var hasLog = await ScalarAsync(_writer, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'tool_call_log'", cancellationToken) is not null;
+        if (hasFirst || hasLog)
         {
-            await MigrateToolCallsAsync(cancellationToken);
+            MigrateToolCallTables(hasFirst);
         }
-
-        _lastToolCallKey = await ScalarAsync(_writer, "SELECT MAX(rowid) FROM tool_call_log", cancellationToken) is long last ? last : 0;
     }
 
-    private async Task MigrateToolCallsAsync(CancellationToken cancellationToken)
+    /// <summary>Copies <c>tool_calls</c> and/or <c>tool_call_log</c> into blocks and drops them, all in one transaction.</summary>
+    private void MigrateToolCallTables(bool hasFirst)
     {
-        await using var transaction = (SqliteTransaction)await _writer.BeginTransactionAsync(cancellationToken);
-        await using var command = _writer.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = MigrateToolCallsSql;
-        await command.ExecuteNonQueryAsync(cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        LogToolCallsMigrated(_logger, _options.DatabasePath);
+        var migrated = 0L;
+        using (var transaction = _writer.BeginTransaction())
+        {
+            if (hasFirst)
+            {
+                using var command = _writer.CreateCommand();
+                command.Transaction = transaction;
+                command.CommandText = MigrateToolCallsSql;
+                command.ExecuteNonQuery();
+            }
+
+            using (var read = _writer.CreateCommand())
+            {
+                read.Transaction = transaction;
+                read.CommandText = "SELECT rowid, timestamp, caller, tool, outcome, duration_ms, arguments_hash, result, session_id FROM tool_call_log ORDER BY rowid";
+                using var reader = read.ExecuteReader();
+                var encoder = _blockEncoder;
+                encoder.Reset();
+                while (reader.Read())
+                {
+                    var hashValue = reader.GetValue(6);
+                    var outcome = reader.GetInt64(4);
+                    encoder.Add(NextToolCallKey(DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(1))), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3),
+                        outcome >= 0 && outcome < ToolCallOutcomeCount ? (ToolCallOutcome)outcome : ToolCallOutcome.Error,
+                        TimeSpan.FromMilliseconds(reader.GetDouble(5)),
+                        hashValue as byte[] is { Length: 32 } bytes ? bytes : default, hashValue as byte[] is { Length: 32 } ? null : hashValue is byte[] other ? Convert.ToHexStringLower(other) : Convert.ToString(hashValue, CultureInfo.InvariantCulture) ?? "",
+                        reader.IsDBNull(7) ? default : reader.GetString(7).AsSpan(), reader.IsDBNull(7),
+                        reader.IsDBNull(8) ? null : reader.GetString(8));
+                    migrated++;
+                    if (encoder.Count == CallsPerMigratedBlock)
+                    {
+                        InsertToolCallBlock(encoder);
+                        encoder.Reset();
+                    }
+                }
+
+                if (encoder.Count > 0)
+                {
+                    InsertToolCallBlock(encoder);
+                }
+
+                encoder.Reset();
+            }
+
+            using (var drop = _writer.CreateCommand())
+            {
+                drop.Transaction = transaction;
+                drop.CommandText = "DROP TABLE tool_call_log;";
+                drop.ExecuteNonQuery();
+            }
+
+            transaction.Commit();
+        }
+
+        LogToolCallsMigrated(_logger, _options.DatabasePath, migrated);
     }
 
     public int AppendToolCalls(IToolCallRows rows)
     {
         ArgumentNullException.ThrowIfNull(rows);
-        return rows.Count == 0 ? 0 : Append(rows.Count, (stmt, i) =>
+        return rows.Count == 0 ? 0 : Append(rows.Count, (encoder, i) =>
         {
             var row = rows[i];
-            return BindRow(stmt, row.Timestamp, row.Caller, row.Tool, row.Outcome, row.Duration, row.ArgumentsHash, null, row.Result, row.SessionId);
+            encoder.Add(NextToolCallKey(row.Timestamp), row.Timestamp.ToUnixTimeMilliseconds(), ToolCallNameId(row.Caller), ToolCallNameId(row.Tool),
+                row.Outcome, row.Duration, row.ArgumentsHash, null, row.Result, false, row.SessionId);
         });
     }
 
@@ -107,78 +166,68 @@ public sealed partial class EmbeddedKnowledgeStore : IToolCallLog
         return RecordToolCallsAsync([record], cancellationToken);
     }
 
-    /// <summary>Writes the records in one transaction: one commit (and one sync to disk) for the whole batch.</summary>
+    /// <summary>Writes the records as one block in one transaction: one commit (and one sync to disk) for the whole batch.</summary>
     public Task RecordToolCallsAsync(IReadOnlyList<ToolCallRecord> records, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(records);
         cancellationToken.ThrowIfCancellationRequested();
         if (records.Count > 0)
         {
-            Append(records.Count, (stmt, i) =>
+            Append(records.Count, (encoder, i) =>
             {
-                var record = records[i].Truncated();
+                var record = records[i];
                 Span<byte> hash = stackalloc byte[32];
                 var isHex = record.ArgumentsHash.Length == 64 && Convert.FromHexString(record.ArgumentsHash, hash, out _, out var written) == System.Buffers.OperationStatus.Done && written == 32;
-                return BindRow(stmt, record.Timestamp, record.Caller, record.Tool, record.Outcome, record.Duration,
-                    isHex ? hash : default, isHex ? null : record.ArgumentsHash, record.Result, record.SessionId, resultIsNull: record.Result is null);
+                encoder.Add(NextToolCallKey(record.Timestamp), record.Timestamp.ToUnixTimeMilliseconds(), ToolCallNameId(record.Caller), ToolCallNameId(record.Tool),
+                    record.Outcome, record.Duration, isHex ? hash : default, isHex ? null : record.ArgumentsHash, record.Result, record.Result is null, record.SessionId);
             });
         }
 
         return Task.CompletedTask;
     }
 
-    /// <summary>Binds every column but the row id; returns the call's time.</summary>
-    private delegate DateTimeOffset RowBinder(sqlite3_stmt statement, int index);
-
     /// <summary>
-    /// Inserts <paramref name="count"/> rows in one transaction through one prepared statement, bound with SQLite's own
-    /// calls: the ADO.NET command would copy each text into a new UTF-8 array and walk its parameter list per row.
+    /// The key (record id) of a call at <paramref name="time"/>: its millisecond × 65,536, or one past the last key given
+    /// if that is later, so keys are unique and rise in the order calls are written (a call that finished a moment
+    /// before the last one written, on another thread, sorts by its time and then by its key).
     /// </summary>
-    private int Append(int count, RowBinder bind)
+    private long NextToolCallKey(DateTimeOffset time)
+    {
+        _lastToolCallKey = Math.Max(ToolCallKey(time), _lastToolCallKey + 1);
+        return _lastToolCallKey;
+    }
+
+    private delegate void BlockRowWriter(ToolCallBlockEncoder encoder, int index);
+
+    /// <summary>Encodes <paramref name="count"/> calls into one block and inserts it in one transaction.</summary>
+    private int Append(int count, BlockRowWriter add)
     {
         _writeLock.Wait();
+        var lastKey = _lastToolCallKey;
         try
         {
             ThrowIfDisposed();
-            var db = _writer.Handle!;
             using var transaction = _writer.BeginTransaction();
-            Check(raw.sqlite3_prepare_v2(db, AppendToolCallSql, out var statement), db);
             try
             {
-                using (statement)
+                _blockEncoder.Reset();
+                for (var i = 0; i < count; i++)
                 {
-                    for (var i = 0; i < count; i++)
-                    {
-                        var time = ToolCallKey(bind(statement, i));
-                        // The next sequence number within the newest millisecond; an older call (a record made earlier, or
-                        // one that finished a moment before the last on another thread) goes into its own millisecond.
-                        var key = time > _lastToolCallKey ? time : time >> ToolCallKeyShift == _lastToolCallKey >> ToolCallKeyShift ? _lastToolCallKey + 1 : time;
-                        raw.sqlite3_bind_int64(statement, 9, key);
-                        var rc = raw.sqlite3_step(statement);
-                        raw.sqlite3_reset(statement);
-                        if (rc == raw.SQLITE_CONSTRAINT)
-                        {
-                            key = NextFreeToolCallKey(time); // that millisecond has rows already: after the last of them
-                            raw.sqlite3_bind_int64(statement, 9, key);
-                            rc = raw.sqlite3_step(statement);
-                            raw.sqlite3_reset(statement);
-                        }
-
-                        if (rc != raw.SQLITE_DONE)
-                        {
-                            Check(rc, db);
-                        }
-
-                        _lastToolCallKey = Math.Max(_lastToolCallKey, key);
-                    }
+                    add(_blockEncoder, i);
                 }
 
+                InsertToolCallBlock(_blockEncoder);
                 transaction.Commit();
             }
             catch
             {
                 _toolCallNames.Clear(); // names added in the rolled-back transaction are gone
+                _lastToolCallKey = lastKey;
                 throw;
+            }
+            finally
+            {
+                _blockEncoder.Reset();
             }
 
             return count;
@@ -189,34 +238,24 @@ public sealed partial class EmbeddedKnowledgeStore : IToolCallLog
         }
     }
 
-    private long NextFreeToolCallKey(long time)
+    /// <summary>One row of tool_call_blocks, bound with SQLite's own calls (the ADO.NET command would copy the BLOB).</summary>
+    private void InsertToolCallBlock(ToolCallBlockEncoder block)
     {
-        using var command = _writer.CreateCommand();
-        command.CommandText = "SELECT MAX(rowid) FROM tool_call_log WHERE rowid >= $from AND rowid < $to;";
-        command.Parameters.AddWithValue("$from", time);
-        command.Parameters.AddWithValue("$to", time + (1L << ToolCallKeyShift));
-        return command.ExecuteScalar() is long last ? last + 1 : time;
-    }
-
-    private DateTimeOffset BindRow(sqlite3_stmt statement, DateTimeOffset timestamp, string caller, string tool, ToolCallOutcome outcome, TimeSpan duration,
-        ReadOnlySpan<byte> hash, string? hashText, ReadOnlySpan<char> result, string? sessionId, bool resultIsNull = false)
-    {
-        raw.sqlite3_bind_int64(statement, 1, timestamp.ToUnixTimeMilliseconds());
-        raw.sqlite3_bind_int64(statement, 2, ToolCallNameId(caller));
-        raw.sqlite3_bind_int64(statement, 3, ToolCallNameId(tool));
-        raw.sqlite3_bind_int64(statement, 4, (long)outcome);
-        raw.sqlite3_bind_double(statement, 5, duration.TotalMilliseconds);
-        _ = hash.IsEmpty ? raw.sqlite3_bind_text(statement, 6, hashText ?? "") : raw.sqlite3_bind_blob(statement, 6, hash);
-        if (result.Length > ToolCallRecord.MaxResultLength)
+        var db = _writer.Handle!;
+        Check(raw.sqlite3_prepare_v2(db, InsertToolCallBlockSql, out var statement), db);
+        using (statement)
         {
-            result = string.Concat(result[..(ToolCallRecord.MaxResultLength - 1)], "…");
+            raw.sqlite3_bind_int64(statement, 1, block.FirstTime);
+            raw.sqlite3_bind_int64(statement, 2, block.LastTime);
+            raw.sqlite3_bind_int64(statement, 3, block.FirstKey);
+            raw.sqlite3_bind_int64(statement, 4, block.LastKey);
+            raw.sqlite3_bind_int64(statement, 5, block.Count);
+            raw.sqlite3_bind_int64(statement, 6, block.Outcomes);
+            raw.sqlite3_bind_blob(statement, 7, block.Tools);
+            raw.sqlite3_bind_blob(statement, 8, block.Callers);
+            raw.sqlite3_bind_blob(statement, 9, block.Data);
+            Check(raw.sqlite3_step(statement), db);
         }
-
-        _ = resultIsNull ? raw.sqlite3_bind_null(statement, 7)
-            : result.IsEmpty ? raw.sqlite3_bind_text(statement, 7, "")
-            : raw.sqlite3_bind_text16(statement, 7, result);
-        _ = sessionId is null ? raw.sqlite3_bind_null(statement, 8) : raw.sqlite3_bind_text(statement, 8, sessionId);
-        return timestamp;
     }
 
     /// <summary>The row of a caller or tool name in tool_call_names, added when new (inside the write's transaction).</summary>
@@ -248,8 +287,10 @@ public sealed partial class EmbeddedKnowledgeStore : IToolCallLog
     }
 
     /// <summary>
-    /// One short transaction: first records older than <paramref name="olderThan"/> (a range of row ids, as they are
-    /// times), then the oldest beyond the newest <paramref name="keepNewest"/>.
+    /// One short transaction that deletes whole blocks, oldest first, until at least <paramref name="limit"/> records
+    /// went or none is left to go: first blocks whose newest call is older than <paramref name="olderThan"/>, then
+    /// the oldest blocks while the blocks after them still hold at least <paramref name="keepNewest"/> calls (so a
+    /// block straddling either limit is kept until all of it is past it). Returns the records deleted.
     /// </summary>
     public async Task<int> DeleteOldToolCallsAsync(DateTimeOffset? olderThan, long keepNewest, int limit, CancellationToken cancellationToken = default)
     {
@@ -261,30 +302,39 @@ public sealed partial class EmbeddedKnowledgeStore : IToolCallLog
             ThrowIfDisposed();
             await using var transaction = (SqliteTransaction)await _writer.BeginTransactionAsync(cancellationToken);
             var deleted = 0;
-            if (olderThan is { } cutoff)
+            var total = keepNewest > 0 ? await ScalarAsync(_writer, "SELECT coalesce(SUM(count), 0) FROM tool_call_blocks", cancellationToken) as long? ?? 0 : 0;
+            await using var oldest = _writer.CreateCommand();
+            oldest.Transaction = transaction;
+            oldest.CommandText = "SELECT rowid, count, last_time FROM tool_call_blocks ORDER BY last_time, rowid LIMIT 1;";
+            await using var delete = _writer.CreateCommand();
+            delete.Transaction = transaction;
+            delete.CommandText = "DELETE FROM tool_call_blocks WHERE rowid = $rowid;";
+            var rowid = delete.Parameters.Add("$rowid", SqliteType.Integer);
+            var cutoff = olderThan?.ToUnixTimeMilliseconds();
+            while (deleted < limit)
             {
-                await using var byAge = _writer.CreateCommand();
-                byAge.Transaction = transaction;
-                byAge.CommandText = """
-                    DELETE FROM tool_call_log WHERE rowid IN
-                        (SELECT rowid FROM tool_call_log WHERE rowid < $cutoff ORDER BY rowid LIMIT $limit);
-                    """;
-                byAge.Parameters.AddWithValue("$cutoff", ToolCallKey(cutoff));
-                byAge.Parameters.AddWithValue("$limit", limit);
-                deleted += await byAge.ExecuteNonQueryAsync(cancellationToken);
-            }
+                long blockId, count, lastTime;
+                await using (var reader = await oldest.ExecuteReaderAsync(cancellationToken))
+                {
+                    if (!await reader.ReadAsync(cancellationToken))
+                    {
+                        break;
+                    }
 
-            if (keepNewest > 0 && deleted < limit)
-            {
-                await using var byCount = _writer.CreateCommand();
-                byCount.Transaction = transaction;
-                byCount.CommandText = """
-                    DELETE FROM tool_call_log WHERE rowid IN
-                        (SELECT rowid FROM tool_call_log ORDER BY rowid LIMIT max(0, min($limit, (SELECT COUNT(*) FROM tool_call_log) - $keep)));
-                    """;
-                byCount.Parameters.AddWithValue("$keep", keepNewest);
-                byCount.Parameters.AddWithValue("$limit", limit - deleted);
-                deleted += await byCount.ExecuteNonQueryAsync(cancellationToken);
+                    (blockId, count, lastTime) = (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2));
+                }
+
+                var tooOld = lastTime < cutoff;
+                var beyondCount = keepNewest > 0 && total - count >= keepNewest;
+                if (!tooOld && !beyondCount)
+                {
+                    break;
+                }
+
+                rowid.Value = blockId;
+                await delete.ExecuteNonQueryAsync(cancellationToken);
+                deleted += (int)count;
+                total -= count;
             }
 
             await transaction.CommitAsync(cancellationToken);
@@ -300,75 +350,362 @@ public sealed partial class EmbeddedKnowledgeStore : IToolCallLog
     {
         ArgumentNullException.ThrowIfNull(query);
         ThrowIfDisposed();
+        var limit = Math.Max(0, query.Limit);
+        if (limit == 0)
+        {
+            return [];
+        }
+
         await using var connection = await OpenReadAsync(cancellationToken);
+        var names = new Dictionary<long, string>();
+        await using (var read = connection.CreateCommand())
+        {
+            read.CommandText = "SELECT rowid, name FROM tool_call_names;";
+            await using var reader = await read.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                names[reader.GetInt64(0)] = reader.GetString(1);
+            }
+        }
+
+        long? NameId(string? name) => name is null ? null : names.FirstOrDefault(n => string.Equals(n.Value, name, StringComparison.Ordinal)) is { Value: not null } found ? found.Key : -1;
+        var filter = new ToolCallBlockFilter(NameId(query.Tool), NameId(query.Caller), query.Outcome, query.SessionId,
+            query.Since?.ToUnixTimeMilliseconds(), query.Until?.ToUnixTimeMilliseconds());
+        if (filter.Tool == -1 || filter.Caller == -1)
+        {
+            return [];
+        }
+
         await using var command = connection.CreateCommand();
-        var where = new StringBuilder("1");
-        void Add(string condition, string name, object value)
-        {
-            where.Append(" AND ").Append(condition);
-            command.Parameters.AddWithValue(name, value);
-        }
-
-        if (query.Caller is { } caller)
-        {
-            Add("l.caller = (SELECT rowid FROM tool_call_names WHERE name = $caller)", "$caller", caller);
-        }
-
-        if (query.Tool is { } tool)
-        {
-            Add("l.tool = (SELECT rowid FROM tool_call_names WHERE name = $tool)", "$tool", tool);
-        }
-
-        if (query.SessionId is { } session)
-        {
-            Add("l.session_id = $session", "$session", session);
-        }
-
-        if (query.Outcome is { } outcome)
-        {
-            Add("l.outcome = $outcome", "$outcome", (long)outcome);
-        }
-
-        if (query.Since is { } since)
-        {
-            Add("l.rowid >= $since", "$since", ToolCallKey(since));
-        }
-
-        if (query.Until is { } until)
-        {
-            Add("l.rowid < $until", "$until", ToolCallKey(until.AddMilliseconds(1)));
-        }
-
-        command.Parameters.AddWithValue("$limit", Math.Max(0, query.Limit));
-        // CROSS JOIN keeps the log the outer loop, so the newest rows are read through its indexes and the names looked up per row.
-        command.CommandText = $"""
-            SELECT l.rowid, c.name, t.name, l.arguments_hash, l.duration_ms, l.outcome, l.result, l.timestamp, l.session_id
-            FROM tool_call_log l CROSS JOIN tool_call_names c CROSS JOIN tool_call_names t
-            WHERE c.rowid = l.caller AND t.rowid = l.tool AND {where}
-            ORDER BY l.rowid DESC LIMIT $limit;
+        command.CommandText = """
+            SELECT rowid, last_time, first_key, count, tools, callers, data FROM tool_call_blocks
+            WHERE last_time >= $since AND first_time <= $until AND (outcomes & $outcomes) != 0
+            ORDER BY last_time DESC, rowid DESC;
             """;
-        var records = new List<ToolCallRecord>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
+        command.Parameters.AddWithValue("$since", filter.Since ?? long.MinValue);
+        command.Parameters.AddWithValue("$until", filter.Until ?? long.MaxValue);
+        command.Parameters.AddWithValue("$outcomes", query.Outcome is { } o ? 1L << (int)o : -1L);
+        var matches = new List<DecodedToolCall>();
+        var block = new List<DecodedToolCall>();
+        long? kthTime = null;
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
-            var outcomeValue = reader.GetInt64(5);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                if (reader.GetInt64(1) < kthTime)
+                {
+                    break; // every call left is older than the newest `limit` found
+                }
+
+                if ((filter.Tool is { } tool && !ToolCallBlockEncoder.SummaryContains((byte[])reader.GetValue(4), tool))
+                    || (filter.Caller is { } caller && !ToolCallBlockEncoder.SummaryContains((byte[])reader.GetValue(5), caller)))
+                {
+                    continue;
+                }
+
+                block.Clear();
+                var blockId = reader.GetInt64(0);
+                try
+                {
+                    ToolCallBlockEncoder.Decode((byte[])reader.GetValue(6), reader.GetInt64(2), reader.GetInt64(3), filter, block);
+                }
+                catch (InvalidDataException e)
+                {
+                    LogToolCallBlockDamaged(_logger, _options.DatabasePath, blockId, reader.GetInt64(3), e.Message);
+                    continue;
+                }
+
+                matches.AddRange(block);
+                if (matches.Count >= limit)
+                {
+                    matches.Sort(static (a, b) => b.Time != a.Time ? b.Time.CompareTo(a.Time) : b.Key.CompareTo(a.Key));
+                    matches.RemoveRange(limit, matches.Count - limit);
+                    kthTime = matches[^1].Time;
+                }
+            }
+        }
+
+        matches.Sort(static (a, b) => b.Time != a.Time ? b.Time.CompareTo(a.Time) : b.Key.CompareTo(a.Key));
+        var records = new List<ToolCallRecord>(matches.Count);
+        foreach (var call in matches)
+        {
             records.Add(new ToolCallRecord
             {
-                Id = reader.GetInt64(0).ToString(CultureInfo.InvariantCulture),
-                Caller = reader.GetString(1),
-                Tool = reader.GetString(2),
-                ArgumentsHash = reader.GetValue(3) is byte[] hash ? Convert.ToHexStringLower(hash) : reader.GetString(3),
-                Duration = TimeSpan.FromMilliseconds(reader.GetDouble(4)),
-                Outcome = outcomeValue >= 0 && outcomeValue < ToolCallOutcomeNames.Length ? (ToolCallOutcome)outcomeValue : ToolCallOutcome.Error,
-                Result = reader.IsDBNull(6) ? null : reader.GetString(6),
-                Timestamp = DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(7)),
-                SessionId = reader.IsDBNull(8) ? null : reader.GetString(8),
+                Id = call.Key.ToString(CultureInfo.InvariantCulture),
+                Caller = names.GetValueOrDefault(call.Caller, "#" + call.Caller.ToString(CultureInfo.InvariantCulture)),
+                Tool = names.GetValueOrDefault(call.Tool, "#" + call.Tool.ToString(CultureInfo.InvariantCulture)),
+                ArgumentsHash = call.ArgumentsHash,
+                Duration = call.Duration,
+                Outcome = call.Outcome,
+                Result = call.Result,
+                Timestamp = DateTimeOffset.FromUnixTimeMilliseconds(call.Time),
+                SessionId = call.SessionId,
             });
         }
 
         return records;
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Knowledge store {Path}: the tool-call record of an earlier version was copied into the new tool_call_log table and the old tool_calls table dropped")]
-    private static partial void LogToolCallsMigrated(ILogger logger, string path);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Knowledge store {Path}: the tool-call record of an earlier version ({Count} calls) was copied into tool_call_blocks and the old table dropped")]
+    private static partial void LogToolCallsMigrated(ILogger logger, string path, long count);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Knowledge store {Path}: tool-call block {Block} ({Count} calls) is damaged and was skipped when reading: {Reason}")]
+    private static partial void LogToolCallBlockDamaged(ILogger logger, string path, long block, long count, string reason);
+}
+
+/// <summary>What a query asks of each call; names as ids, times as Unix ms (inclusive).</summary>
+internal readonly record struct ToolCallBlockFilter(long? Tool, long? Caller, ToolCallOutcome? Outcome, string? SessionId, long? Since, long? Until);
+
+/// <summary>One call read back from a block.</summary>
+internal readonly record struct DecodedToolCall(long Key, long Time, long Caller, long Tool, ToolCallOutcome Outcome, TimeSpan Duration, string ArgumentsHash, string? Result, string? SessionId);
+
+/// <summary>
+/// The layout of a block's calls, one after another, in the order written (keys rising):
+/// <code>
+/// varint   key − previous key (the first: key − first_key, i.e. 0)
+/// zigzag   time in Unix ms − (key &gt;&gt; 16)   (0 unless the call is older than the one before it)
+/// varint   caller id, varint tool id
+/// byte     flags: bits 0–2 outcome, bit 3 hash is text, bit 4 result is null, bit 5 session is null
+/// zigzag   duration in ticks
+/// hash     32 bytes, or (bit 3) varint length + UTF-8
+/// result   varint length + UTF-8 (unless bit 4)
+/// session  varint length + UTF-8 (unless bit 5)
+/// </code>
+/// Tools and callers of a block are summarised as sorted 4-byte ids, the outcomes as a bit set.
+/// </summary>
+internal sealed class ToolCallBlockEncoder
+{
+    private const byte HashIsText = 1 << 3, ResultIsNull = 1 << 4, SessionIsNull = 1 << 5;
+    private static readonly byte[] Ellipsis = "…"u8.ToArray();
+    private byte[] _data = new byte[64 * 1024];
+    private int _length;
+    private readonly HashSet<long> _tools = [];
+    private readonly HashSet<long> _callers = [];
+    private byte[] _toolSummary = [];
+    private byte[] _callerSummary = [];
+    private long _previousKey;
+
+    public int Count { get; private set; }
+    public long FirstKey { get; private set; }
+    public long LastKey => _previousKey;
+    public long FirstTime { get; private set; }
+    public long LastTime { get; private set; }
+    public long Outcomes { get; private set; }
+    public ReadOnlySpan<byte> Data => _data.AsSpan(0, _length);
+    public ReadOnlySpan<byte> Tools => _toolSummary = Summary(_tools);
+    public ReadOnlySpan<byte> Callers => _callerSummary = Summary(_callers);
+
+    public void Reset()
+    {
+        _length = 0;
+        Count = 0;
+        Outcomes = 0;
+        _tools.Clear();
+        _callers.Clear();
+        if (_data.Length > 4 * 1024 * 1024)
+        {
+            _data = new byte[64 * 1024]; // a rare huge block does not keep its buffer
+        }
+    }
+
+    public void Add(long key, long time, long caller, long tool, ToolCallOutcome outcome, TimeSpan duration,
+        ReadOnlySpan<byte> hash, string? hashText, ReadOnlySpan<char> result, bool resultIsNull, string? sessionId)
+    {
+        if (Count == 0)
+        {
+            FirstKey = _previousKey = key;
+            FirstTime = LastTime = time;
+        }
+
+        var cut = result.Length > ToolCallRecord.MaxResultLength;
+        if (cut)
+        {
+            result = result[..(ToolCallRecord.MaxResultLength - 1)];
+        }
+
+        Ensure(64 + Encoding.UTF8.GetMaxByteCount(result.Length) + (hashText?.Length * 3 ?? 0) + (sessionId?.Length * 3 ?? 0) + 10);
+        WriteVarint((ulong)(key - _previousKey));
+        WriteVarint(ZigZag(time - (key >> 16)));
+        WriteVarint((ulong)caller);
+        WriteVarint((ulong)tool);
+        var isText = hash.Length != 32;
+        _data[_length++] = (byte)((int)outcome & 7 | (isText ? HashIsText : 0) | (resultIsNull ? ResultIsNull : 0) | (sessionId is null ? SessionIsNull : 0));
+        WriteVarint(ZigZag(duration.Ticks));
+        if (isText)
+        {
+            WriteString(hashText ?? "");
+        }
+        else
+        {
+            hash.CopyTo(_data.AsSpan(_length));
+            _length += 32;
+        }
+
+        if (!resultIsNull)
+        {
+            var bytes = Encoding.UTF8.GetByteCount(result) + (cut ? Ellipsis.Length : 0);
+            WriteVarint((ulong)bytes);
+            _length += Encoding.UTF8.GetBytes(result, _data.AsSpan(_length));
+            if (cut)
+            {
+                Ellipsis.CopyTo(_data.AsSpan(_length));
+                _length += Ellipsis.Length;
+            }
+        }
+
+        if (sessionId is not null)
+        {
+            WriteString(sessionId);
+        }
+
+        _previousKey = key;
+        FirstTime = Math.Min(FirstTime, time);
+        LastTime = Math.Max(LastTime, time);
+        Outcomes |= 1L << ((int)outcome & 7);
+        _tools.Add(tool);
+        _callers.Add(caller);
+        Count++;
+    }
+
+    private void WriteString(string text)
+    {
+        var bytes = Encoding.UTF8.GetByteCount(text);
+        Ensure(bytes + 10);
+        WriteVarint((ulong)bytes);
+        _length += Encoding.UTF8.GetBytes(text, _data.AsSpan(_length));
+    }
+
+    private void Ensure(int more)
+    {
+        if (_length + more > _data.Length)
+        {
+            Array.Resize(ref _data, Math.Max(_data.Length * 2, _length + more));
+        }
+    }
+
+    private void WriteVarint(ulong value)
+    {
+        while (value >= 0x80)
+        {
+            _data[_length++] = (byte)(value | 0x80);
+            value >>= 7;
+        }
+
+        _data[_length++] = (byte)value;
+    }
+
+    private static ulong ZigZag(long value) => (ulong)((value << 1) ^ (value >> 63));
+
+    private static long UnZigZag(ulong value) => (long)(value >> 1) ^ -(long)(value & 1);
+
+    private static byte[] Summary(HashSet<long> ids)
+    {
+        var sorted = ids.Order().ToArray();
+        var bytes = new byte[sorted.Length * 4];
+        for (var i = 0; i < sorted.Length; i++)
+        {
+            BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(i * 4), (int)sorted[i]);
+        }
+
+        return bytes;
+    }
+
+    /// <summary>Whether a block's summary of sorted 4-byte ids holds <paramref name="id"/>.</summary>
+    public static bool SummaryContains(ReadOnlySpan<byte> summary, long id)
+    {
+        int lo = 0, hi = summary.Length / 4 - 1;
+        while (lo <= hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            var value = BinaryPrimitives.ReadInt32LittleEndian(summary[(mid * 4)..]);
+            if (value == id)
+            {
+                return true;
+            }
+
+            (lo, hi) = value < id ? (mid + 1, hi) : (lo, mid - 1);
+        }
+
+        return false;
+    }
+
+    /// <summary>Reads every call of a block and adds those <paramref name="filter"/> lets through; a damaged block throws <see cref="InvalidDataException"/>.</summary>
+    public static void Decode(ReadOnlySpan<byte> data, long firstKey, long count, in ToolCallBlockFilter filter, List<DecodedToolCall> into)
+    {
+        var position = 0;
+        var key = firstKey;
+        try
+        {
+            for (var i = 0; i < count; i++)
+            {
+                key += (long)ReadVarint(data, ref position);
+                var time = (key >> 16) + UnZigZag(ReadVarint(data, ref position));
+                var caller = (long)ReadVarint(data, ref position);
+                var tool = (long)ReadVarint(data, ref position);
+                var flags = data[position++];
+                var duration = UnZigZag(ReadVarint(data, ref position));
+                var hashBytes = (flags & HashIsText) != 0 ? ReadBytes(data, ref position) : Take(data, ref position, 32);
+                var result = (flags & ResultIsNull) != 0 ? default : ReadBytes(data, ref position);
+                var session = (flags & SessionIsNull) != 0 ? default : ReadBytes(data, ref position);
+                var outcome = (ToolCallOutcome)(flags & 7);
+                if ((filter.Tool is { } t && t != tool) || (filter.Caller is { } c && c != caller) || (filter.Outcome is { } o && o != outcome)
+                    || time < filter.Since || time > filter.Until
+                    || (filter.SessionId is { } s && ((flags & SessionIsNull) != 0 || !Utf8Equals(session, s))))
+                {
+                    continue;
+                }
+
+                into.Add(new DecodedToolCall(key, time, caller, tool, outcome, TimeSpan.FromTicks(duration),
+                    (flags & HashIsText) != 0 ? Encoding.UTF8.GetString(hashBytes) : Convert.ToHexStringLower(hashBytes),
+                    (flags & ResultIsNull) != 0 ? null : Encoding.UTF8.GetString(result),
+                    (flags & SessionIsNull) != 0 ? null : Encoding.UTF8.GetString(session)));
+            }
+        }
+        catch (Exception e) when (e is IndexOutOfRangeException or ArgumentOutOfRangeException or OverflowException or ArgumentException)
+        {
+            throw new InvalidDataException($"its data ends or breaks at byte {position} of {data.Length}", e);
+        }
+
+        if (position != data.Length)
+        {
+            throw new InvalidDataException($"{data.Length - position} bytes left after its {count} calls");
+        }
+    }
+
+    private static bool Utf8Equals(ReadOnlySpan<byte> utf8, string text) =>
+        utf8.Length == Encoding.UTF8.GetByteCount(text) && Encoding.UTF8.GetString(utf8) == text;
+
+    private static ReadOnlySpan<byte> ReadBytes(ReadOnlySpan<byte> data, ref int position)
+    {
+        var length = ReadVarint(data, ref position);
+        if (length > (ulong)(data.Length - position))
+        {
+            throw new InvalidDataException($"a length of {length} at byte {position} runs past the end ({data.Length})");
+        }
+
+        return Take(data, ref position, (int)length);
+    }
+
+    private static ReadOnlySpan<byte> Take(ReadOnlySpan<byte> data, ref int position, int length)
+    {
+        var slice = data.Slice(position, length);
+        position += length;
+        return slice;
+    }
+
+    private static ulong ReadVarint(ReadOnlySpan<byte> data, ref int position)
+    {
+        ulong value = 0;
+        for (var shift = 0; shift < 64; shift += 7)
+        {
+            var b = data[position++];
+            value |= (ulong)(b & 0x7F) << shift;
+            if (b < 0x80)
+            {
+                return value;
+            }
+        }
+
+        throw new InvalidDataException($"a number at byte {position} is longer than 10 bytes");
+    }
 }

@@ -160,7 +160,7 @@ public sealed partial class EmbeddedKnowledgeStore
         ThrowIfDisposed();
         await using var connection = await OpenReadAsync(cancellationToken);
         await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT (SELECT COUNT(*) FROM documents), (SELECT COUNT(*) FROM chunks), (SELECT COUNT(*) FROM tool_call_log);";
+        command.CommandText = "SELECT (SELECT COUNT(*) FROM documents), (SELECT COUNT(*) FROM chunks), (SELECT coalesce(SUM(count), 0) FROM tool_call_blocks);";
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);
         return new KnowledgeStoreStats(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), _binding.Model);

@@ -41,8 +41,10 @@ public interface IMetadataIndex
     /// <summary>
     /// Deletes up to <paramref name="limit"/> of the oldest tool-call records that are older than
     /// <paramref name="olderThan"/> or beyond the newest <paramref name="keepNewest"/> (0: no count limit); returns how
-    /// many it deleted. Called repeatedly in small steps so writes are never held up for long. Backends that cannot
-    /// delete this way keep every record (and return 0).
+    /// many it deleted. Called repeatedly in small steps so writes are never held up for long. A backend that keeps
+    /// records in blocks (the embedded store) deletes whole blocks: at least <paramref name="limit"/> records when that
+    /// many can go (so possibly more), and a block only when all of it is past a limit. Backends that cannot delete
+    /// this way keep every record (and return 0).
     /// </summary>
     Task<int> DeleteOldToolCallsAsync(DateTimeOffset? olderThan, long keepNewest, int limit, CancellationToken cancellationToken = default) =>
         Task.FromResult(0);

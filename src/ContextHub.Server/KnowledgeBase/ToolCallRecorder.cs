@@ -487,7 +487,10 @@ internal sealed class PendingCalls(int capacity)
                 return false;
             }
 
-            _filling.Add(call);
+            // Copied once, from the caller's struct straight into the list's array (List.Add takes it by value: twice).
+            var count = _filling.Count;
+            System.Runtime.InteropServices.CollectionsMarshal.SetCount(_filling, count + 1);
+            System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_filling)[count] = call;
             return true;
         }
     }

@@ -171,9 +171,15 @@ public sealed class ToolCallRecorderTests : IAsyncDisposable
 
         await AdvanceUntilAsync(time, TimeSpan.FromSeconds(1), () => recorder.Written == 300);
         time.Advance(TimeSpan.FromMinutes(61)); // the 300 are now past the age limit, but not yet looked for
-        for (var i = 0; i < 3_000; i++)
+        // Six flushes of 500: six blocks (the store deletes whole blocks, each write being one).
+        for (var flush = 0; flush < 6; flush++)
         {
-            RecordEcho(recorder, "new " + i);
+            for (var i = flush * 500; i < (flush + 1) * 500; i++)
+            {
+                RecordEcho(recorder, "new " + i);
+            }
+
+            await AdvanceUntilAsync(time, TimeSpan.FromSeconds(1), () => recorder.Written == 300 + (flush + 1) * 500);
         }
 
         // A minute at a time: the retention pass comes within its 10-minute interval, long before the new ones age out.
@@ -183,7 +189,7 @@ public sealed class ToolCallRecorderTests : IAsyncDisposable
         var kept = await store.GetToolCallsAsync(new ToolCallQuery { Limit = 10_000 });
         Assert.Equal(2_500, kept.Count);
         Assert.All(kept, r => Assert.StartsWith("echo: new ", r.Result, StringComparison.Ordinal));
-        // The newest 2,500 of the 3,000 new ones: the first 500 went, oldest first.
+        // The newest 2,500 of the 3,000 new ones: the oldest block (the first 500) went.
         Assert.Equal(Enumerable.Range(500, 2_500).Select(i => "echo: new " + i).Order(StringComparer.Ordinal),
             kept.Select(r => r.Result!).Order(StringComparer.Ordinal));
     }
