@@ -48,6 +48,9 @@ public sealed class KnowledgeEmbeddingOptions
 
     /// <summary>For <c>Hashing</c>: the vector size.</summary>
     public int Dimensions { get; set; } = 256;
+
+    /// <summary>For <c>MiniLM</c>: the ONNX Runtime session and batching settings (<c>MiniLM:*</c>).</summary>
+    public ContextHub.Embeddings.MiniLM.MiniLMOptions MiniLM { get; set; } = new();
 }
 
 /// <summary>Checks <see cref="KnowledgeServerOptions"/> at start, naming the setting and the fix.</summary>
@@ -77,6 +80,7 @@ public sealed class KnowledgeServerOptionsValidator : IValidateOptions<Knowledge
         switch (embeddings.Provider)
         {
             case "MiniLM":
+                ValidateMiniLM(embeddings.MiniLM, failures);
                 break;
             case "Hashing" when embeddings.Dimensions is < 8 or > 4096:
                 failures.Add($"{KnowledgeServerOptions.Section}:Embeddings:Dimensions is {embeddings.Dimensions}; use 8 to 4096.");
@@ -101,5 +105,24 @@ public sealed class KnowledgeServerOptionsValidator : IValidateOptions<Knowledge
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private static void ValidateMiniLM(ContextHub.Embeddings.MiniLM.MiniLMOptions miniLm, List<string> failures)
+    {
+        const string prefix = KnowledgeServerOptions.Section + ":Embeddings:MiniLM";
+        if (miniLm.BatchSize is < 1 or > 256)
+        {
+            failures.Add($"{prefix}:BatchSize is {miniLm.BatchSize}; use 1 to 256.");
+        }
+
+        if (miniLm.MaxInputCharacters < 1)
+        {
+            failures.Add($"{prefix}:MaxInputCharacters is {miniLm.MaxInputCharacters}; use a positive number of characters, e.g. 2000.");
+        }
+
+        if (miniLm.IntraOpThreads is < 0 or > 256)
+        {
+            failures.Add($"{prefix}:IntraOpThreads is {miniLm.IntraOpThreads}; use 0 (one per core) or a thread count up to 256.");
+        }
     }
 }
