@@ -83,7 +83,7 @@ public sealed partial class KnowledgeHost : IHostedService, IAsyncDisposable
     private async Task<KnowledgeService> OpenAsync(CancellationToken cancellationToken)
     {
         var folder = Path.GetFullPath(_options.DataFolder);
-        _embedder = CreateEmbedder(_options.Embeddings, _loggers);
+        _embedder = CreateEmbedder(_options.Embeddings, _loggers, _time);
         if (_options.Backend == "Elasticsearch")
         {
             var elasticsearch = _services.GetRequiredService<IOptions<ElasticsearchStoreOptions>>().Value;
@@ -149,14 +149,14 @@ public sealed partial class KnowledgeHost : IHostedService, IAsyncDisposable
         (_embedder as IDisposable)?.Dispose();
     }
 
-    private static IEmbeddingGenerator<string, Embedding<float>> CreateEmbedder(KnowledgeEmbeddingOptions options, ILoggerFactory loggers) => options.Provider switch
+    private static IEmbeddingGenerator<string, Embedding<float>> CreateEmbedder(KnowledgeEmbeddingOptions options, ILoggerFactory loggers, TimeProvider time) => options.Provider switch
     {
         "Hashing" => new HashingEmbeddingGenerator(options.Dimensions),
         "OpenAI" => new OpenAI.OpenAIClient(new System.ClientModel.ApiKeyCredential(options.ApiKey ?? "unused"),
                 new OpenAI.OpenAIClientOptions { Endpoint = new Uri(options.Endpoint!) })
             .GetEmbeddingClient(options.Model!)
             .AsIEmbeddingGenerator(),
-        _ => new MiniLMEmbeddingGenerator(logger: loggers.CreateLogger<MiniLMEmbeddingGenerator>()), // loads the model on first use
+        _ => new MiniLMEmbeddingGenerator(options.MiniLM, loggers.CreateLogger<MiniLMEmbeddingGenerator>(), time), // loads the model on first use
     };
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Knowledge store open at {Location}, embeddings {Model} ({Dimensions} dimensions)")]
