@@ -146,25 +146,28 @@ public sealed partial class MiniLMEmbeddingGenerator : IEmbeddingGenerator<strin
     /// </summary>
     private void ScheduleSecondRelease()
     {
-        _ = Task.Run(async () =>
-        {
-            try
-            {
-                await Task.Delay(SecondReleaseDelay, _time);
-                if (Volatile.Read(ref _disposed))
-                {
-                    return;
-                }
+        // The timer starts here, within the loading call, so the delay counts from the end of loading.
+        var delay = Task.Delay(SecondReleaseDelay, _time);
+        _ = delay.ContinueWith(_ => ReleaseAgain(), CancellationToken.None, TaskContinuationOptions.RunContinuationsAsynchronously, TaskScheduler.Default);
+    }
 
-                GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
-                ModelMemory.TrimNativeHeap();
-                LogReleasedAgain(_logger, ModelId, Environment.WorkingSet / (1024 * 1024));
-            }
-            catch (Exception error) when (error is not OutOfMemoryException)
-            {
-                LogReleaseFailed(_logger, error);
-            }
-        });
+    private void ReleaseAgain()
+    {
+        if (Volatile.Read(ref _disposed))
+        {
+            return;
+        }
+
+        try
+        {
+            GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+            ModelMemory.TrimNativeHeap();
+            LogReleasedAgain(_logger, ModelId, Environment.WorkingSet / (1024 * 1024));
+        }
+        catch (Exception error) when (error is not OutOfMemoryException)
+        {
+            LogReleaseFailed(_logger, error);
+        }
     }
 
     private static float[] Normalize(float[] v)
