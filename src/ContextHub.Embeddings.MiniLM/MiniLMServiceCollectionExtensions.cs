@@ -20,7 +20,7 @@ public static class MiniLMServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(configuration);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MiniLMOptions>, MiniLMOptionsValidator>());
         services.TryAddSingleton<IEmbeddingGenerator<string, Embedding<float>>>(sp => new MiniLMEmbeddingGenerator(
-            sp.GetRequiredService<IOptions<MiniLMOptions>>().Value, sp.GetService<ILogger<MiniLMEmbeddingGenerator>>()));
+            sp.GetRequiredService<IOptions<MiniLMOptions>>().Value, sp.GetService<ILogger<MiniLMEmbeddingGenerator>>(), sp.GetService<TimeProvider>()));
         return services.AddOptions<MiniLMOptions>().Bind(configuration.GetSection(MiniLMOptions.Section)).ValidateOnStart();
     }
 }

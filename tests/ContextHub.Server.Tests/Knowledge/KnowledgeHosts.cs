@@ -11,13 +11,14 @@ namespace ContextHub.Server.Tests.Knowledge;
 internal static class KnowledgeHosts
 {
     /// <summary>The host and the server options it was composed with; the caller disposes the host.</summary>
-    public static (KnowledgeHost Host, IOptions<KnowledgeServerOptions> Options) Create(IReadOnlyDictionary<string, string?> settings, ILoggerFactory? loggers = null)
+    public static (KnowledgeHost Host, IOptions<KnowledgeServerOptions> Options) Create(IReadOnlyDictionary<string, string?> settings, ILoggerFactory? loggers = null, TimeProvider? time = null)
     {
         var configuration = new ConfigurationBuilder()
             .AddInMemoryCollection(settings.ToDictionary(s => $"{KnowledgeServerOptions.Section}:{s.Key}", s => s.Value))
             .Build();
         var services = new ServiceCollection();
         services.AddSingleton(loggers ?? NullLoggerFactory.Instance);
+        services.AddSingleton(time ?? TimeProvider.System);
         services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
         Assert.True(services.AddKnowledgeStore(configuration));
         var provider = services.BuildServiceProvider();

@@ -37,6 +37,33 @@ public sealed class LocalModelLoadingTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task Two_seconds_after_loading_the_memory_of_the_first_use_is_given_back_once_saying_so()
+    {
+        var logs = new LogLines();
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        using var loggers = LoggerFactory.Create(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Information));
+        await using var host = Host(Path.Combine(_root, "release"), "MiniLM", loggers, time);
+        await host.StartAsync(CancellationToken.None);
+        var service = await host.GetServiceAsync(CancellationToken.None);
+
+        await service.SearchAsync(new SearchRequest { Query = "lighthouse keepers", Mode = SearchMode.Hybrid });
+        const string released = "memory of the first use given back";
+        Assert.DoesNotContain(logs.Lines, l => l.Contains(released, StringComparison.Ordinal));
+
+        time.Advance(TimeSpan.FromSeconds(2));
+        for (var i = 0; i < 200 && !logs.Lines.Any(l => l.Contains(released, StringComparison.Ordinal)); i++)
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.Single(logs.Lines, l => l.StartsWith($"Embedding model {MiniLMEmbeddingGenerator.ModelId}: {released}; the process now holds ", StringComparison.Ordinal));
+        await service.SearchAsync(new SearchRequest { Query = "who polishes the lens", Mode = SearchMode.Hybrid });
+        time.Advance(TimeSpan.FromSeconds(10));
+        await Task.Delay(200);
+        Assert.Single(logs.Lines, l => l.Contains(released, StringComparison.Ordinal)); // once per process, not per call
+    }
+
+    [Fact]
     public async Task A_store_built_with_another_model_is_still_refused_at_start_and_the_model_is_never_loaded()
     {
         var folder = Path.Combine(_root, "hashed");
@@ -54,8 +81,8 @@ public sealed class LocalModelLoadingTests : IAsyncDisposable
         Assert.False(Assert.IsType<MiniLMEmbeddingGenerator>(host.Embedder).IsLoaded);
     }
 
-    private static KnowledgeHost Host(string folder, string provider, ILoggerFactory? loggers) =>
-        KnowledgeHosts.Create(new Dictionary<string, string?> { ["DataFolder"] = folder, ["Embeddings:Provider"] = provider }, loggers).Host;
+    private static KnowledgeHost Host(string folder, string provider, ILoggerFactory? loggers, TimeProvider? time = null) =>
+        KnowledgeHosts.Create(new Dictionary<string, string?> { ["DataFolder"] = folder, ["Embeddings:Provider"] = provider }, loggers, time).Host;
 
     public ValueTask DisposeAsync()
     {
