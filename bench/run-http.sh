@@ -16,9 +16,10 @@
 # Environment (all optional):
 #   DURATION=15s  CONNECTIONS=32  THREADS=1  WARMUP=5s  ROUNDS=3  TIMEOUT=5s
 #   SERVERS="contexthub contexthub-norec sdk bare ts"   which servers, in round-1 order
-#   BASE_PORT=5911                     contexthub, sdk, bare, ts, contexthub-nometrics, contexthub-norec listen on BASE_PORT+0..5 (127.0.0.1 only)
+#   BASE_PORT=5911                     contexthub, sdk, bare, ts, contexthub-nometrics, contexthub-norec, contexthub-base listen on BASE_PORT+0..6 (127.0.0.1 only)
 #   NO_BUILD=1                         skip dotnet build / npm ci (use what artifacts/ and node_modules hold)
-#   CONTEXTHUB_ARGS="--ContextHub:Knowledge:ToolCallRecording:FlushInterval=00:00:01"   extra settings for both ContextHub rows
+#   CONTEXTHUB_ARGS="--ContextHub:Knowledge:ToolCallRecording:FlushInterval=00:00:01"   extra settings for every ContextHub row
+#   BASE_DLL=/path/to/contexthub.dll BASE_LABEL=390e65e   the contexthub-base row: another build (e.g. before a change), side by side
 #
 # Output: a markdown table on stdout, also written to bench/results/http-<timestamp>.md (git-ignored), and the raw
 # wrk output of every run under bench/results/http-<timestamp>/.
@@ -58,7 +59,8 @@ port_of() {
     ts) echo $((base_port + 3)) ;;
     contexthub-nometrics) echo $((base_port + 4)) ;;
     contexthub-norec) echo $((base_port + 5)) ;;
-    *) die "unknown server '$1' (known: contexthub contexthub-norec contexthub-nometrics sdk bare ts)" ;;
+    contexthub-base) echo $((base_port + 6)) ;;
+    *) die "unknown server '$1' (known: contexthub contexthub-norec contexthub-nometrics contexthub-base sdk bare ts)" ;;
   esac
 }
 
@@ -74,6 +76,7 @@ label_of() {
     bare) echo "bare Kestrel (ceiling)" ;;
     ts) echo "TS SDK 1.32.2 (stateless)" ;;
     contexthub-nometrics) echo "ContextHub, metrics off" ;;
+    contexthub-base) echo "ContextHub at ${BASE_LABEL:-another build} (BASE_DLL)${CONTEXTHUB_ARGS:+, $CONTEXTHUB_ARGS}" ;;
   esac
 }
 
@@ -94,6 +97,11 @@ start_server() {
     contexthub-norec) cmd=(dotnet artifacts/bin/ContextHub.Server/release/contexthub.dll --urls "$url"
                      --Logging:LogLevel:Default=Warning --Logging:LogLevel:Microsoft.Hosting.Lifetime=Warning
                      "--ContextHub:Knowledge:DataFolder=$raw_dir/knowledge-norec" --ContextHub:Knowledge:RecordToolCalls=false ${CONTEXTHUB_ARGS:-}) ;;
+    contexthub-base)
+      [ -n "${BASE_DLL:-}" ] || die "contexthub-base needs BASE_DLL: the contexthub.dll of the build to compare with"
+      cmd=(dotnet "$BASE_DLL" --urls "$url"
+                     --Logging:LogLevel:Default=Warning --Logging:LogLevel:Microsoft.Hosting.Lifetime=Warning
+                     "--ContextHub:Knowledge:DataFolder=$raw_dir/knowledge-base" ${CONTEXTHUB_ARGS:-}) ;;
     sdk) cmd=(dotnet artifacts/bin/SdkServer/release/bench-sdk-server.dll --urls "$url" --Logging:LogLevel:Default=Warning) ;;
     bare) cmd=(dotnet artifacts/bin/BareServer/release/bench-bare-server.dll --urls "$url" --Logging:LogLevel:Default=Warning) ;;
     ts) cmd=(node "$bench/Baselines/ts-server/server.mjs" --host 127.0.0.1 --port "$port") ;;
