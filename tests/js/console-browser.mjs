@@ -182,9 +182,14 @@ try {
   await page.getByText('The call of countdown was cancelled.').waitFor();
   step('cancelled');
 
-  // countdown as a task (REST ?task=true): two started from the Tools page, then followed on the Tasks page, where
-  // the status changes arrive live (taskStatus subscription): the short one completes with its result, the long one
-  // is cancelled there.
+  // countdown as a task (REST ?task=true): one started by another client of the same identity (not this page), then
+  // two from the Tools page, all listed on the Tasks page (GET /api/v1/tasks), where the status changes arrive live
+  // (taskStatus subscription): the short one completes with its result, the long one is cancelled there.
+  const outside = await fetch(`${base}/api/v1/tools/countdown/call?task=true`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ from: 100, intervalMs: 2000 }),
+  });
+  const outsideTask = (await outside.json()).taskId;
+  if (outside.status !== 202 || !outsideTask) throw new Error(`starting a task outside the page: HTTP ${outside.status}`);
   await page.getByLabel(/^from/).fill('10');
   await page.getByLabel(/^intervalMs/).fill('500');
   await page.getByRole('button', { name: 'Run countdown as task' }).click();
@@ -198,6 +203,10 @@ try {
   const longTask = page.locator('tr[data-task]').nth(0); // newest first
   const shortTask = page.locator('tr[data-task]').nth(1);
   step('taskWorking', [await shortTask.getAttribute('data-status'), await longTask.getAttribute('data-status')]);
+  const outsideRow = page.locator(`tr[data-task="${outsideTask}"]`);
+  await until(async () => await outsideRow.getAttribute('data-status') === 'working', 'the task started by another client listed');
+  step('taskListed', await outsideRow.getAttribute('data-status'));
+  await fetch(`${base}/api/v1/tasks/${encodeURIComponent(outsideTask)}`, { method: 'DELETE' });
   await audit(page, 'tasks-running');
   await shot(page, 'desktop-tasks-running');
   await until(async () => await shortTask.getAttribute('data-status') === 'completed', 'the short task completed', 20000);

@@ -156,7 +156,9 @@ public sealed class McpService
         RequestMethods.LoggingSetLevel or RequestMethods.ResourcesSubscribe or RequestMethods.ResourcesUnsubscribe
             or RequestMethods.Initialize or RequestMethods.Ping => !request.IsStateless,
         RequestMethods.SubscriptionsListen or "tasks/update" => request.IsStateless,
-        "tasks/result" or "tasks/list" => !request.IsStateless,
+        "tasks/result" => !request.IsStateless,
+        // The 2026-07-28 tasks extension has no tasks/list; the REST door still lists a caller's tasks (GET /tasks).
+        "tasks/list" => !request.IsStateless || request.Caller.Transport == McpTransportKind.Rest,
         _ => true,
     };
 

@@ -183,11 +183,28 @@ public sealed class TaskService(TaskManager tasks, ToolManager tools, IServicePr
         }
     }
 
-    /// <summary>2025-11-25 <c>tasks/list</c>: the caller's tasks.</summary>
+    /// <summary>
+    /// 2025-11-25 <c>tasks/list</c>: the caller's tasks. A stateless request (only the REST door may send one) gets each
+    /// task as <c>tasks/get</c> shows it, with its tool's name, newest first.
+    /// </summary>
     public async ValueTask<JsonObject> ListAsync(McpRequest request, CancellationToken cancellationToken)
     {
         var list = new JsonArray();
-        foreach (var task in await tasks.ListAsync(request, cancellationToken))
+        var found = await tasks.ListAsync(request, cancellationToken);
+        if (request.IsStateless)
+        {
+            foreach (var task in found.OrderByDescending(t => t.CreatedAt))
+            {
+                var detailed = TaskWire.Detailed(task);
+                detailed.Remove("resultType");
+                detailed["toolName"] = task.ToolName;
+                list.Add(detailed);
+            }
+
+            return new JsonObject { ["tasks"] = list };
+        }
+
+        foreach (var task in found)
         {
             list.Add(TaskWire.ExperimentalTask(task));
         }

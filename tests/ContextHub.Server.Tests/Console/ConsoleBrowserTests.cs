@@ -53,6 +53,7 @@ public sealed class ConsoleBrowserTests(TestServer server, ITestOutputHelper out
         Assert.True(steps.GetProperty("cancelled").GetBoolean());
         Assert.Equal(["working", "working"], steps.GetProperty("taskWorking").EnumerateArray().Select(v => v.GetString()));
         Assert.Contains("Counted down from 10.", steps.GetProperty("taskCompleted").GetString(), StringComparison.Ordinal);
+        Assert.Equal("working", steps.GetProperty("taskListed").GetString()); // a task another client of the same identity started
         Assert.Equal("cancelled", steps.GetProperty("taskCancelled").GetString());
         Assert.True(steps.GetProperty("hashEnum").GetBoolean());
         Assert.True(steps.GetProperty("searchToolWithTags").GetBoolean(), "the search tool called through its form did not find the uploaded document by its tag");

@@ -27,7 +27,7 @@ public sealed partial class RestOpenApiTests(TestServer server) : IDisposable
             "/api/v1/completions",
             "/api/v1/knowledge/search", "/api/v1/knowledge/documents", "/api/v1/knowledge/documents/{id}",
             "/api/v1/keys", "/api/v1/keys/{name}",
-            "/api/v1/tasks/{id}", "/api/v1/tasks/{id}/result",
+            "/api/v1/tasks", "/api/v1/tasks/{id}", "/api/v1/tasks/{id}/result",
         ];
         Assert.Equal(expected.ToHashSet(), paths);
     }

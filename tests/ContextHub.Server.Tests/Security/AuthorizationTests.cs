@@ -251,6 +251,17 @@ public sealed class AuthorizationTests(SecureServer server) : IDisposable
         Assert.Equal(HttpStatusCode.NotFound, read.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, cancel.StatusCode);
 
+        // GET /tasks lists the caller's own tasks only, with the tool's name and status.
+        var taskId = location[(location.LastIndexOf('/') + 1)..];
+        using var ownList = await http.SendAsync(As(owner, HttpMethod.Get, "/api/v1/tasks"));
+        using var otherList = await http.SendAsync(As(other, HttpMethod.Get, "/api/v1/tasks"));
+        Assert.Equal(HttpStatusCode.OK, ownList.StatusCode);
+        var listed = Assert.Single(JsonDocument.Parse(await ownList.Content.ReadAsStringAsync()).RootElement.GetProperty("tasks").EnumerateArray());
+        Assert.Equal(taskId, listed.GetProperty("taskId").GetString());
+        Assert.Equal("countdown", listed.GetProperty("toolName").GetString());
+        Assert.Equal("working", listed.GetProperty("status").GetString());
+        Assert.Equal(0, JsonDocument.Parse(await otherList.Content.ReadAsStringAsync()).RootElement.GetProperty("tasks").GetArrayLength());
+
         using var own = await http.SendAsync(As(owner, HttpMethod.Get, location));
         Assert.Equal(HttpStatusCode.OK, own.StatusCode);
         Assert.Equal("working", JsonDocument.Parse(await own.Content.ReadAsStringAsync()).RootElement.GetProperty("status").GetString());

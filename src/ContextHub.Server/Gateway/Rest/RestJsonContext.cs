@@ -21,6 +21,7 @@ namespace ContextHub.Server.Gateway.Rest;
 [JsonSerializable(typeof(CompletionResult))]
 [JsonSerializable(typeof(Problem))]
 [JsonSerializable(typeof(TaskInfo))]
+[JsonSerializable(typeof(TaskList))]
 [JsonSerializable(typeof(JsonElement))]
 [JsonSerializable(typeof(IngestDocumentRequest))]
 [JsonSerializable(typeof(ContextHub.Server.KnowledgeBase.SearchResults))]

@@ -18,6 +18,13 @@ internal static class TaskEndpoints
     {
         var tasks = api.MapGroup("/tasks").WithTags("Tasks");
 
+        tasks.MapGet("", ListAsync)
+            .WithName("ListTasks")
+            .WithSummary("List your tasks")
+            .WithDescription("The tasks the caller started that have not expired yet, newest first, each with its status (and its result or error once ended).")
+            .Produces<TaskList>()
+            .ProducesProblems();
+
         tasks.MapGet("/{id}", GetAsync)
             .WithName("GetTask")
             .WithSummary("Read a task")
@@ -56,6 +63,13 @@ internal static class TaskEndpoints
         var task = JsonSerializer.Deserialize(created, RestJsonContext.Default.TaskInfo)!;
         context.Response.Headers.RetryAfter = Math.Max(1, task.PollIntervalMs / 1000).ToString(System.Globalization.CultureInfo.InvariantCulture);
         return TypedResults.Accepted(Location(context, task.TaskId), task);
+    }
+
+    private static async Task<IResult> ListAsync(HttpContext context, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var listed = await RestRequests.InvokeAsync(context, "tasks/list", new JsonObject(), r => r.ToJsonElement(), Capabilities());
+        return TypedResults.Json(JsonSerializer.Deserialize(listed, RestJsonContext.Default.TaskList)!, RestJsonContext.Default.TaskList);
     }
 
     private static async Task<IResult> GetAsync(HttpContext context, [Description("The task id.")] string id) =>

@@ -16,4 +16,9 @@ public sealed record TaskInfo(
     [property: Description("How often to poll, in milliseconds.")] long PollIntervalMs,
     [property: Description("The tool's result, once completed.")] JsonElement? Result,
     [property: Description("The error (code, message, data), once failed.")] JsonElement? Error,
-    [property: Description("Requests the task waits on, by key, while input_required.")] JsonElement? InputRequests);
+    [property: Description("Requests the task waits on, by key, while input_required.")] JsonElement? InputRequests,
+    [property: Description("The tool the task runs (in the list of tasks).")] string? ToolName = null);
+
+/// <summary>The caller's tasks.</summary>
+[Description("The tasks the caller started that have not yet expired, newest first.")]
+public sealed record TaskList([property: Description("The tasks, newest first.")] IReadOnlyList<TaskInfo> Tasks);

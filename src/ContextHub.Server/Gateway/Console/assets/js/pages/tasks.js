@@ -1,7 +1,8 @@
-// Tasks: tool calls started in the background ("Run as task" on the Tools page) through the REST door
-// (POST /api/v1/tools/{name}/call?task=true), their status followed live through the GraphQL taskStatus subscription,
-// the result read from GET /api/v1/tasks/{id} once completed, and DELETE /api/v1/tasks/{id} to cancel. Tasks belong
-// to the identity that started them, so the ids this browser started are kept for the tab (sessionStorage).
+// Tasks: tool calls running in the background ("Run as task" on the Tools page) through the REST door
+// (POST /api/v1/tools/{name}/call?task=true). The list is the signed-in identity's tasks (GET /api/v1/tasks, whichever
+// client started them), each followed live through the GraphQL taskStatus subscription, the result read from
+// GET /api/v1/tasks/{id} once completed, and DELETE /api/v1/tasks/{id} to cancel. A task just started from this tab is
+// also kept for the tab (sessionStorage) until the server lists it.
 import { h, fill, heading, alertBox, formatTime } from '../dom.js';
 import { rest, ServerError } from '../api.js';
 import { graphql } from '../graphql.js';
@@ -30,16 +31,17 @@ export async function startTask(tool, args) {
 }
 
 export async function render(main) {
-  main.append(...heading('Tasks', 'Tool calls running in the background as tasks, started from this browser with "Run as task" on the Tools page. Status updates arrive live.'));
-  const list = remembered();
+  main.append(...heading('Tasks', 'Your tool calls running in the background as tasks, whichever client started them ("Run as task" on the Tools page here). Status updates arrive live.'));
+  const listed = (await rest.get('/tasks')).tasks.map(t => ({ id: t.taskId, tool: t.toolName ?? '' }));
+  const list = [...listed, ...remembered().filter(r => !listed.some(t => t.id === r.id))];
   if (!list.length) {
-    main.append(h('p', { class: 'muted', role: 'status' }, 'No tasks started from this browser yet. On the Tools page, a tool that supports tasks (such as countdown) has a "Run as task" button.'));
+    main.append(h('p', { class: 'muted', role: 'status' }, 'No tasks yet. On the Tools page, a tool that supports tasks (such as countdown) has a "Run as task" button.'));
     return null;
   }
   const stops = [];
   const tbody = h('tbody', {});
   main.append(h('div', { class: 'table-wrap' }, h('table', { class: 'tasks' },
-    h('caption', { class: 'visually-hidden' }, 'Tasks started from this browser, newest first'),
+    h('caption', { class: 'visually-hidden' }, 'Your tasks, newest first'),
     h('thead', {}, h('tr', {}, ['Tool', 'Task', 'Status', 'Updated', 'Result', 'Action'].map(c => h('th', { scope: 'col' }, c)))), tbody)));
   const gone = [];
   for (const entry of list) {
