@@ -9,10 +9,11 @@ using System.Text.Json;
 // The change is `touch` (default): a tools/call of the sample tool touch_resource on test://watched-resource, which
 // only raises resources/updated (the servers need ContextHub:Samples:Conformance=true), so a sample is the fan-out
 // plus one HTTP request; or `ingest`: a knowledge document re-ingested (an embedding and a write inside every sample).
-// Usage: ContextHub.FanOut <change-via base url> <listen-on base url> [subscribers=1,10,100] [rounds=30] [touch|ingest]
+// Usage: ContextHub.FanOut <change-via base url> <listen-on base url> [subscribers=1,10,100] [rounds=30] [touch|ingest] [warm-up rounds=5]
+// The warm-up rounds of each subscriber count go through the same path first and are not sampled (as wrk warms up).
 if (args.Length < 2)
 {
-    Console.Error.WriteLine("usage: ContextHub.FanOut <change-via-url> <listen-on-url> [subscribers=1,10,100] [rounds=30] [touch|ingest]");
+    Console.Error.WriteLine("usage: ContextHub.FanOut <change-via-url> <listen-on-url> [subscribers=1,10,100] [rounds=30] [touch|ingest] [warm-up rounds=5]");
     return 2;
 }
 
@@ -21,6 +22,7 @@ var listenOn = new Uri(new Uri(args[1]), "/mcp");
 var counts = (args.Length > 2 ? args[2] : "1,10,100").Split(',').Select(int.Parse).ToArray();
 var rounds = args.Length > 3 ? int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : 30;
 var touch = (args.Length > 4 ? args[4] : "touch") == "touch";
+var warmUp = args.Length > 5 ? int.Parse(args[5], System.Globalization.CultureInfo.InvariantCulture) : 5;
 
 using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 1000, UseProxy = false }) { Timeout = Timeout.InfiniteTimeSpan };
 var changer = await InitializeAsync(changeVia);
@@ -44,7 +46,7 @@ foreach (var n in counts)
     await Task.Delay(500); // streams open
     var samples = new List<double>(n * rounds);
     var missed = 0;
-    for (var round = 1; round <= rounds; round++)
+    for (var round = 1 - warmUp; round <= rounds; round++)
     {
         Array.Clear(arrivals);
         Volatile.Write(ref pending, n);
@@ -56,11 +58,16 @@ foreach (var n in counts)
         }
         else
         {
-            await IngestAsync(changer, round * 1000 + n);
+            await IngestAsync(changer, (round + warmUp) * 1000 + n);
         }
         await Task.WhenAny(allIn.Task, Task.Delay(5000));
         foreach (var arrival in arrivals)
         {
+            if (round < 1)
+            {
+                continue; // warm-up
+            }
+
             if (arrival == 0)
             {
                 missed++;
