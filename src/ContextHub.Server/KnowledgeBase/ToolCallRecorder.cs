@@ -97,43 +97,21 @@ public sealed partial class ToolCallRecorder : BackgroundService, IMcpResultReco
     }
 
     /// <summary>Writes what is queued to <paramref name="log"/> as the writer does (for measuring its cost); returns how many.</summary>
-    internal int WriteQueued(IToolCallLog log)
+    internal int WriteQueued(IToolCallLog log) => Drain(int.MaxValue, () =>
     {
-        var count = 0;
-        while (_queue.TryRead(out var call))
-        {
-            _batch.Add(call);
-            if (_batch.Count == RowsPerTransaction)
-            {
-                count += log.AppendToolCalls(_batch);
-                _batch.Clear();
-            }
-        }
-
-        count += _batch.Count == 0 ? 0 : log.AppendToolCalls(_batch);
+        var count = _batch.Count == 0 ? 0 : log.AppendToolCalls(_batch);
         _batch.Clear();
         return count;
-    }
+    });
 
     /// <summary>Hands what is queued to <paramref name="write"/> as records, as the writer did before stores took rows; returns how many.</summary>
-    internal int WriteQueuedAsRecords(Action<IReadOnlyList<ToolCallRecord>> write)
+    internal int WriteQueuedAsRecords(Action<IReadOnlyList<ToolCallRecord>> write) => Drain(int.MaxValue, () =>
     {
-        var count = 0;
-        while (_queue.TryRead(out var call))
-        {
-            _batch.Add(call);
-            count++;
-            if (_batch.Count == RowsPerTransaction)
-            {
-                write(_batch);
-                _batch.Clear();
-            }
-        }
-
+        var count = _batch.Count;
         write(_batch);
         _batch.Clear();
         return count;
-    }
+    });
 
     public void Record(McpRequest request, in McpResult result, Exception? error, TimeSpan duration)
     {
@@ -234,7 +212,10 @@ public sealed partial class ToolCallRecorder : BackgroundService, IMcpResultReco
         Task.Factory.StartNew(work, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
     /// <summary>Writes up to <paramref name="count"/> queued records (those queued when the flush began), a transaction per few thousand.</summary>
-    private int Flush(IMetadataIndex store, int count)
+    private int Flush(IMetadataIndex store, int count) => Drain(count, () => Write(store));
+
+    /// <summary>Moves up to <paramref name="count"/> queued calls into the batch, calling <paramref name="write"/> (which writes and clears it) per few thousand and once at the end.</summary>
+    private int Drain(int count, Func<int> write)
     {
         var written = 0;
         while (count > 0 && _queue.TryRead(out var call))
@@ -243,11 +224,11 @@ public sealed partial class ToolCallRecorder : BackgroundService, IMcpResultReco
             _batch.Add(call);
             if (_batch.Count == RowsPerTransaction)
             {
-                written += Write(store);
+                written += write();
             }
         }
 
-        return written + Write(store);
+        return written + write();
     }
 
     private int Write(IMetadataIndex store)
