@@ -16,7 +16,17 @@
 #    the sample tool touch_resource announces a change through another replica (or the same one, or the in-process
 #    server, for comparison). FANOUT_CHANGE=ingest re-ingests a knowledge document instead (a write in every sample).
 #
-# Environment (all optional): DURATION=10s CONNECTIONS=16 ROUNDS=3 FANOUT_ROUNDS=30 FANOUT_CHANGE=touch BASE_PORT=5931 NO_BUILD=1
+# Each fan-out row is 200 sampled rounds (FANOUT_ROUNDS) after unsampled warm-up rounds (FANOUT_WARMUP=50 per subscriber
+# count, three times that before the first count, so hot methods are compiled at full optimization before sampling);
+# the table gives the number of samples (rounds × subscribers) behind each percentile.
+# BASE_DLL=path/to/another/contexthub.dll also starts that build's servers (in-process, and a Redis pair under its own key
+# prefix on the same Redis) and runs every fan-out row for both builds, alternating FANOUT_REPEAT times (default 1),
+# for a before/after comparison in one run. FANOUT_TRACE=1 adds a second pass per setup with the client attached to the
+# servers over EventPipe: every sample split into hops, with GC pauses and thread-pool starvation (a traced pass is
+# perturbed by the tracing; read its hop split, not its totals). FANOUT_ONLY=1 skips the wrk and redis-benchmark sections
+# except redis-benchmark's PUBLISH row.
+#
+# Environment (all optional): DURATION=10s CONNECTIONS=16 ROUNDS=3 FANOUT_ROUNDS=200 FANOUT_WARMUP=50 FANOUT_CHANGE=touch BASE_PORT=5931 NO_BUILD=1
 # SPIN_LIMIT=N sets DOTNET_ThreadPool_UnfairSemaphoreSpinLimit for the servers (0: idle pool threads sleep at once instead
 # of spinning, which on a small shared machine is CPU taken from the other processes).
 # Output: markdown on stdout, also written to bench/results/redis-<timestamp>.md (git-ignored).
@@ -29,7 +39,10 @@ cd "$root"
 duration="${DURATION:-10s}"
 connections="${CONNECTIONS:-16}"
 rounds="${ROUNDS:-3}"
-fanout_rounds="${FANOUT_ROUNDS:-30}"
+fanout_rounds="${FANOUT_ROUNDS:-200}"
+fanout_warmup="${FANOUT_WARMUP:-50}"
+fanout_repeat="${FANOUT_REPEAT:-1}"
+base_dll="${BASE_DLL:-}"
 fanout_change="${FANOUT_CHANGE:-touch}"
 base="${BASE_PORT:-5931}"
 redis_port=$base inproc_port=$((base + 1)) r1_port=$((base + 2)) r2_port=$((base + 3)) lb_port=$((base + 4)) lb1_port=$((base + 5))
@@ -63,7 +76,9 @@ redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --d
 declare -A pid_of
 start_server() { # name port data-folder extra-settings...
   local name="$1" port="$2" data="$3"; shift 3
-  ${SPIN_LIMIT:+env DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=$SPIN_LIMIT} dotnet "$dll" --urls "http://127.0.0.1:$port" --ContextHub:Knowledge:DataFolder="$data" \
+  local server_dll="$dll"
+  case "$name" in *-base) server_dll="$base_dll";; esac
+  ${SPIN_LIMIT:+env DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=$SPIN_LIMIT} dotnet "$server_dll" --urls "http://127.0.0.1:$port" --ContextHub:Knowledge:DataFolder="$data" \
     --ContextHub:Knowledge:Embeddings:Provider=Hashing --ContextHub:Knowledge:RecordToolCalls=false \
     --ContextHub:Samples:Enabled=true --ContextHub:Samples:Conformance=true --Logging:LogLevel:Default=Warning "$@" >"$work/$name.log" 2>&1 &
   pids+=("$!")
@@ -76,6 +91,12 @@ log "starting servers"
 start_server inproc "$inproc_port" "$work/kb-inproc"
 start_server r1 "$r1_port" "$work/kb" --ContextHub:Redis:Configuration="127.0.0.1:$redis_port"
 start_server r2 "$r2_port" "$work/kb" --ContextHub:Redis:Configuration="127.0.0.1:$redis_port"
+if [ -n "$base_dll" ]; then
+  inproc_base_port=$((base + 6)) r1_base_port=$((base + 7)) r2_base_port=$((base + 8))
+  start_server inproc-base "$inproc_base_port" "$work/kb-inproc-base"
+  start_server r1-base "$r1_base_port" "$work/kb-base" --ContextHub:Redis:Configuration="127.0.0.1:$redis_port" --ContextHub:Redis:KeyPrefix=base:
+  start_server r2-base "$r2_base_port" "$work/kb-base" --ContextHub:Redis:Configuration="127.0.0.1:$redis_port" --ContextHub:Redis:KeyPrefix=base:
+fi
 cat >"$work/haproxy.cfg" <<CFG
 global
   maxconn 4000
@@ -127,6 +148,7 @@ for t in "${targets[@]}"; do sid[$t]="$(session_of "${url[$t]}")"; done
 to_ms() { awk '{v=$1; if (v ~ /us$/) {sub(/us$/,"",v); v=v/1000} else if (v ~ /ms$/) {sub(/ms$/,"",v)} else if (v ~ /s$/) {sub(/s$/,"",v); v=v*1000}; printf "%.2f", v}'; }
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
+if [ -z "${FANOUT_ONLY:-}" ]; then
 for t in "${targets[@]}"; do
   MCP_SESSION="${sid[$t]}" wrk -t1 -c"$connections" -d3s -s "$bench/http/session-echo.lua" "${url[$t]}" >/dev/null  # warm-up
 done
@@ -149,7 +171,36 @@ for round in $(seq 1 "$rounds"); do
   done
 done
 
+fi
+
+fanout_table() { # change-via-port listen-on-port [--trace pids]
+  dotnet "$fanout" "http://127.0.0.1:$1" "http://127.0.0.1:$2" 1,10,100 "$fanout_rounds" "$fanout_change" "$fanout_warmup" "${@:3}"
+}
+fanout_setups() { # suffix (empty: this build; -base: BASE_DLL)
+  local s="$1" build="this build"
+  [ -n "$s" ] && build="base build ($base_dll)"
+  local inp="inproc_port" p1="r1_port" p2="r2_port"
+  [ -n "$s" ] && inp="inproc_base_port" p1="r1_base_port" p2="r2_base_port"
+  echo "Across replicas (change via r1, streams on r2), $build:"; echo
+  fanout_table "${!p1}" "${!p2}"; echo
+  echo "Same Redis replica (change and streams on r2), $build:"; echo
+  fanout_table "${!p2}" "${!p2}"; echo
+  echo "In-process server (no Redis), $build:"; echo
+  fanout_table "${!inp}" "${!inp}"; echo
+}
+fanout_traced() { # suffix
+  local s="$1" build="this build"
+  [ -n "$s" ] && build="base build"
+  local inp="inproc_port" p1="r1_port" p2="r2_port"
+  [ -n "$s" ] && inp="inproc_base_port" p1="r1_base_port" p2="r2_base_port"
+  echo "Traced (EventPipe), across replicas, $build:"; echo
+  fanout_table "${!p1}" "${!p2}" --trace "${pid_of[r1$s]},${pid_of[r2$s]}"; echo
+  echo "Traced (EventPipe), in-process server, $build:"; echo
+  fanout_table "${!inp}" "${!inp}" --trace "${pid_of[inproc$s]}"; echo
+}
+
 {
+  if [ -z "${FANOUT_ONLY:-}" ]; then
   echo "### Session-based tools/call (wrk -t1 -c$connections -d$duration, $rounds rounds, medians)"
   echo
   echo "| target | req/s | p50 ms | p99 ms | vs in-process | haproxy CPU µs/req | replicas CPU µs/req |"
@@ -161,27 +212,27 @@ done
       "$(awk -v a="$r" -v b="$base_rps" 'BEGIN{print a/b}')" "$(echo "${cpu_lb[$t]}" | median)" "$(echo "${cpu_srv[$t]}" | median)"
   done
   echo
+  fi
   echo "### redis-benchmark on the same redis-server (-c 16 -n 100000)"
   echo
   echo "| command | req/s | p50 ms | p99 ms |"
   echo "| --- | ---: | ---: | ---: |"
-  redis-benchmark -p "$redis_port" -c 16 -n 100000 -t ping,set,get --csv | tail -n +2 | tr -d '"' \
+  [ -z "${FANOUT_ONLY:-}" ] && redis-benchmark -p "$redis_port" -c 16 -n 100000 -t ping,set,get --csv | tail -n +2 | tr -d '"' \
     | awk -F, '{printf "| %s | %.0f | %s | %s |\n", $1, $2, $5, $7}'
   redis-benchmark -p "$redis_port" -c 16 -n 100000 --csv PUBLISH bench-channel hello | tail -n +2 | tr -d '"' \
     | awk -F, '{printf "| PUBLISH (no subscriber) | %.0f | %s | %s |\n", $2, $5, $7}'
   echo
   echo "### Fan-out: change ($fanout_change) through one replica, clients on another (ms from sending the change to reading resources/updated)"
   echo
-  echo "Across replicas (change via r1, streams on r2):"
-  echo
-  dotnet "$fanout" "http://127.0.0.1:$r1_port" "http://127.0.0.1:$r2_port" 1,10,100 "$fanout_rounds" "$fanout_change"
-  echo
-  echo "Same Redis replica (change and streams on r2):"
-  echo
-  dotnet "$fanout" "http://127.0.0.1:$r2_port" "http://127.0.0.1:$r2_port" 1,10,100 "$fanout_rounds" "$fanout_change"
-  echo
-  echo "In-process server (no Redis):"
-  echo
-  dotnet "$fanout" "http://127.0.0.1:$inproc_port" "http://127.0.0.1:$inproc_port" 1,10,100 "$fanout_rounds" "$fanout_change"
+  for pass in $(seq 1 "$fanout_repeat"); do
+    [ "$fanout_repeat" -gt 1 ] && { echo "Pass $pass of $fanout_repeat:"; echo; }
+    if [ -n "$base_dll" ] && [ $((pass % 2)) -eq 0 ]; then fanout_setups -base; fanout_setups ""
+    elif [ -n "$base_dll" ]; then fanout_setups ""; fanout_setups -base
+    else fanout_setups ""; fi
+  done
+  if [ -n "${FANOUT_TRACE:-}" ]; then
+    fanout_traced ""
+    [ -n "$base_dll" ] && fanout_traced -base
+  fi
 } | tee "$report"
 log "report: $report"

@@ -1,7 +1,9 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using ContextHub.FanOut;
 
 // Fan-out latency: N session clients hold GET streams on one replica, subscribed to one resource; the resource is
 // changed through another replica; each client's time from sending that change to reading
@@ -9,26 +11,37 @@ using System.Text.Json;
 // The change is `touch` (default): a tools/call of the sample tool touch_resource on test://watched-resource, which
 // only raises resources/updated (the servers need ContextHub:Samples:Conformance=true), so a sample is the fan-out
 // plus one HTTP request; or `ingest`: a knowledge document re-ingested (an embedding and a write inside every sample).
-// Usage: ContextHub.FanOut <change-via base url> <listen-on base url> [subscribers=1,10,100] [rounds=30] [touch|ingest] [warm-up rounds=5]
-// The warm-up rounds of each subscriber count go through the same path first and are not sampled (as wrk warms up).
-if (args.Length < 2)
+// Usage: ContextHub.FanOut <change-via base url> <listen-on base url> [subscribers=1,10,100] [rounds=200] [touch|ingest] [warm-up rounds=50]
+//        [--trace <pid of change-via server>,<pid of listen-on server>]
+// The warm-up rounds of each subscriber count go through the same path first and are not sampled (as wrk warms up):
+// at least that many and 2 s, 10 s before the first count, so the servers' and this client's hot methods are compiled
+// at full optimization (tiered compilation goes on for seconds in the background) before any round is sampled.
+// --trace attaches to the servers (EventPipe) and splits every sample into hops (HopTrace), with the GC pauses of the
+// servers and of this client in each sample's window: which hop owns the tail.
+var trace = Array.IndexOf(args, "--trace") is var at and >= 0 && at + 1 < args.Length ? args[at + 1] : null;
+var positional = args.Where((a, i) => a != "--trace" && (i == 0 || args[i - 1] != "--trace")).ToArray();
+if (positional.Length < 2)
 {
-    Console.Error.WriteLine("usage: ContextHub.FanOut <change-via-url> <listen-on-url> [subscribers=1,10,100] [rounds=30] [touch|ingest] [warm-up rounds=5]");
+    Console.Error.WriteLine("usage: ContextHub.FanOut <change-via-url> <listen-on-url> [subscribers=1,10,100] [rounds=200] [touch|ingest] [warm-up rounds=50] [--trace pidA,pidB]");
     return 2;
 }
 
-var changeVia = new Uri(new Uri(args[0]), "/mcp");
-var listenOn = new Uri(new Uri(args[1]), "/mcp");
-var counts = (args.Length > 2 ? args[2] : "1,10,100").Split(',').Select(int.Parse).ToArray();
-var rounds = args.Length > 3 ? int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : 30;
-var touch = (args.Length > 4 ? args[4] : "touch") == "touch";
-var warmUp = args.Length > 5 ? int.Parse(args[5], System.Globalization.CultureInfo.InvariantCulture) : 5;
+var changeVia = new Uri(new Uri(positional[0]), "/mcp");
+var listenOn = new Uri(new Uri(positional[1]), "/mcp");
+var counts = (positional.Length > 2 ? positional[2] : "1,10,100").Split(',').Select(int.Parse).ToArray();
+var rounds = positional.Length > 3 ? int.Parse(positional[3], CultureInfo.InvariantCulture) : 200;
+var touch = (positional.Length > 4 ? positional[4] : "touch") == "touch";
+var warmUp = positional.Length > 5 ? int.Parse(positional[5], CultureInfo.InvariantCulture) : 50;
 
 using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 1000, UseProxy = false }) { Timeout = Timeout.InfiniteTimeSpan };
 var changer = await InitializeAsync(changeVia);
 var uri = touch ? "test://watched-resource" : "kb://documents/" + await IngestAsync(changer, 0);
-Console.WriteLine("| subscribers | samples | p50 ms | p99 ms | max ms | missed |");
-Console.WriteLine("| ---: | ---: | ---: | ---: | ---: | ---: |");
+using var hops = trace is null ? null : HopTrace.Start([.. trace.Split(',').Select(p => int.Parse(p, CultureInfo.InvariantCulture))]);
+var results = new List<string>();
+var traced = new List<(int Subscribers, List<Sample> Samples)>();
+var first = true;
+var version = 0;
+var warmedFor = new List<string>();
 foreach (var n in counts)
 {
     var sessions = new string[n];
@@ -44,13 +57,32 @@ foreach (var n in counts)
     using var stop = new CancellationTokenSource();
     var readers = sessions.Select((s, i) => ReadAsync(s, i)).ToArray();
     await Task.Delay(500); // streams open
-    var samples = new List<double>(n * rounds);
+    var samples = new List<Sample>(n * rounds);
     var missed = 0;
-    for (var round = 1 - warmUp; round <= rounds; round++)
+    // Unsampled rounds first: at least `warmUp` of them and 2 s (10 s before the first count, while the servers' and this
+    // client's hot methods are recompiled at full optimization in the background).
+    var warmFor = TimeSpan.FromSeconds(first ? 10 : 2);
+    first = false;
+    var warmStart = Stopwatch.GetTimestamp();
+    var warmRounds = 0;
+    while (warmRounds < warmUp || Stopwatch.GetElapsedTime(warmStart) < warmFor)
+    {
+        await RoundAsync(sampled: false);
+        warmRounds++;
+    }
+
+    warmedFor.Add(string.Create(CultureInfo.InvariantCulture, $"{n}: {warmRounds} rounds, {Stopwatch.GetElapsedTime(warmStart).TotalSeconds:F1} s"));
+    for (var round = 1; round <= rounds; round++)
+    {
+        await RoundAsync(sampled: true);
+    }
+
+    async Task RoundAsync(bool sampled)
     {
         Array.Clear(arrivals);
         Volatile.Write(ref pending, n);
         allIn = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var pausedBefore = GC.GetTotalPauseDuration();
         var sent = Stopwatch.GetTimestamp();
         if (touch)
         {
@@ -58,23 +90,20 @@ foreach (var n in counts)
         }
         else
         {
-            await IngestAsync(changer, (round + warmUp) * 1000 + n);
+            await IngestAsync(changer, ++version);
         }
-        await Task.WhenAny(allIn.Task, Task.Delay(5000));
-        foreach (var arrival in arrivals)
-        {
-            if (round < 1)
-            {
-                continue; // warm-up
-            }
 
-            if (arrival == 0)
+        await Task.WhenAny(allIn.Task, Task.Delay(5000));
+        var clientPause = (GC.GetTotalPauseDuration() - pausedBefore).TotalMilliseconds;
+        for (var i = 0; sampled && i < n; i++)
+        {
+            if (arrivals[i] == 0)
             {
                 missed++;
             }
             else
             {
-                samples.Add(Stopwatch.GetElapsedTime(sent, arrival).TotalMilliseconds);
+                samples.Add(new Sample(sessions[i], sent, arrivals[i], clientPause));
             }
         }
 
@@ -89,10 +118,10 @@ foreach (var n in counts)
         (await http.SendAsync(end)).Dispose();
     }
 
-    samples.Sort();
-    Console.WriteLine($"| {n} | {samples.Count} | {Percentile(0.50):F2} | {Percentile(0.99):F2} | {(samples.Count > 0 ? samples[^1] : double.NaN):F2} | {missed} |");
-
-    double Percentile(double p) => samples.Count == 0 ? double.NaN : samples[Math.Min(samples.Count - 1, (int)Math.Ceiling(p * samples.Count) - 1)];
+    var times = samples.Select(s => s.Milliseconds).Order().ToList();
+    results.Add(string.Create(CultureInfo.InvariantCulture,
+        $"| {n} | {times.Count} | {Percentile(times, 0.50):F2} | {Percentile(times, 0.90):F2} | {Percentile(times, 0.99):F2} | {(times.Count > 0 ? times[^1] : double.NaN):F2} | {missed} |"));
+    traced.Add((n, samples));
 
     async Task ReadAsync(string session, int index)
     {
@@ -119,7 +148,32 @@ foreach (var n in counts)
     }
 }
 
+Console.WriteLine("| subscribers | samples | p50 ms | p90 ms | p99 ms | max ms | missed |");
+Console.WriteLine("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+foreach (var line in results)
+{
+    Console.WriteLine(line);
+}
+
+Console.WriteLine();
+Console.WriteLine($"Unsampled warm-up per subscriber count: {string.Join("; ", warmedFor)}.");
+
+if (hops is not null)
+{
+    Console.WriteLine();
+    Console.WriteLine(HopTrace.Legend);
+    hops.Finish();
+    foreach (var (n, samples) in traced)
+    {
+        Console.WriteLine();
+        Console.Write(hops.Explain(n, samples));
+    }
+}
+
 return 0;
+
+static double Percentile(List<double> sorted, double p) =>
+    sorted.Count == 0 ? double.NaN : sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
 
 async Task<string> InitializeAsync(Uri endpoint)
 {
@@ -160,4 +214,13 @@ async Task<HttpResponseMessage> SendAsync(Uri endpoint, string? session, string 
     }
 
     return response;
+}
+
+namespace ContextHub.FanOut
+{
+    /// <summary>One client's notification: the change sent at <see cref="Sent"/>, read at <see cref="Arrived"/> (Stopwatch ticks).</summary>
+    internal sealed record Sample(string Session, long Sent, long Arrived, double ClientPauseMs)
+    {
+        public double Milliseconds => Stopwatch.GetElapsedTime(Sent, Arrived).TotalMilliseconds;
+    }
 }

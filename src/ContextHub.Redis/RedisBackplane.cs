@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using ContextHub.Sessions;
 using ContextHub.Storage.PubSub;
+using ContextHub.Storage.Telemetry;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
@@ -147,6 +148,11 @@ public sealed partial class RedisBackplane : IHostedService, IDisposable
         {
             if (message.Event is { } kind)
             {
+                if (message.Occurrence is { } occurrence && NotificationEventSource.Log.IsEnabled())
+                {
+                    NotificationEventSource.Log.BackplaneReceived(occurrence, System.Diagnostics.Stopwatch.GetTimestamp());
+                }
+
                 var serverEvent = new ServerEvent(kind, message.Uri) { Id = message.Occurrence ?? Guid.NewGuid().ToString("N"), FromElsewhere = true };
                 foreach (var handler in _eventHandlers)
                 {

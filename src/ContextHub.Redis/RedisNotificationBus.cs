@@ -36,6 +36,10 @@ public sealed partial class RedisNotificationBus : INotificationBus, IDisposable
         {
             await _backplane.PublishAsync(serverEvent);
             ContextHubTelemetry.MessagePublished(Backend);
+            if (NotificationEventSource.Log.IsEnabled())
+            {
+                NotificationEventSource.Log.BackplaneSent(serverEvent.Id, System.Diagnostics.Stopwatch.GetTimestamp());
+            }
         }
         catch (Exception e) when (RedisConnection.IsUnavailable(e))
         {

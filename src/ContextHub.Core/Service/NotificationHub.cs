@@ -1,10 +1,12 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ContextHub.Messaging;
 using ContextHub.Protocol;
 using ContextHub.Sessions;
 using ContextHub.Storage.PubSub;
+using ContextHub.Storage.Telemetry;
 using Microsoft.Extensions.Logging;
 using ModelContextProtocol.Protocol;
 
@@ -66,7 +68,9 @@ public sealed partial class NotificationHub : IDisposable
             _ => NotificationMethods.ResourceUpdatedNotification,
         };
 
+        var trace = NotificationEventSource.Log.IsEnabled() ? serverEvent.Id : null;
         List<McpSession>? recorded = null;
+        List<McpSession>? local = null;
         foreach (var session in _sessions.All)
         {
             if (serverEvent.Kind == ServerEventKind.ResourceUpdated && !session.ResourceSubscriptions.ContainsKey(serverEvent.Uri!))
@@ -78,18 +82,32 @@ public sealed partial class NotificationHub : IDisposable
             {
                 // Recorded in the session's stream even while no stream is open here, so a reconnecting client gets it.
                 (recorded ??= []).Add(session);
-                continue;
             }
+            else if (session.StandaloneChannel is not null)
+            {
+                (local ??= []).Add(session);
+            }
+        }
 
+        if (trace is not null)
+        {
+            NotificationEventSource.Log.Dispatching(trace, (recorded?.Count ?? 0) + (local?.Count ?? 0), Stopwatch.GetTimestamp());
+        }
+
+        var pending = 0;
+        foreach (var session in local ?? [])
+        {
             if (session.StandaloneChannel is { } channel)
             {
-                await SendAsync(channel, method, UriParameters(serverEvent));
+                var send = SendAsync(channel, method, UriParameters(serverEvent), trace, session.Id);
+                pending += send.IsCompleted ? 0 : 1;
+                await send;
             }
         }
 
         if (recorded is not null)
         {
-            await RecordAndSendAsync(serverEvent, method, recorded);
+            pending += await RecordAndSendAsync(serverEvent, method, recorded, trace);
         }
 
         foreach (var listener in _listeners.Keys)
@@ -105,14 +123,22 @@ public sealed partial class NotificationHub : IDisposable
                 parameters["uri"] = serverEvent.Uri;
             }
 
-            await SendAsync(listener.Channel, method, parameters);
+            var send = SendAsync(listener.Channel, method, parameters, null, null);
+            pending += send.IsCompleted ? 0 : 1;
+            await send;
+        }
+
+        if (trace is not null)
+        {
+            NotificationEventSource.Log.Dispatched(trace, pending, Stopwatch.GetTimestamp());
         }
     }
 
     private static JsonObject? UriParameters(ServerEvent serverEvent) =>
         serverEvent.Kind == ServerEventKind.ResourceUpdated ? new JsonObject { ["uri"] = serverEvent.Uri } : null;
 
-    private async ValueTask RecordAndSendAsync(ServerEvent serverEvent, string method, List<McpSession> sessions)
+    /// <summary>Appends the event to the sessions' streams, then writes it to those open here; how many writes had to wait.</summary>
+    private async ValueTask<int> RecordAndSendAsync(ServerEvent serverEvent, string method, List<McpSession> sessions, string? trace)
     {
         var parameters = UriParameters(serverEvent);
         var message = JsonRpcWriter.ToBytes(w => JsonRpcWriter.WriteNotification(w, method, parameters, parameters is null ? null : CoreJsonContext.Default.JsonObject));
@@ -127,6 +153,12 @@ public sealed partial class NotificationHub : IDisposable
             LogNotRecorded(method, e.Message);
         }
 
+        if (trace is not null)
+        {
+            NotificationEventSource.Log.Recorded(trace, Stopwatch.GetTimestamp());
+        }
+
+        var pending = 0;
         for (var i = 0; i < sessions.Count; i++)
         {
             if (sessions[i].StandaloneChannel is not { } channel)
@@ -134,29 +166,48 @@ public sealed partial class NotificationHub : IDisposable
                 continue;
             }
 
-            try
+            var send = SendEventAsync(channel, ids?[i], message, method, parameters, trace, sessions[i].Id);
+            pending += send.IsCompleted ? 0 : 1;
+            await send;
+        }
+
+        return pending;
+    }
+
+    private async ValueTask SendEventAsync(IMcpChannel channel, string? eventId, byte[] message, string method, JsonObject? parameters,
+        string? trace, string session)
+    {
+        try
+        {
+            if (channel is IResumableChannel resumable)
             {
-                if (channel is IResumableChannel resumable)
-                {
-                    await resumable.SendEventAsync(ids?[i], message, CancellationToken.None);
-                }
-                else
-                {
-                    await channel.SendNotificationAsync(method, parameters, parameters is null ? null : CoreJsonContext.Default.JsonObject, CancellationToken.None);
-                }
+                await resumable.SendEventAsync(eventId, message, CancellationToken.None);
             }
-            catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException or InvalidOperationException)
+            else
             {
-                LogSendFailed(method, e.Message);
+                await channel.SendNotificationAsync(method, parameters, parameters is null ? null : CoreJsonContext.Default.JsonObject, CancellationToken.None);
             }
+
+            if (trace is not null)
+            {
+                NotificationEventSource.Log.Written(trace, session, Stopwatch.GetTimestamp());
+            }
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException or InvalidOperationException)
+        {
+            LogSendFailed(method, e.Message);
         }
     }
 
-    private async ValueTask SendAsync(IMcpChannel channel, string method, JsonObject? parameters)
+    private async ValueTask SendAsync(IMcpChannel channel, string method, JsonObject? parameters, string? trace, string? session)
     {
         try
         {
             await channel.SendNotificationAsync(method, parameters, parameters is null ? null : CoreJsonContext.Default.JsonObject, CancellationToken.None);
+            if (trace is not null)
+            {
+                NotificationEventSource.Log.Written(trace, session!, Stopwatch.GetTimestamp());
+            }
         }
         catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException or InvalidOperationException)
         {

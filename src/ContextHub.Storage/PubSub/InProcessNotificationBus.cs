@@ -14,6 +14,11 @@ public sealed class InProcessNotificationBus : INotificationBus
     public async ValueTask PublishAsync(ServerEvent serverEvent, CancellationToken cancellationToken = default)
     {
         ContextHubTelemetry.MessagePublished(Backend);
+        if (NotificationEventSource.Log.IsEnabled())
+        {
+            NotificationEventSource.Log.Delivering(serverEvent.Id, serverEvent.FromElsewhere, System.Diagnostics.Stopwatch.GetTimestamp());
+        }
+
         foreach (var handler in _handlers)
         {
             try
