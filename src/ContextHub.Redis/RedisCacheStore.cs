@@ -81,16 +81,35 @@ public sealed partial class RedisCacheStore : ICacheStore, IDisposable
         }
     }
 
-    public async ValueTask RemoveAsync(string key, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Drops the entry here and sends the delete to Redis without waiting for its answer: Redis runs one connection's
+    /// commands in order, so anything this replica sends after (the <c>resources/updated</c> it publishes next, a read)
+    /// comes after the delete, and the notification does not wait one more round trip.
+    /// </summary>
+    public ValueTask RemoveAsync(string key, CancellationToken cancellationToken = default)
     {
-        await _memory.RemoveAsync(key, cancellationToken);
+        var local = _memory.RemoveAsync(key, cancellationToken);
         try
         {
-            await _redis.Database.KeyDeleteAsync(Key(key)).WaitAsync(cancellationToken);
+            _ = ObserveAsync(_redis.Database.KeyDeleteAsync(Key(key)));
         }
         catch (Exception e) when (RedisConnection.IsUnavailable(e))
         {
-            // Another replica deletes it too when the event reaches it; else it expires with its lifetime.
+            LogSecondLevelUnavailable(e.Message);
+        }
+
+        return local;
+    }
+
+    private async Task ObserveAsync(Task<bool> deleting)
+    {
+        try
+        {
+            await deleting;
+        }
+        catch (Exception e) when (RedisConnection.IsUnavailable(e))
+        {
+            // The entry expires with its lifetime.
             LogSecondLevelUnavailable(e.Message);
         }
     }

@@ -55,11 +55,37 @@ public sealed class NotificationHubTests
         Assert.Equal([NotificationMethods.PromptListChangedNotification], working.Sent);
     }
 
+    [Fact]
+    public async Task A_stream_whose_write_waits_does_not_hold_up_the_others()
+    {
+        await using var services = EngineHarness.Build(new FakeTimeProvider());
+        _ = services.GetRequiredService<NotificationHub>();
+        var sessions = services.GetRequiredService<SessionManager>();
+        var stalled = new RecordingChannel { Stalls = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously) };
+        var working = Enumerable.Range(0, 5).Select(_ => new RecordingChannel()).ToList();
+        foreach (var channel in working.Prepend(stalled))
+        {
+            Assert.True((await sessions.CreateAsync("2025-11-25", null, null, shared: false)).TryAttachStandaloneChannel(channel));
+        }
+
+        var publishing = services.GetRequiredService<INotificationBus>().PublishAsync(new ServerEvent(ServerEventKind.ToolsListChanged)).AsTask();
+
+        // Every other stream has the notification while one client's write is still waiting (a full socket buffer).
+        Assert.All(working, channel => Assert.Equal([NotificationMethods.ToolListChangedNotification], channel.Sent));
+        Assert.False(publishing.IsCompleted);
+        stalled.Stalls.SetResult();
+        await publishing.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal([NotificationMethods.ToolListChangedNotification], stalled.Sent);
+    }
+
     private sealed class RecordingChannel : IMcpChannel
     {
         private readonly ConcurrentQueue<string> _sent = new();
 
         public bool Fails { get; init; }
+
+        /// <summary>When set, a write is taken at once but completes only when this does.</summary>
+        public TaskCompletionSource? Stalls { get; init; }
 
         public IReadOnlyList<string> Sent => [.. _sent];
 
@@ -74,7 +100,7 @@ public sealed class NotificationHubTests
 
             var uri = parameters is System.Text.Json.Nodes.JsonObject o && o["uri"] is { } u ? " " + u.GetValue<string>() : "";
             _sent.Enqueue(method + uri);
-            return ValueTask.CompletedTask;
+            return Stalls is null ? ValueTask.CompletedTask : new ValueTask(Stalls.Task);
         }
 
         public Task<JsonElement> SendRequestAsync(string method, object? parameters, JsonTypeInfo? typeInfo, CancellationToken cancellationToken) =>

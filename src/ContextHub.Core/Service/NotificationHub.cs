@@ -94,20 +94,20 @@ public sealed partial class NotificationHub : IDisposable
             NotificationEventSource.Log.Dispatching(trace, (recorded?.Count ?? 0) + (local?.Count ?? 0), Stopwatch.GetTimestamp());
         }
 
-        var pending = 0;
+        // Every stream's write is started before any is awaited: one slow client does not hold up the others
+        // (a write to a healthy stream completes at once; only those that did not are awaited, together).
+        var pending = new List<Task>();
         foreach (var session in local ?? [])
         {
             if (session.StandaloneChannel is { } channel)
             {
-                var send = SendAsync(channel, method, UriParameters(serverEvent), trace, session.Id);
-                pending += send.IsCompleted ? 0 : 1;
-                await send;
+                Started(SendAsync(channel, method, UriParameters(serverEvent), trace, session.Id), pending);
             }
         }
 
         if (recorded is not null)
         {
-            pending += await RecordAndSendAsync(serverEvent, method, recorded, trace);
+            await RecordAndSendAsync(serverEvent, method, recorded, trace, pending);
         }
 
         foreach (var listener in _listeners.Keys)
@@ -123,22 +123,35 @@ public sealed partial class NotificationHub : IDisposable
                 parameters["uri"] = serverEvent.Uri;
             }
 
-            var send = SendAsync(listener.Channel, method, parameters, null, null);
-            pending += send.IsCompleted ? 0 : 1;
-            await send;
+            Started(SendAsync(listener.Channel, method, parameters, null, null), pending);
+        }
+
+        if (pending.Count > 0)
+        {
+            await Task.WhenAll(pending);
         }
 
         if (trace is not null)
         {
-            NotificationEventSource.Log.Dispatched(trace, pending, Stopwatch.GetTimestamp());
+            NotificationEventSource.Log.Dispatched(trace, pending.Count, Stopwatch.GetTimestamp());
+        }
+    }
+
+    /// <summary>Keeps a write that did not complete at once, to be awaited with the others.</summary>
+    private static void Started(ValueTask send, List<Task> pending)
+    {
+        if (!send.IsCompletedSuccessfully)
+        {
+            pending.Add(send.AsTask());
         }
     }
 
     private static JsonObject? UriParameters(ServerEvent serverEvent) =>
         serverEvent.Kind == ServerEventKind.ResourceUpdated ? new JsonObject { ["uri"] = serverEvent.Uri } : null;
 
-    /// <summary>Appends the event to the sessions' streams, then writes it to those open here; how many writes had to wait.</summary>
-    private async ValueTask<int> RecordAndSendAsync(ServerEvent serverEvent, string method, List<McpSession> sessions, string? trace)
+    /// <summary>Appends the event to the sessions' streams, then starts writing it to those open here.</summary>
+    private async ValueTask RecordAndSendAsync(ServerEvent serverEvent, string method, List<McpSession> sessions, string? trace,
+        List<Task> pending)
     {
         var parameters = UriParameters(serverEvent);
         var message = JsonRpcWriter.ToBytes(w => JsonRpcWriter.WriteNotification(w, method, parameters, parameters is null ? null : CoreJsonContext.Default.JsonObject));
@@ -158,20 +171,13 @@ public sealed partial class NotificationHub : IDisposable
             NotificationEventSource.Log.Recorded(trace, Stopwatch.GetTimestamp());
         }
 
-        var pending = 0;
         for (var i = 0; i < sessions.Count; i++)
         {
-            if (sessions[i].StandaloneChannel is not { } channel)
+            if (sessions[i].StandaloneChannel is { } channel)
             {
-                continue;
+                Started(SendEventAsync(channel, ids?[i], message, method, parameters, trace, sessions[i].Id), pending);
             }
-
-            var send = SendEventAsync(channel, ids?[i], message, method, parameters, trace, sessions[i].Id);
-            pending += send.IsCompleted ? 0 : 1;
-            await send;
         }
-
-        return pending;
     }
 
     private async ValueTask SendEventAsync(IMcpChannel channel, string? eventId, byte[] message, string method, JsonObject? parameters,
