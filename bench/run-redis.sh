@@ -21,7 +21,9 @@
 # the table gives the number of samples (rounds × subscribers) behind each percentile.
 # BASE_DLL=path/to/another/contexthub.dll also starts that build's servers (in-process, and a Redis pair under its own key
 # prefix on the same Redis) and runs every fan-out row for both builds, alternating FANOUT_REPEAT times (default 1),
-# for a before/after comparison in one run. FANOUT_TRACE=1 adds a second pass per setup with the client attached to the
+# for a before/after comparison in one run; BASE_ENV="NAME=value ..." sets environment variables for the base servers only
+# (BASE_DLL may be this build: BASE_ENV="DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0" compares a runtime setting).
+# Each fan-out table also gives the CPU time per sampled round of its servers, of redis-server and of the client. FANOUT_TRACE=1 adds a second pass per setup with the client attached to the
 # servers over EventPipe: every sample split into hops, with GC pauses and thread-pool starvation (a traced pass is
 # perturbed by the tracing; read its hop split, not its totals). FANOUT_ONLY=1 skips the wrk and redis-benchmark sections
 # except redis-benchmark's PUBLISH row.
@@ -76,9 +78,9 @@ redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --d
 declare -A pid_of
 start_server() { # name port data-folder extra-settings...
   local name="$1" port="$2" data="$3"; shift 3
-  local server_dll="$dll"
-  case "$name" in *-base) server_dll="$base_dll";; esac
-  ${SPIN_LIMIT:+env DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=$SPIN_LIMIT} dotnet "$server_dll" --urls "http://127.0.0.1:$port" --ContextHub:Knowledge:DataFolder="$data" \
+  local server_dll="$dll" server_env=()
+  case "$name" in *-base) server_dll="$base_dll"; read -r -a server_env <<<"${BASE_ENV:-}";; esac
+  ${SPIN_LIMIT:+env DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=$SPIN_LIMIT} env "${server_env[@]}" dotnet "$server_dll" --urls "http://127.0.0.1:$port" --ContextHub:Knowledge:DataFolder="$data" \
     --ContextHub:Knowledge:Embeddings:Provider=Hashing --ContextHub:Knowledge:RecordToolCalls=false \
     --ContextHub:Samples:Enabled=true --ContextHub:Samples:Conformance=true --Logging:LogLevel:Default=Warning "$@" >"$work/$name.log" 2>&1 &
   pids+=("$!")
@@ -123,6 +125,7 @@ backend one
   server r1 127.0.0.1:$r1_port check inter 500ms
 CFG
 haproxy -D -p "$work/haproxy.pid" -f "$work/haproxy.cfg"
+redis_pid="$(cat "$work/redis.pid")"
 sleep 1
 
 session_of() { # url
@@ -173,8 +176,8 @@ done
 
 fi
 
-fanout_table() { # change-via-port listen-on-port [--trace pids]
-  dotnet "$fanout" "http://127.0.0.1:$1" "http://127.0.0.1:$2" 1,10,100 "$fanout_rounds" "$fanout_change" "$fanout_warmup" "${@:3}"
+fanout_table() { # change-via-port listen-on-port cpu-pids [--trace pids]
+  dotnet "$fanout" "http://127.0.0.1:$1" "http://127.0.0.1:$2" 1,10,100 "$fanout_rounds" "$fanout_change" "$fanout_warmup" --cpu "$3" "${@:4}"
 }
 fanout_setups() { # suffix (empty: this build; -base: BASE_DLL)
   local s="$1" build="this build"
@@ -182,11 +185,11 @@ fanout_setups() { # suffix (empty: this build; -base: BASE_DLL)
   local inp="inproc_port" p1="r1_port" p2="r2_port"
   [ -n "$s" ] && inp="inproc_base_port" p1="r1_base_port" p2="r2_base_port"
   echo "Across replicas (change via r1, streams on r2), $build:"; echo
-  fanout_table "${!p1}" "${!p2}"; echo
+  fanout_table "${!p1}" "${!p2}" "${pid_of[r1$s]},${pid_of[r2$s]},$redis_pid"; echo
   echo "Same Redis replica (change and streams on r2), $build:"; echo
-  fanout_table "${!p2}" "${!p2}"; echo
+  fanout_table "${!p2}" "${!p2}" "${pid_of[r2$s]},$redis_pid"; echo
   echo "In-process server (no Redis), $build:"; echo
-  fanout_table "${!inp}" "${!inp}"; echo
+  fanout_table "${!inp}" "${!inp}" "${pid_of[inproc$s]}"; echo
 }
 fanout_traced() { # suffix
   local s="$1" build="this build"
@@ -194,9 +197,9 @@ fanout_traced() { # suffix
   local inp="inproc_port" p1="r1_port" p2="r2_port"
   [ -n "$s" ] && inp="inproc_base_port" p1="r1_base_port" p2="r2_base_port"
   echo "Traced (EventPipe), across replicas, $build:"; echo
-  fanout_table "${!p1}" "${!p2}" --trace "${pid_of[r1$s]},${pid_of[r2$s]}"; echo
+  fanout_table "${!p1}" "${!p2}" "${pid_of[r1$s]},${pid_of[r2$s]},$redis_pid" --trace "${pid_of[r1$s]},${pid_of[r2$s]}"; echo
   echo "Traced (EventPipe), in-process server, $build:"; echo
-  fanout_table "${!inp}" "${!inp}" --trace "${pid_of[inproc$s]}"; echo
+  fanout_table "${!inp}" "${!inp}" "${pid_of[inproc$s]}" --trace "${pid_of[inproc$s]}"; echo
 }
 
 {

@@ -12,14 +12,17 @@ using ContextHub.FanOut;
 // only raises resources/updated (the servers need ContextHub:Samples:Conformance=true), so a sample is the fan-out
 // plus one HTTP request; or `ingest`: a knowledge document re-ingested (an embedding and a write inside every sample).
 // Usage: ContextHub.FanOut <change-via base url> <listen-on base url> [subscribers=1,10,100] [rounds=200] [touch|ingest] [warm-up rounds=50]
-//        [--trace <pid of change-via server>,<pid of listen-on server>]
+//        [--trace <pid of change-via server>,<pid of listen-on server>] [--cpu pid,pid,...]
 // The warm-up rounds of each subscriber count go through the same path first and are not sampled (as wrk warms up):
 // at least that many and 2 s, 10 s before the first count, so the servers' and this client's hot methods are compiled
 // at full optimization (tiered compilation goes on for seconds in the background) before any round is sampled.
 // --trace attaches to the servers (EventPipe) and splits every sample into hops (HopTrace), with the GC pauses of the
 // servers and of this client in each sample's window: which hop owns the tail.
-var trace = Array.IndexOf(args, "--trace") is var at and >= 0 && at + 1 < args.Length ? args[at + 1] : null;
-var positional = args.Where((a, i) => a != "--trace" && (i == 0 || args[i - 1] != "--trace")).ToArray();
+string? Option(string name) => Array.IndexOf(args, name) is var at and >= 0 && at + 1 < args.Length ? args[at + 1] : null;
+var trace = Option("--trace");
+// --cpu pid,pid,...: CPU time (user + system, from /proc) of these processes and of this client per sampled round.
+var cpuPids = Option("--cpu")?.Split(',').Select(p => int.Parse(p, CultureInfo.InvariantCulture)).ToArray() ?? [];
+var positional = args.Where((a, i) => !a.StartsWith("--", StringComparison.Ordinal) && (i == 0 || !args[i - 1].StartsWith("--", StringComparison.Ordinal))).ToArray();
 if (positional.Length < 2)
 {
     Console.Error.WriteLine("usage: ContextHub.FanOut <change-via-url> <listen-on-url> [subscribers=1,10,100] [rounds=200] [touch|ingest] [warm-up rounds=50] [--trace pidA,pidB]");
@@ -42,6 +45,7 @@ var traced = new List<(int Subscribers, List<Sample> Samples)>();
 var first = true;
 var version = 0;
 var warmedFor = new List<string>();
+var cpuPerRound = new List<string>();
 foreach (var n in counts)
 {
     var sessions = new string[n];
@@ -72,10 +76,15 @@ foreach (var n in counts)
     }
 
     warmedFor.Add(string.Create(CultureInfo.InvariantCulture, $"{n}: {warmRounds} rounds, {Stopwatch.GetElapsedTime(warmStart).TotalSeconds:F1} s"));
+    var cpuBefore = CpuMilliseconds();
     for (var round = 1; round <= rounds; round++)
     {
         await RoundAsync(sampled: true);
     }
+
+    var cpuAfter = CpuMilliseconds();
+    cpuPerRound.Add(string.Create(CultureInfo.InvariantCulture,
+        $"{n}: {string.Join(", ", cpuAfter.Select((t, i) => $"{(i < cpuPids.Length ? "pid " + cpuPids[i] : "client")} {(t - cpuBefore[i]) / rounds:F2}"))}"));
 
     async Task RoundAsync(bool sampled)
     {
@@ -157,6 +166,11 @@ foreach (var line in results)
 
 Console.WriteLine();
 Console.WriteLine($"Unsampled warm-up per subscriber count: {string.Join("; ", warmedFor)}.");
+if (cpuPids.Length > 0)
+{
+    Console.WriteLine();
+    Console.WriteLine($"CPU ms per sampled round (user + system): {string.Join("; ", cpuPerRound)}.");
+}
 
 if (hops is not null)
 {
@@ -171,6 +185,19 @@ if (hops is not null)
 }
 
 return 0;
+
+double[] CpuMilliseconds()
+{
+    var ticksPerSecond = 100.0; // USER_HZ on Linux
+    var times = cpuPids.Select(pid =>
+    {
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) * 1000 / ticksPerSecond;
+    }).ToList();
+    times.Add(Process.GetCurrentProcess().TotalProcessorTime.TotalMilliseconds);
+    return [.. times];
+}
 
 static double Percentile(List<double> sorted, double p) =>
     sorted.Count == 0 ? double.NaN : sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
