@@ -157,8 +157,7 @@ public sealed class McpService
             or RequestMethods.Initialize or RequestMethods.Ping => !request.IsStateless,
         RequestMethods.SubscriptionsListen or "tasks/update" => request.IsStateless,
         "tasks/result" => !request.IsStateless,
-        // The 2026-07-28 tasks extension has no tasks/list; the REST door still lists a caller's tasks (GET /tasks).
-        "tasks/list" => !request.IsStateless || request.Caller.Transport == McpTransportKind.Rest,
+        "tasks/list" => !request.IsStateless || request.DoorFeatures.HasFlag(McpDoorFeatures.StatelessTaskList),
         _ => true,
     };
 
