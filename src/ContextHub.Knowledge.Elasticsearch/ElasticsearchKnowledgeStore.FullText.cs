@@ -1,21 +1,9 @@
-using System.Globalization;
-using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json;
-using System.Text.Json.Serialization;
 using ContextHub.Knowledge.Filters;
 using ContextHub.Knowledge.Indexes;
 using Elastic.Clients.Elasticsearch;
-using Elastic.Clients.Elasticsearch.Aggregations;
-using Elastic.Clients.Elasticsearch.Core.Bulk;
 using Elastic.Clients.Elasticsearch.Core.Search;
-using Elastic.Clients.Elasticsearch.IndexManagement;
 using Elastic.Clients.Elasticsearch.QueryDsl;
-using Elastic.Transport;
-using Elastic.Transport.Products.Elasticsearch;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 using F = ContextHub.Knowledge.Elasticsearch.ElasticsearchSchema.Fields;
 
 namespace ContextHub.Knowledge.Elasticsearch;

@@ -1,13 +1,7 @@
-using System.Globalization;
-using System.Runtime.InteropServices;
-using System.Text;
 using System.Text.Json;
-using ContextHub.Knowledge.Embedded.FullText;
 using ContextHub.Knowledge.Filters;
 using ContextHub.Knowledge.Indexes;
 using Microsoft.Data.Sqlite;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace ContextHub.Knowledge.Embedded;
 

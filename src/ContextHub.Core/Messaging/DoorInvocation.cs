@@ -18,7 +18,8 @@ public static class DoorInvocation
     /// (so the door can write it without copying). Failures come back as <see cref="McpErrorException"/>.
     /// </summary>
     public static async Task<T> InvokeAsync<T>(this MessageManager manager, string method, JsonObject? parameters, McpCaller caller,
-        Func<McpResult, T> project, CancellationToken cancellationToken, IMcpChannel? channel = null, JsonObject? clientCapabilities = null)
+        Func<McpResult, T> project, CancellationToken cancellationToken, IMcpChannel? channel = null, JsonObject? clientCapabilities = null,
+        McpDoorFeatures doorFeatures = McpDoorFeatures.None)
     {
         var body = parameters?.DeepClone().AsObject() ?? [];
         var meta = body["_meta"] as JsonObject ?? [];
@@ -34,6 +35,7 @@ public static class DoorInvocation
             Params = document.RootElement,
             Caller = caller,
             Channel = channel,
+            DoorFeatures = doorFeatures,
         };
         var result = await manager.ProcessAsync(request, cancellationToken);
         return project(result);

@@ -15,6 +15,16 @@ public enum McpTransportKind
     InProcess,
 }
 
+/// <summary>What a door offers beyond the protocol revision of its requests: set by the door, never read from a message.</summary>
+[Flags]
+public enum McpDoorFeatures
+{
+    None = 0,
+
+    /// <summary><c>tasks/list</c> in a stateless request: the 2026-07-28 tasks extension has none, the REST door lists a caller's tasks.</summary>
+    StatelessTaskList = 1,
+}
+
 /// <summary>How a caller proved who it is.</summary>
 public enum McpAuthKind
 {
@@ -76,6 +86,9 @@ public sealed class McpRequest
 
     /// <summary>Session of the session-based revisions; null in the stateless revision.</summary>
     public McpSession? Session { get; set; }
+
+    /// <summary>What the door that built this request offers beyond its revision.</summary>
+    public McpDoorFeatures DoorFeatures { get; init; }
 
     /// <summary>Where notifications and server-to-client requests tied to this request go; null when the door cannot carry them.</summary>
     public IMcpChannel? Channel { get; init; }

@@ -60,10 +60,11 @@ public sealed class PromptManager
 
     public bool TryGet(string name, out McpPrompt prompt) => _prompts.TryGetValue(name, out prompt!);
 
-    public ListPromptsResult List(string? cursor)
+    /// <summary>One page of the prompts whose name <paramref name="visible"/> accepts (all when null).</summary>
+    public ListPromptsResult List(string? cursor, Func<string, bool>? visible = null)
     {
         var sorted = Volatile.Read(ref _sorted) ?? (_sorted = [.. _prompts.Values.OrderBy(p => p.Definition.Name, StringComparer.Ordinal)]);
-        var (page, next) = Pagination.Page(sorted, static p => p.Definition.Name, cursor, _pageSize);
+        var (page, next) = Pagination.Page(sorted, static p => p.Definition.Name, cursor, _pageSize, visible);
         return new ListPromptsResult { Prompts = [.. page.Select(p => p.Definition)], NextCursor = next };
     }
 

@@ -26,7 +26,8 @@ public sealed class ResourceManager
 
     public IReadOnlyList<IResourceProvider> Providers => _providers;
 
-    public async ValueTask<ListResourcesResult> ListAsync(string? cursor, CancellationToken cancellationToken = default)
+    /// <summary>One page of the resources whose URI <paramref name="visible"/> accepts (all when null).</summary>
+    public async ValueTask<ListResourcesResult> ListAsync(string? cursor, Func<string, bool>? visible = null, CancellationToken cancellationToken = default)
     {
         var all = new List<Resource>();
         foreach (var provider in _providers)
@@ -35,14 +36,15 @@ public sealed class ResourceManager
         }
 
         all.Sort(static (a, b) => string.CompareOrdinal(a.Uri, b.Uri));
-        var (page, next) = Pagination.Page(all, static r => r.Uri, cursor, _pageSize);
+        var (page, next) = Pagination.Page(all, static r => r.Uri, cursor, _pageSize, visible);
         return new ListResourcesResult { Resources = page, NextCursor = next };
     }
 
-    public ListResourceTemplatesResult ListTemplates(string? cursor)
+    /// <summary>One page of the resource templates whose URI template <paramref name="visible"/> accepts (all when null).</summary>
+    public ListResourceTemplatesResult ListTemplates(string? cursor, Func<string, bool>? visible = null)
     {
         var all = _providers.SelectMany(p => p.ListTemplates()).OrderBy(t => t.UriTemplate, StringComparer.Ordinal).ToList();
-        var (page, next) = Pagination.Page(all, static t => t.UriTemplate, cursor, _pageSize);
+        var (page, next) = Pagination.Page(all, static t => t.UriTemplate, cursor, _pageSize, visible);
         return new ListResourceTemplatesResult { ResourceTemplates = page, NextCursor = next };
     }
 

@@ -157,8 +157,7 @@ public sealed class McpService
             or RequestMethods.Initialize or RequestMethods.Ping => !request.IsStateless,
         RequestMethods.SubscriptionsListen or "tasks/update" => request.IsStateless,
         "tasks/result" => !request.IsStateless,
-        // The 2026-07-28 tasks extension has no tasks/list; the REST door still lists a caller's tasks (GET /tasks).
-        "tasks/list" => !request.IsStateless || request.Caller.Transport == McpTransportKind.Rest,
+        "tasks/list" => !request.IsStateless || request.DoorFeatures.HasFlag(McpDoorFeatures.StatelessTaskList),
         _ => true,
     };
 
@@ -239,11 +238,8 @@ public sealed class McpService
 
     private ValueTask<McpResult> ListToolsAsync(McpRequest request, CancellationToken cancellationToken)
     {
-        var result = _tools.List(Pagination.ReadCursor(request.Params));
-        if (_access is { } access)
-        {
-            result.Tools = [.. result.Tools.Where(t => access.CanUseTool(request.Caller, t.Name))];
-        }
+        var caller = request.Caller;
+        var result = _tools.List(Pagination.ReadCursor(request.Params), _access is { } access ? name => access.CanUseTool(caller, name) : null);
 
         if (request.IsStateless)
         {
@@ -275,11 +271,9 @@ public sealed class McpService
 
     private async ValueTask<McpResult> ListResourcesAsync(McpRequest request, CancellationToken cancellationToken)
     {
-        var result = await _resources.ListAsync(Pagination.ReadCursor(request.Params), cancellationToken);
-        if (_access is { } access)
-        {
-            result.Resources = [.. result.Resources.Where(r => access.CanReadResource(request.Caller, r.Uri))];
-        }
+        var caller = request.Caller;
+        var result = await _resources.ListAsync(Pagination.ReadCursor(request.Params),
+            _access is { } access ? uri => access.CanReadResource(caller, uri) : null, cancellationToken);
 
         if (request.IsStateless)
         {
@@ -292,11 +286,9 @@ public sealed class McpService
 
     private ValueTask<McpResult> ListResourceTemplatesAsync(McpRequest request, CancellationToken cancellationToken)
     {
-        var result = _resources.ListTemplates(Pagination.ReadCursor(request.Params));
-        if (_access is { } access)
-        {
-            result.ResourceTemplates = [.. result.ResourceTemplates.Where(r => access.CanReadResource(request.Caller, r.UriTemplate))];
-        }
+        var caller = request.Caller;
+        var result = _resources.ListTemplates(Pagination.ReadCursor(request.Params),
+            _access is { } access ? template => access.CanReadResource(caller, template) : null);
 
         if (request.IsStateless)
         {
@@ -336,11 +328,8 @@ public sealed class McpService
 
     private ValueTask<McpResult> ListPromptsAsync(McpRequest request, CancellationToken cancellationToken)
     {
-        var result = _prompts.List(Pagination.ReadCursor(request.Params));
-        if (_access is { } access)
-        {
-            result.Prompts = [.. result.Prompts.Where(p => access.CanUsePrompt(request.Caller, p.Name))];
-        }
+        var caller = request.Caller;
+        var result = _prompts.List(Pagination.ReadCursor(request.Params), _access is { } access ? name => access.CanUsePrompt(caller, name) : null);
 
         if (request.IsStateless)
         {

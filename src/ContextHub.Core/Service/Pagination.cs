@@ -36,8 +36,13 @@ public static class Pagination
 
     public static string Encode(string lastKey) => Base64Url.EncodeToString(Encoding.UTF8.GetBytes("after:" + lastKey));
 
-    /// <summary>Takes one page from <paramref name="sorted"/> (ordinal by key) after <paramref name="after"/>.</summary>
-    public static (List<T> Page, string? NextCursor) Page<T>(IReadOnlyList<T> sorted, Func<T, string> key, string? after, int pageSize)
+    /// <summary>
+    /// Takes one page from <paramref name="sorted"/> (ordinal by key) after <paramref name="after"/>, of the items whose key
+    /// <paramref name="visible"/> accepts (all when null): a caller who may see few items still gets full pages, and a next
+    /// cursor only while one of them remains.
+    /// </summary>
+    public static (List<T> Page, string? NextCursor) Page<T>(IReadOnlyList<T> sorted, Func<T, string> key, string? after, int pageSize,
+        Func<string, bool>? visible = null)
     {
         var start = 0;
         if (after is not null)
@@ -59,14 +64,22 @@ public static class Pagination
             start = lo;
         }
 
-        var count = Math.Min(pageSize, sorted.Count - start);
-        var page = new List<T>(Math.Max(count, 0));
-        for (var i = 0; i < count; i++)
+        var page = new List<T>(Math.Clamp(sorted.Count - start, 0, pageSize));
+        var i = start;
+        for (; i < sorted.Count && page.Count < pageSize; i++)
         {
-            page.Add(sorted[start + i]);
+            if (visible is null || visible(key(sorted[i])))
+            {
+                page.Add(sorted[i]);
+            }
         }
 
-        var next = start + count < sorted.Count && count > 0 ? Encode(key(page[^1])) : null;
+        while (visible is not null && i < sorted.Count && !visible(key(sorted[i])))
+        {
+            i++;
+        }
+
+        var next = i < sorted.Count && page.Count > 0 ? Encode(key(page[^1])) : null;
         return (page, next);
     }
 

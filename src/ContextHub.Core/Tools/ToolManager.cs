@@ -30,9 +30,10 @@ public sealed partial class ToolManager
 
     public ToolRegistry Registry => _registry;
 
-    public ListToolsResult List(string? cursor)
+    /// <summary>One page of the tools whose name <paramref name="visible"/> accepts (all when null).</summary>
+    public ListToolsResult List(string? cursor, Func<string, bool>? visible = null)
     {
-        var (page, next) = Pagination.Page(_registry.Sorted, static t => t.Definition.Name, cursor, _options.PageSize);
+        var (page, next) = Pagination.Page(_registry.Sorted, static t => t.Definition.Name, cursor, _options.PageSize, visible);
         var tools = new List<Tool>(page.Count);
         foreach (var tool in page)
         {

@@ -129,20 +129,17 @@ public sealed class SdkHttpClientTests(TestServer server)
     public async Task Progress_notifications_reach_the_caller(string revision)
     {
         await using var client = await SdkClients.ConnectAsync(server, revision);
-        var updates = new List<ProgressNotificationValue>();
-        var progress = new SynchronousProgress(updates);
+        await using var progress = ProgressRecorder.Listen(client, expected: 4);
 
-        var result = await client.CallToolAsync("countdown", new Dictionary<string, object?> { ["from"] = 3, ["intervalMs"] = 5 }, progress);
+        var result = await client.CallToolAsync("countdown", new Dictionary<string, object?> { ["from"] = 3, ["intervalMs"] = 5 },
+            options: progress.Options);
+        var updates = await progress.WaitForAllAsync();
 
         Assert.Equal("Counted down from 3.", Assert.IsType<TextContentBlock>(Assert.Single(result.Content)).Text);
-        lock (updates)
-        {
-            // The server sends 0,1,2,3 in order before the result (the raw SSE test checks all four and their order).
-            // This client hands each incoming message to its own task, so the handler may see them out of order, and
-            // it drops a notification that arrives right before the result, so the last one may be missing here.
-            Assert.Equal([0f, 1f, 2f], updates.Select(u => u.Progress).Order().Take(3));
-            Assert.All(updates, u => Assert.Equal(3f, u.Total));
-        }
+        // The server sends 0,1,2,3 in order before the result (the raw SSE test checks their order); this client hands
+        // each message to its own task, so they may reach the handler in another order.
+        Assert.Equal([0f, 1f, 2f, 3f], updates.Select(u => u.Progress));
+        Assert.All(updates, u => Assert.Equal(3f, u.Total));
     }
 
     [Theory]
@@ -390,26 +387,4 @@ public sealed class SdkHttpClientTests(TestServer server)
 
     [McpTool]
     private static string Added() => "added";
-
-    private sealed class SynchronousProgress(List<ProgressNotificationValue> updates) : IProgress<ProgressNotificationValue>
-    {
-        public int Count
-        {
-            get
-            {
-                lock (updates)
-                {
-                    return updates.Count;
-                }
-            }
-        }
-
-        public void Report(ProgressNotificationValue value)
-        {
-            lock (updates)
-            {
-                updates.Add(value);
-            }
-        }
-    }
 }

@@ -48,42 +48,15 @@ public sealed class SdkStdioClientTests
             ElicitationHandler = (_, _) => ValueTask.FromResult(new ElicitResult { Action = "decline" }),
         };
         await using var client = await McpClient.CreateAsync(transport, new McpClientOptions { ProtocolVersion = "2025-11-25", Handlers = handlers });
-        var progress = new List<float>();
+        await using var progress = ProgressRecorder.Listen(client, expected: 3);
 
         await client.CallToolAsync("countdown", new Dictionary<string, object?> { ["from"] = 2, ["intervalMs"] = 1 },
-            new Progress(progress));
+            options: progress.Options);
         var asked = await client.CallToolAsync("ask_user", new Dictionary<string, object?> { ["question"] = "Continue?" });
-        for (var i = 0; i < 100 && Count(progress) < 3; i++)
-        {
-            await Task.Delay(20);
-        }
+        var updates = await progress.WaitForAllAsync();
 
-        lock (progress)
-        {
-            // As over HTTP, this client may hand the notifications to its handler out of order, and may drop the one
-            // that arrives right before the result.
-            Assert.Equal([0f, 1f], progress.Order().Take(2));
-        }
-
+        // As over HTTP, this client may hand the notifications to its handler out of order.
+        Assert.Equal([0f, 1f, 2f], updates.Select(u => u.Progress));
         Assert.Equal("The user declined to answer.", Assert.IsType<TextContentBlock>(Assert.Single(asked.Content)).Text);
-    }
-
-    private static int Count(List<float> values)
-    {
-        lock (values)
-        {
-            return values.Count;
-        }
-    }
-
-    private sealed class Progress(List<float> values) : IProgress<ModelContextProtocol.ProgressNotificationValue>
-    {
-        public void Report(ModelContextProtocol.ProgressNotificationValue value)
-        {
-            lock (values)
-            {
-                values.Add(value.Progress);
-            }
-        }
     }
 }

@@ -8,6 +8,7 @@ using GraphQL;
 using GraphQL.Execution;
 using GraphQL.Transport;
 using GraphQLParser.AST;
+using Microsoft.Extensions.Primitives;
 
 namespace ContextHub.Server.Gateway.GraphQL;
 
@@ -220,16 +221,19 @@ internal sealed partial class GraphQLWebSocketConnection
     }
 
     /// <summary>
-    /// Credentials in the <c>connection_init</c> payload (<c>Authorization: "Bearer …"</c> or <c>apiKey</c>), for clients
-    /// that cannot set headers on the upgrade; returns why the connection is refused, or null.
+    /// Credentials in the <c>connection_init</c> payload (<c>Authorization: "Bearer …"</c> or <c>X-API-Key</c>/<c>apiKey</c>),
+    /// for clients that cannot set headers on the upgrade, under the rules and errors of the HTTP doors; returns why the
+    /// connection is refused, or null.
     /// </summary>
     private async Task<string?> AuthenticateAsync(JsonElement payload)
     {
         var authenticator = _services.GetRequiredService<Security.CallerAuthenticator>();
-        var bearer = payload.Text("Authorization") ?? payload.Text("authorization");
-        var credential = bearer is not null
-            ? bearer.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? bearer[7..].Trim() : ""
-            : payload.Text("apiKey") ?? payload.Text("X-API-Key");
+        var credential = CredentialOf(payload, out var malformed);
+        if (malformed is not null)
+        {
+            return malformed;
+        }
+
         if (credential is null)
         {
             return authenticator.RequireAuthentication && _user.Caller.AuthKind == McpAuthKind.Anonymous
@@ -245,6 +249,36 @@ internal sealed partial class GraphQLWebSocketConnection
 
         _user = new GraphQLUserContext(caller);
         return null;
+    }
+
+    /// <summary>The payload's fields read as HTTP headers are (names in any case; <c>apiKey</c> is another name for X-API-Key).</summary>
+    private static string? CredentialOf(JsonElement payload, out string? error)
+    {
+        List<string?>? authorization = null;
+        List<string?>? apiKey = null;
+        if (payload.ValueKind == JsonValueKind.Object)
+        {
+            foreach (var field in payload.EnumerateObject())
+            {
+                if (field.Value.ValueKind == JsonValueKind.Null)
+                {
+                    continue;
+                }
+
+                var value = field.Value.ValueKind == JsonValueKind.String ? field.Value.GetString() : field.Value.GetRawText();
+                if (field.Name.Equals("Authorization", StringComparison.OrdinalIgnoreCase))
+                {
+                    (authorization ??= []).Add(value);
+                }
+                else if (field.Name.Equals(Security.CallerAuthenticator.ApiKeyHeader, StringComparison.OrdinalIgnoreCase)
+                    || field.Name.Equals("apiKey", StringComparison.OrdinalIgnoreCase))
+                {
+                    (apiKey ??= []).Add(value);
+                }
+            }
+        }
+
+        return Security.CallerAuthenticator.ReadCredential(new StringValues(authorization?.ToArray()), new StringValues(apiKey?.ToArray()), out error);
     }
 
     private async Task SubscribeAsync(JsonElement message)

@@ -78,11 +78,7 @@ public static partial class RestDoor
         }
         catch (McpErrorException e)
         {
-            if (e.RetryAfter is { } retry)
-            {
-                context.Response.Headers.RetryAfter = ((int)Math.Ceiling(retry.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
-            }
-
+            RetryAfterHeader.SetFrom(context.Response, e);
             return RestProblems.ToResult(RestProblems.From(e, context));
         }
         catch (RestRejectedException e)

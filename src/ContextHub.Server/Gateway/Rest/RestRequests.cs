@@ -18,6 +18,9 @@ namespace ContextHub.Server.Gateway.Rest;
 /// </summary>
 internal static class RestRequests
 {
+    /// <summary>The REST door lists a caller's tasks (GET /tasks), which the stateless revision it speaks has no method for.</summary>
+    private const McpDoorFeatures Features = McpDoorFeatures.StatelessTaskList;
+
     /// <summary>Runs an MCP method for this HTTP request and reshapes its result into <paramref name="typeInfo"/>.</summary>
     public static Task<T> InvokeAsync<T>(HttpContext context, string method, JsonObject? parameters, JsonTypeInfo<T> typeInfo) =>
         InvokeAsync(context, method, parameters, result => Reshape(result, typeInfo));
@@ -30,7 +33,7 @@ internal static class RestRequests
         JsonObject? clientCapabilities = null) =>
         context.RequestServices.GetRequiredService<MessageManager>().InvokeAsync(method, parameters,
             Security.HttpCallerExtensions.GetCaller(context, McpTransportKind.Rest), project, context.RequestAborted,
-            clientCapabilities: clientCapabilities);
+            clientCapabilities: clientCapabilities, doorFeatures: Features);
 
     /// <summary>Reads an engine result (MCP wire names) into a REST body; fields the body does not have are left out.</summary>
     public static T Reshape<T>(McpResult result, JsonTypeInfo<T> typeInfo)

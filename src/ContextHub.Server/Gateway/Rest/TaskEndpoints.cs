@@ -61,7 +61,7 @@ internal static class TaskEndpoints
     public static IResult Accepted(HttpContext context, JsonElement created)
     {
         var task = JsonSerializer.Deserialize(created, RestJsonContext.Default.TaskInfo)!;
-        context.Response.Headers.RetryAfter = Math.Max(1, task.PollIntervalMs / 1000).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        RetryAfterHeader.Set(context.Response, TimeSpan.FromMilliseconds(task.PollIntervalMs));
         return TypedResults.Accepted(Location(context, task.TaskId), task);
     }
 
@@ -87,7 +87,7 @@ internal static class TaskEndpoints
             case McpTaskStatus.Failed or McpTaskStatus.Cancelled:
                 return RestProblems.ToResult(RestProblems.Of(RestProblems.Conflict, $"Task '{id}' was {task.Status}; it has no result.", context, "id"));
             default:
-                context.Response.Headers.RetryAfter = Math.Max(1, task.PollIntervalMs / 1000).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                RetryAfterHeader.Set(context.Response, TimeSpan.FromMilliseconds(task.PollIntervalMs));
                 return TypedResults.Json(task, RestJsonContext.Default.TaskInfo, statusCode: StatusCodes.Status202Accepted);
         }
     }

@@ -1,6 +1,7 @@
 using System.Net;
 using ContextHub.Messaging;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Primitives;
 using Microsoft.Net.Http.Headers;
 
 namespace ContextHub.Server.Gateway.Security;
@@ -19,11 +20,17 @@ public sealed partial class CallerAuthenticator(ApiKeyStore keys, JwtTokenValida
     public bool RequireAuthentication => _options.RequireAuthentication;
 
     /// <summary>Reads the credential of an HTTP request; <paramref name="error"/> is set for a malformed or ambiguous one.</summary>
-    public static string? ReadCredential(HttpRequest request, out string? error)
+    public static string? ReadCredential(HttpRequest request, out string? error) =>
+        ReadCredential(request.Headers.Authorization, request.Headers[ApiKeyHeader], out error);
+
+    /// <summary>
+    /// The rules every door applies to what a client sent as <c>Authorization</c> and <c>X-API-Key</c> (each value once per
+    /// name it was sent under): one credential, the Bearer scheme. <paramref name="error"/> is set for a malformed or
+    /// ambiguous one; null with no error means no credentials.
+    /// </summary>
+    public static string? ReadCredential(StringValues authorization, StringValues apiKey, out string? error)
     {
         error = null;
-        var authorization = request.Headers.Authorization;
-        var apiKey = request.Headers[ApiKeyHeader];
         if (authorization.Count > 1 || apiKey.Count > 1)
         {
             error = "Send one credential: the request has more than one Authorization or X-API-Key header.";

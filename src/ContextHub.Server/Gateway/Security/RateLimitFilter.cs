@@ -103,7 +103,7 @@ public sealed partial class RateLimitFilter : IMcpRequestFilter, IDisposable
     private McpErrorException Limited(McpCaller caller, RateLimitLease? lease, string what, string setting)
     {
         var retry = lease is not null && lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : TimeSpan.FromSeconds(1);
-        var seconds = Math.Max(1, (int)Math.Ceiling(retry.TotalSeconds));
+        var seconds = RetryAfterHeader.Seconds(retry);
         LogLimited(_logger, caller.Identity, what, seconds);
         return new McpErrorException(McpProtocol.ErrorCodes.RateLimited,
             $"Too many {what}: try again in {seconds.ToString(CultureInfo.InvariantCulture)} s ({setting}).",

@@ -194,11 +194,7 @@ public sealed partial class StreamableHttpDoor
         catch (McpErrorException e)
         {
             status = e.HttpStatus ?? StatusCodes.Status200OK;
-            if (e.RetryAfter is { } retry && !context.Response.HasStarted)
-            {
-                context.Response.Headers.RetryAfter = ((int)Math.Ceiling(retry.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
-            }
-
+            RetryAfterHeader.SetFrom(context.Response, e);
             JsonRpcWriter.WriteError(answer.Writer, id, e);
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)

@@ -60,6 +60,7 @@ public sealed partial class StreamableHttpDoor
 
         var bytes = Serialize(w => JsonRpcWriter.WriteError(w, id, error));
         context.Response.StatusCode = status;
+        RetryAfterHeader.SetFrom(context.Response, error);
         context.Response.ContentType = "application/json";
         context.Response.ContentLength = bytes.Length;
         await context.Response.Body.WriteAsync(bytes, context.RequestAborted);
