@@ -173,17 +173,27 @@ public sealed partial class ToolCallRecorder : BackgroundService, IMcpResultReco
 
         var store = service.Store.Metadata;
         _log = store as IToolCallLog;
+        await Task.Factory.StartNew(() => WriteLoop(store, stoppingToken), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+    }
+
+    /// <summary>
+    /// The writer, on a thread of its own for as long as the server runs: SQLite's calls block, and a batch of thousands
+    /// of rows would otherwise hold one of the few thread-pool threads (two on a two-core machine) that answer requests.
+    /// One thread for every write (not a new one per write) also keeps SQLite's native allocations in one malloc arena.
+    /// </summary>
+    private void WriteLoop(IMetadataIndex store, CancellationToken stoppingToken)
+    {
         var nextRetention = _time.GetUtcNow();
         using var timer = new PeriodicTimer(_recording.FlushInterval, _time);
         try
         {
-            while (await timer.WaitForNextTickAsync(stoppingToken))
+            while (timer.WaitForNextTickAsync(stoppingToken).AsTask().GetAwaiter().GetResult())
             {
                 // A write is short and never cancelled halfway: a stop waits for it, then writes the rest.
-                await OffThePoolAsync(() => Flush(store));
+                Flush(store);
                 if (_time.GetUtcNow() >= nextRetention)
                 {
-                    var finished = await OffThePoolAsync(() => ApplyRetention(store, stoppingToken));
+                    var finished = ApplyRetention(store, stoppingToken);
                     nextRetention = finished ? _time.GetUtcNow() + _retention.Interval : _time.GetUtcNow();
                 }
 
@@ -198,17 +208,10 @@ public sealed partial class ToolCallRecorder : BackgroundService, IMcpResultReco
         {
             // Calls still finishing while the server stops find the queue closed and are counted as dropped.
             _queue.Complete();
-            await OffThePoolAsync(() => Flush(store));
+            Flush(store);
             ReportDrops(force: true);
         }
     }
-
-    /// <summary>
-    /// Runs a write on a thread of its own: SQLite's calls block, and a batch of thousands of rows would otherwise hold
-    /// one of the few thread-pool threads (two on a two-core machine) that answer requests.
-    /// </summary>
-    private static Task<T> OffThePoolAsync<T>(Func<T> work) =>
-        Task.Factory.StartNew(work, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
     /// <summary>Writes the records queued when the flush began, a transaction per few thousand.</summary>
     private int Flush(IMetadataIndex store) => Drain(() => Write(store));
