@@ -47,7 +47,7 @@ public sealed partial class ToolCallRecorder : BackgroundService, IMcpResultReco
     private readonly Counter<long> _writtenCounter;
     private readonly Counter<long> _deletedCounter;
     private readonly ToolNames _toolNames = new();
-    private readonly PendingRecords _batch = new(RowsPerTransaction);
+    private readonly PendingRecords _batch = new();
     private IToolCallLog? _log;
     private long _dropped;
     private long _droppedReported;
@@ -87,17 +87,14 @@ public sealed partial class ToolCallRecorder : BackgroundService, IMcpResultReco
     /// <summary>Takes what is queued without writing it (for measuring the queue's cost alone); returns how many.</summary>
     internal int DiscardQueued()
     {
-        var count = 0;
-        while (_queue.TryRead(out _))
-        {
-            count++;
-        }
-
+        var taken = _queue.TakeAll();
+        var count = taken.Count;
+        _queue.Return(taken);
         return count;
     }
 
     /// <summary>Writes what is queued to <paramref name="log"/> as the writer does (for measuring its cost); returns how many.</summary>
-    internal int WriteQueued(IToolCallLog log) => Drain(int.MaxValue, () =>
+    internal int WriteQueued(IToolCallLog log) => Drain(() =>
     {
         var count = _batch.Count == 0 ? 0 : log.AppendToolCalls(_batch);
         _batch.Clear();
@@ -105,7 +102,7 @@ public sealed partial class ToolCallRecorder : BackgroundService, IMcpResultReco
     });
 
     /// <summary>Hands what is queued to <paramref name="write"/> as records, as the writer did before stores took rows; returns how many.</summary>
-    internal int WriteQueuedAsRecords(Action<IReadOnlyList<ToolCallRecord>> write) => Drain(int.MaxValue, () =>
+    internal int WriteQueuedAsRecords(Action<IReadOnlyList<ToolCallRecord>> write) => Drain(() =>
     {
         var count = _batch.Count;
         write(_batch);
@@ -151,12 +148,14 @@ public sealed partial class ToolCallRecorder : BackgroundService, IMcpResultReco
         var sha256 = t_sha256 ??= IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         sha256.AppendData(arguments);
         sha256.GetHashAndReset(call.ArgumentsHash);
+        var text = default(ShortText); // on the stack; the queue copies only the characters used
+        var length = 0;
         if (error is null)
         {
-            call.ResultLength = ShortText.Copy((CallToolResult)result.Value!, call.Result, out call.ResultCut);
+            length = ShortText.Copy((CallToolResult)result.Value!, text, out call.ResultCut);
         }
 
-        if (!_queue.TryWrite(call))
+        if (!_queue.TryWrite(call, ((ReadOnlySpan<char>)text)[..length]))
         {
             CountDropped(1);
         }
@@ -174,17 +173,27 @@ public sealed partial class ToolCallRecorder : BackgroundService, IMcpResultReco
 
         var store = service.Store.Metadata;
         _log = store as IToolCallLog;
+        await Task.Factory.StartNew(() => WriteLoop(store, stoppingToken), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+    }
+
+    /// <summary>
+    /// The writer, on a thread of its own for as long as the server runs: SQLite's calls block, and a batch of thousands
+    /// of rows would otherwise hold one of the few thread-pool threads (two on a two-core machine) that answer requests.
+    /// One thread for every write (not a new one per write) also keeps SQLite's native allocations in one malloc arena.
+    /// </summary>
+    private void WriteLoop(IMetadataIndex store, CancellationToken stoppingToken)
+    {
         var nextRetention = _time.GetUtcNow();
         using var timer = new PeriodicTimer(_recording.FlushInterval, _time);
         try
         {
-            while (await timer.WaitForNextTickAsync(stoppingToken))
+            while (timer.WaitForNextTickAsync(stoppingToken).AsTask().GetAwaiter().GetResult())
             {
                 // A write is short and never cancelled halfway: a stop waits for it, then writes the rest.
-                await OffThePoolAsync(() => Flush(store, _queue.Count));
+                Flush(store);
                 if (_time.GetUtcNow() >= nextRetention)
                 {
-                    var finished = await OffThePoolAsync(() => ApplyRetention(store, stoppingToken));
+                    var finished = ApplyRetention(store, stoppingToken);
                     nextRetention = finished ? _time.GetUtcNow() + _retention.Interval : _time.GetUtcNow();
                 }
 
@@ -199,36 +208,38 @@ public sealed partial class ToolCallRecorder : BackgroundService, IMcpResultReco
         {
             // Calls still finishing while the server stops find the queue closed and are counted as dropped.
             _queue.Complete();
-            await OffThePoolAsync(() => Flush(store, int.MaxValue));
+            Flush(store);
             ReportDrops(force: true);
         }
     }
 
+    /// <summary>Writes the records queued when the flush began, a transaction per few thousand.</summary>
+    private int Flush(IMetadataIndex store) => Drain(() => Write(store));
+
     /// <summary>
-    /// Runs a write on a thread of its own: SQLite's calls block, and a batch of thousands of rows would otherwise hold
-    /// one of the few thread-pool threads (two on a two-core machine) that answer requests.
+    /// Takes every queued call and shows them to <paramref name="write"/> (which writes and clears the batch) a few
+    /// thousand at a time, read in place in the queue's segments; then gives the segments back to the queue.
     /// </summary>
-    private static Task<T> OffThePoolAsync<T>(Func<T> work) =>
-        Task.Factory.StartNew(work, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
-
-    /// <summary>Writes up to <paramref name="count"/> queued records (those queued when the flush began), a transaction per few thousand.</summary>
-    private int Flush(IMetadataIndex store, int count) => Drain(count, () => Write(store));
-
-    /// <summary>Moves up to <paramref name="count"/> queued calls into the batch, calling <paramref name="write"/> (which writes and clears it) per few thousand and once at the end.</summary>
-    private int Drain(int count, Func<int> write)
+    private int Drain(Func<int> write)
     {
+        var taken = _queue.TakeAll();
         var written = 0;
-        while (count > 0 && _queue.TryRead(out var call))
+        try
         {
-            count--;
-            _batch.Add(call);
-            if (_batch.Count == RowsPerTransaction)
+            for (var start = 0; start < taken.Count; start += RowsPerTransaction)
             {
+                _batch.Set(taken, start, Math.Min(RowsPerTransaction, taken.Count - start));
                 written += write();
+                _queue.Left(taken.Count - start - RowsPerTransaction);
             }
         }
+        finally
+        {
+            _batch.Clear();
+            _queue.Return(taken);
+        }
 
-        return written + write();
+        return written;
     }
 
     private int Write(IMetadataIndex store)
@@ -307,23 +318,24 @@ public sealed partial class ToolCallRecorder : BackgroundService, IMcpResultReco
     /// hash and the result text as spans of the queued struct); any other gets records made one at a time as it reads
     /// them, each garbage as soon as its row is written.
     /// </summary>
-    private sealed class PendingRecords(int capacity) : IReadOnlyList<ToolCallRecord>, IToolCallRows
+    private sealed class PendingRecords : IReadOnlyList<ToolCallRecord>, IToolCallRows
     {
         private const int MaxCallers = 4096;
-        private readonly PendingToolCall[] _calls = new PendingToolCall[capacity];
+        private TakenCalls? _taken;
+        private int _start;
 
         // "identity@transport" made once per caller, not per call; only the writer's thread reads the batch.
         private readonly Dictionary<(string Identity, McpTransportKind Transport), string> _callers = [];
 
         public int Count { get; private set; }
 
-        public ToolCallRecord this[int index] => ToRecord(_calls[index], Caller(_calls[index]));
+        public ToolCallRecord this[int index] => ToRecord(Call(index), Caller(Call(index)));
 
         ToolCallRow IToolCallRows.this[int index]
         {
             get
             {
-                ref var call = ref _calls[index];
+                ref var call = ref Call(index);
                 return new ToolCallRow
                 {
                     Timestamp = call.Timestamp,
@@ -332,18 +344,31 @@ public sealed partial class ToolCallRecorder : BackgroundService, IMcpResultReco
                     Outcome = call.Outcome,
                     Duration = call.Duration,
                     ArgumentsHash = call.ArgumentsHash,
-                    Result = call.Error is null && !call.ResultCut ? ((ReadOnlySpan<char>)call.Result)[..call.ResultLength] : ResultText(call),
+                    Result = call.Error is null && !call.ResultCut ? call.ResultSpan : ResultText(call),
                     SessionId = call.SessionId,
                 };
             }
         }
 
-        public void Add(in PendingToolCall call) => _calls[Count++] = call;
+        /// <summary>Shows the <paramref name="count"/> calls of <paramref name="taken"/> from <paramref name="start"/> on.</summary>
+        public void Set(TakenCalls taken, int start, int count)
+        {
+            _taken = taken;
+            _start = start;
+            Count = count;
+        }
 
         public void Clear()
         {
-            Array.Clear(_calls, 0, Count);
+            _taken = null;
             Count = 0;
+        }
+
+        private ref PendingToolCall Call(int index)
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(index);
+            ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, Count);
+            return ref _taken!.Call(_start + index);
         }
 
         public IEnumerator<ToolCallRecord> GetEnumerator()
@@ -391,7 +416,7 @@ public sealed partial class ToolCallRecorder : BackgroundService, IMcpResultReco
         McpErrorException e => Shorten($"error {e.Code}: {e.Message}"),
         OperationCanceledException => "",
         Exception e => e.GetType().Name,
-        _ => call.ResultCut ? new string(call.Result[..call.ResultLength]) + "…" : new string(call.Result[..call.ResultLength]),
+        _ => call.ResultCut ? string.Concat(call.ResultSpan, "…") : new string(call.ResultSpan),
     };
 
     private static string Shorten(string text) => text.Length <= ShortResultLength ? text : text[..ShortResultLength] + "…";
@@ -432,22 +457,34 @@ public sealed partial class ToolCallRecorder : BackgroundService, IMcpResultReco
 }
 
 /// <summary>
-/// The queue between the calls and the writer. A call takes one short lock to copy its struct in; the writer takes the
-/// same lock once per drain to swap the filling list for the one it has emptied, then reads without it. (A bounded
-/// channel took its lock per record on both sides, so while the writer drained thousands of records the request
-/// threads contended with it for that lock.) At most <c>capacity</c> records wait to be swapped out; past that, or once
-/// completed, a record is refused.
+/// The queue between the calls and the writer: calls in segments of <see cref="SegmentLength"/>, their short results in
+/// chunks of <see cref="ChunkLength"/> characters, both reused from flush to flush. A call takes one short lock to copy
+/// its struct and its result's text in; the writer takes the same lock once per flush to take every segment, reads them
+/// without it, and gives them back. (A bounded channel took its lock per record on both sides; a list doubling its array
+/// left large arrays behind on the large object heap at every new peak rate.) What the queue holds follows the calls
+/// waiting: ~110 bytes a call plus its result's text, never a 200-character slot per call. At most <c>capacity</c>
+/// records wait to be taken; past that, or once completed, a record is refused.
 /// </summary>
 internal sealed class PendingCalls(int capacity)
 {
+    /// <summary>Calls per segment (a power of two; ~29 KB a segment, under the large object heap's threshold).</summary>
+    public const int SegmentLength = 256;
+
+    /// <summary>Characters per chunk of result text (16 KB).</summary>
+    public const int ChunkLength = 8192;
+
+    // Kept for reuse after a flush; more than this (after a burst) are left to the collector. 64 × (29 + 16) KB at most.
+    private const int MaxFree = 64;
+
     private readonly Lock _gate = new();
-    private List<PendingToolCall> _filling = [];
-    private List<PendingToolCall> _draining = []; // the reader's alone
-    private int _next;
+    private readonly Stack<PendingToolCall[]> _freeSegments = new();
+    private readonly Stack<char[]> _freeChunks = new();
+    private TakenCalls _filling = new();
+    private TakenCalls? _spare = new(); // the reader's alone, between a Return and the next TakeAll
     private int _drainingLeft;
     private bool _completed;
 
-    /// <summary>Records waiting (those being drained included).</summary>
+    /// <summary>Records waiting (those being written included).</summary>
     public int Count
     {
         get
@@ -459,19 +496,42 @@ internal sealed class PendingCalls(int capacity)
         }
     }
 
-    public bool TryWrite(in PendingToolCall call)
+    /// <summary>Queues <paramref name="call"/> with <paramref name="text"/> (at most 200 characters) as its short result.</summary>
+    public bool TryWrite(in PendingToolCall call, ReadOnlySpan<char> text)
     {
         lock (_gate)
         {
-            if (_completed || _filling.Count >= capacity)
+            var filling = _filling;
+            if (_completed || filling.Count >= capacity)
             {
                 return false;
             }
 
-            // Copied once, from the caller's struct straight into the list's array (List.Add takes it by value: twice).
-            var count = _filling.Count;
-            System.Runtime.InteropServices.CollectionsMarshal.SetCount(_filling, count + 1);
-            System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_filling)[count] = call;
+            var index = filling.Count % SegmentLength;
+            if (index == 0)
+            {
+                filling.Segments.Add(_freeSegments.TryPop(out var segment) ? segment : new PendingToolCall[SegmentLength]);
+            }
+
+            ref var slot = ref filling.Segments[^1][index];
+            slot = call; // copied once, from the caller's struct straight into the segment
+            if (!text.IsEmpty)
+            {
+                if (filling.Chunk is null || ChunkLength - filling.ChunkUsed < text.Length)
+                {
+                    filling.Chunk = _freeChunks.TryPop(out var chunk) ? chunk : new char[ChunkLength];
+                    filling.ChunkUsed = 0;
+                    filling.Chunks.Add(filling.Chunk);
+                }
+
+                text.CopyTo(filling.Chunk.AsSpan(filling.ChunkUsed));
+                slot.Text = filling.Chunk;
+                slot.ResultOffset = filling.ChunkUsed;
+                slot.ResultLength = text.Length;
+                filling.ChunkUsed += text.Length;
+            }
+
+            filling.Count++;
             return true;
         }
     }
@@ -485,28 +545,75 @@ internal sealed class PendingCalls(int capacity)
         }
     }
 
-    /// <summary>The next record, oldest first; only one thread at a time reads.</summary>
-    public bool TryRead(out PendingToolCall call)
+    /// <summary>Takes every queued record, oldest first; only one thread at a time reads, and gives them back with <see cref="Return"/>.</summary>
+    public TakenCalls TakeAll()
     {
-        if (_next == _draining.Count)
+        var taken = _spare ?? new TakenCalls();
+        _spare = null;
+        lock (_gate)
         {
-            _draining.Clear();
-            _next = 0;
-            lock (_gate)
-            {
-                (_filling, _draining) = (_draining, _filling);
-            }
-
-            if (_draining.Count == 0)
-            {
-                call = default;
-                return false;
-            }
+            (_filling, taken) = (taken, _filling);
+            Volatile.Write(ref _drainingLeft, taken.Count);
         }
 
-        call = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_draining)[_next++];
-        Volatile.Write(ref _drainingLeft, _draining.Count - _next);
-        return true;
+        return taken;
+    }
+
+    /// <summary>How many of the taken records are still to be written.</summary>
+    public void Left(int count) => Volatile.Write(ref _drainingLeft, Math.Max(count, 0));
+
+    /// <summary>Gives the segments and chunks of <paramref name="taken"/> back for reuse, emptied of references.</summary>
+    public void Return(TakenCalls taken)
+    {
+        for (var i = 0; i < taken.Segments.Count; i++)
+        {
+            Array.Clear(taken.Segments[i], 0, Math.Min(SegmentLength, taken.Count - (i * SegmentLength)));
+        }
+
+        lock (_gate)
+        {
+            foreach (var segment in taken.Segments)
+            {
+                if (_freeSegments.Count < MaxFree)
+                {
+                    _freeSegments.Push(segment);
+                }
+            }
+
+            foreach (var chunk in taken.Chunks)
+            {
+                if (_freeChunks.Count < MaxFree)
+                {
+                    _freeChunks.Push(chunk);
+                }
+            }
+
+            Volatile.Write(ref _drainingLeft, 0);
+        }
+
+        taken.Reset();
+        _spare = taken;
+    }
+}
+
+/// <summary>The records of one take: full segments of calls (the last one partly filled) and the chunks of their text.</summary>
+internal sealed class TakenCalls
+{
+    public readonly List<PendingToolCall[]> Segments = [];
+    public readonly List<char[]> Chunks = [];
+    public char[]? Chunk; // the chunk being filled
+    public int ChunkUsed;
+    public int Count;
+
+    public ref PendingToolCall Call(int index) => ref Segments[index / PendingCalls.SegmentLength][index % PendingCalls.SegmentLength];
+
+    public void Reset()
+    {
+        Segments.Clear();
+        Chunks.Clear();
+        Chunk = null;
+        ChunkUsed = 0;
+        Count = 0;
     }
 }
 
@@ -522,9 +629,13 @@ internal struct PendingToolCall
     public TimeSpan Duration;
     public DateTimeOffset Timestamp;
     public Sha256Hash ArgumentsHash;
+    public char[]? Text; // the queue's chunk that holds the short result (null when there is none)
+    public int ResultOffset;
     public int ResultLength;
     public bool ResultCut;
-    public ShortText Result;
+
+    /// <summary>The short result, as queued.</summary>
+    public readonly ReadOnlySpan<char> ResultSpan => Text.AsSpan(ResultOffset, ResultLength);
 }
 
 [InlineArray(32)]
@@ -533,7 +644,7 @@ internal struct Sha256Hash
     private byte _first;
 }
 
-/// <summary>The first 200 characters of a result's text blocks, joined by spaces, held in place.</summary>
+/// <summary>Room for the first 200 characters of a result's text blocks, joined by spaces (on the stack).</summary>
 [InlineArray(Length)]
 internal struct ShortText
 {

@@ -27,6 +27,12 @@ public sealed class ObservabilityOptions
         /// <c>contexthub_http_server_request_duration_seconds</c> by door answers the same questions for less.
         /// </summary>
         public bool AspNetCoreMeters { get; set; }
+
+        /// <summary>
+        /// Series (label sets) kept per instrument whose labels are open: tool names, routes, exception types, remote
+        /// hosts (see <see cref="MetricCardinality"/>); the others keep at most <see cref="MetricCardinality.FixedLabelsLimit"/>.
+        /// </summary>
+        public int CardinalityLimit { get; set; } = 2000;
     }
 
     public sealed class OtlpOptions
@@ -61,6 +67,11 @@ public sealed class ObservabilityOptionsValidator : IValidateOptions<Observabili
         if (string.IsNullOrEmpty(options.Metrics.Path) || options.Metrics.Path[0] != '/')
         {
             errors.Add($"{s}:Metrics:Path must be a path starting with '/' (e.g. /metrics); it is '{options.Metrics.Path}'.");
+        }
+
+        if (options.Metrics.CardinalityLimit is < 1 or > 1_000_000)
+        {
+            errors.Add($"{s}:Metrics:CardinalityLimit must be 1 to 1000000 (series kept per instrument, e.g. 2000); it is {options.Metrics.CardinalityLimit}.");
         }
 
         if (options.Otlp.Endpoint is { Length: > 0 } endpoint

@@ -67,6 +67,7 @@ public static class ObservabilityRegistration
             telemetry.WithMetrics(metrics => metrics
                 .AddMeter(options.Metrics.AspNetCoreMeters ? [.. Meters, .. AspNetCoreRequestMeters] : Meters)
                 .AddRuntimeInstrumentation()
+                .AddCardinalityLimits(options.Metrics.CardinalityLimit)
                 .AddPrometheusExporter());
         }
 

@@ -152,6 +152,47 @@ public sealed class ToolCallRecorderTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task Results_of_every_length_and_failures_keep_their_text_across_flushes_and_reused_queue_segments()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-03-01T12:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+        await using var knowledge = await OpenKnowledgeAsync();
+        using var meters = new TestMeterFactory();
+        using var recorder = new ToolCallRecorder(knowledge, Options(new ToolCallRecordingOptions { FlushInterval = TimeSpan.FromSeconds(1) }),
+            time, meters, NullLogger<ToolCallRecorder>.Instance);
+        await recorder.StartAsync(CancellationToken.None);
+
+        // Three flushes of 1,700 calls: more than six segments of 256 calls and several chunks of text each, the later
+        // flushes on the segments and chunks the first gave back. Results from empty to past the 200 characters kept.
+        var expected = new List<string>();
+        for (var flush = 0; flush < 3; flush++)
+        {
+            for (var i = 0; i < 1_700; i++)
+            {
+                var n = (flush * 1_700) + i;
+                if (n % 97 == 0)
+                {
+                    RecordFailure(recorder, new InvalidOperationException("no " + n));
+                    expected.Add("InvalidOperationException");
+                    continue;
+                }
+
+                var message = n + new string('x', n % 260); // "echo: " + message: 7 to 270 characters
+                RecordEcho(recorder, message);
+                var text = "echo: " + message;
+                expected.Add(text.Length <= 200 ? text : text[..200] + "…");
+            }
+
+            await AdvanceUntilAsync(time, TimeSpan.FromSeconds(1), () => recorder.Written == (flush + 1) * 1_700);
+        }
+
+        await recorder.StopAsync(CancellationToken.None);
+        Assert.Equal(0, recorder.Dropped);
+        var stored = await knowledge.Service.Store.Metadata.GetToolCallsAsync(new ToolCallQuery { Limit = 10_000 });
+        Assert.Equal(expected.Order(StringComparer.Ordinal), stored.Select(r => r.Result ?? "").Order(StringComparer.Ordinal));
+        Assert.Equal(expected.Count(e => e == "InvalidOperationException"), stored.Count(r => r.Outcome == ToolCallOutcome.Error));
+    }
+
+    [Fact]
     public async Task Records_past_the_age_or_count_limit_are_deleted_oldest_first()
     {
         var start = DateTimeOffset.Parse("2026-03-01T12:00:00Z", System.Globalization.CultureInfo.InvariantCulture);
@@ -330,6 +371,13 @@ public sealed class ToolCallRecorderTests : IAsyncDisposable
         var request = new McpRequest { Method = "tools/call", Params = document.RootElement, Caller = new McpCaller(McpTransportKind.InProcess) };
         var result = McpResult.Of(new CallToolResult { Content = [new TextContentBlock { Text = "echo: " + message }] }, McpJson.TypeInfo<CallToolResult>());
         recorder.Record(request, result, null, TimeSpan.FromMilliseconds(1));
+    }
+
+    private static void RecordFailure(ToolCallRecorder recorder, Exception error)
+    {
+        using var document = JsonDocument.Parse("""{"name":"echo","arguments":{"message":"fails"}}""");
+        var request = new McpRequest { Method = "tools/call", Params = document.RootElement, Caller = new McpCaller(McpTransportKind.InProcess) };
+        recorder.Record(request, default, error, TimeSpan.FromMilliseconds(1));
     }
 
     /// <summary>Moves the fake clock a step at a time, giving the background writer a moment after each, until the condition holds.</summary>

@@ -103,6 +103,27 @@ public sealed class HealthTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Past_the_cardinality_limit_further_label_sets_are_counted_in_the_overflow_series()
+    {
+        var (hub, address) = Track(ExternalProcess.StartContextHub(Path.Combine(_folder.FullName, "knowledge"), "--ContextHub:Observability:Metrics:CardinalityLimit=2"));
+        await hub.WaitForAsync(_http, new Uri(address, "/health/ready"), HttpStatusCode.OK, TimeSpan.FromSeconds(60));
+        // Four label sets of contexthub.http.server.request.duration (door × method × status): more than the limit of 2.
+        await _http.GetStringAsync(new Uri(address, "/healthz"));
+        await _http.GetStringAsync(new Uri(address, "/api/v1/tools"));
+        using (await _http.GetAsync(new Uri(address, "/no-such-page")))
+        {
+        }
+
+        using (await _http.PostAsync(new Uri(address, "/api/v1/tools/no-such-tool/call"), new StringContent("{}", System.Text.Encoding.UTF8, "application/json")))
+        {
+        }
+
+        var metrics = await _http.GetStringAsync(new Uri(address, "/metrics"));
+        Assert.Matches("contexthub_http_server_request_duration_seconds_count\\{[^}]*otel_metric_overflow=\"true\"[^}]*\\} [1-9]", metrics);
+        Assert.Contains("dotnet_gc_collections_total", metrics, StringComparison.Ordinal); // the fixed-label instruments are still there
+    }
+
+    [Fact]
     public async Task With_the_aspnetcore_meters_setting_aspnetcores_request_histogram_is_exported_beside_contexthubs()
     {
         var (hub, address) = Track(ExternalProcess.StartContextHub(Path.Combine(_folder.FullName, "knowledge"), "--ContextHub:Observability:Metrics:AspNetCoreMeters=true"));
@@ -116,6 +137,7 @@ public sealed class HealthTests : IAsyncLifetime
         Assert.Contains("# TYPE http_server_request_duration_seconds ", metrics, StringComparison.Ordinal);
         Assert.Matches("contexthub_http_server_request_duration_seconds_count\\{[^}]*contexthub_door=\"observability\",http_response_status_code=\"200\"\\}", metrics);
         Assert.Contains("kestrel_", metrics, StringComparison.Ordinal);
+        Assert.DoesNotContain("otel_metric_overflow", metrics, StringComparison.Ordinal); // the default limits hold every series
     }
 
     [Theory]
@@ -123,6 +145,7 @@ public sealed class HealthTests : IAsyncLifetime
     [InlineData("--ContextHub:Observability:Metrics:Path=metrics", "ContextHub:Observability:Metrics:Path must be a path starting with '/'")]
     [InlineData("--ContextHub:Observability:Otlp:Endpoint=collector:4317", "ContextHub:Observability:Otlp:Endpoint must be an absolute http or https URL")]
     [InlineData("--ContextHub:Observability:Health:ProbeInterval=00:00:00", "ContextHub:Observability:Health:ProbeInterval must be positive")]
+    [InlineData("--ContextHub:Observability:Metrics:CardinalityLimit=0", "ContextHub:Observability:Metrics:CardinalityLimit must be 1 to 1000000")]
     public async Task A_bad_setting_stops_the_server_with_a_message_naming_it(string setting, string message)
     {
         var (hub, _) = Track(ExternalProcess.StartContextHub(Path.Combine(_folder.FullName, "knowledge"), setting));

@@ -18,9 +18,26 @@ internal static class ConsoleKeyRing
 
     public const string RedisKeyName = "dataprotection-keys";
 
+    /// <summary>
+    /// Data Protection reads (or makes) its key ring at start by default: the XML key files, their parser and the
+    /// cryptography behind them, in memory for a server that may never see a console cookie. Without that preload the
+    /// ring is read the first time a cookie is sealed or opened (a console sign-in, an OpenID Connect round trip), as it
+    /// is reread whenever it expires.
+    /// </summary>
+    private static void LoadOnFirstUse(IServiceCollection services)
+    {
+        var preload = services.FirstOrDefault(d => d.ServiceType == typeof(IHostedService)
+            && d.ImplementationType?.FullName == "Microsoft.AspNetCore.DataProtection.Internal.DataProtectionHostedService");
+        if (preload is not null)
+        {
+            services.Remove(preload);
+        }
+    }
+
     public static void Configure(IServiceCollection services, IConfiguration configuration)
     {
         var protection = services.AddDataProtection();
+        LoadOnFirstUse(services);
         var path = configuration[$"{ConsoleOptions.Section}:{nameof(ConsoleOptions.KeyRingPath)}"];
         if (!string.IsNullOrWhiteSpace(path))
         {

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using ContextHub.Protocol;
 using ContextHub.Server.KnowledgeBase;
+using Microsoft.AspNetCore.Mvc;
 
 namespace ContextHub.Server.Gateway.Rest;
 
@@ -58,8 +59,8 @@ internal static class KnowledgeEndpoints
         [Description("What to look for, in plain words.")] string query,
         [Description("How many results (1-50).")] int? limit,
         [Description("hybrid, fulltext or vector.")] string? mode,
-        [Description("Only documents carrying one of these tags.")] string[]? tag,
-        [Description("Only documents from this source.")] string? source)
+        [FromQuery, Description("Only documents carrying one of these tags.")] string[]? tag = null,
+        [Description("Only documents from this source.")] string? source = null)
     {
         var arguments = new JsonObject { ["query"] = query };
         if (limit is { } l)
