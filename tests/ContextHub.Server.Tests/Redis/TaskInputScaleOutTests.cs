@@ -83,6 +83,24 @@ public sealed class TaskInputScaleOutTests(ScaleOutCluster cluster) : IClassFixt
     }
 
     [Fact]
+    public async Task The_TypeScript_client_drives_session_tasks_with_input_through_the_balancer()
+    {
+        // tests/js/ts-task-client.mjs: a task to its result, a task that elicits on the way, a task cancelled; every request round robin.
+        var (exitCode, output, error) = await Infrastructure.NodeTools.RunAsync(Path.Combine(Infrastructure.NodeTools.NodeBin, "node"),
+            ["ts-task-client.mjs", cluster.Balancer.McpEndpoint.ToString()], TimeSpan.FromMinutes(2));
+
+        Assert.True(exitCode == 0, $"ts-task-client.mjs exited {exitCode}: {error}\n{output}");
+        var seen = JsonDocument.Parse(output.Trim().Split('\n')[^1]).RootElement;
+        var withInput = seen.GetProperty("withInput").EnumerateArray().ToList();
+        Assert.Equal("taskCreated", withInput[0].GetProperty("type").GetString());
+        Assert.Equal("Deleted notes.txt.", withInput[^1].GetProperty("result").GetProperty("content")[0].GetProperty("text").GetString());
+        var ask = Assert.Single(seen.GetProperty("elicited").EnumerateArray());
+        Assert.Equal(withInput[0].GetProperty("taskId").GetString(), ask.GetProperty("relatedTask").GetString());
+        Assert.Equal("Counted down from 2.", seen.GetProperty("completed").EnumerateArray().Last().GetProperty("result").GetProperty("content")[0].GetProperty("text").GetString());
+        Assert.Equal("cancelled", seen.GetProperty("afterCancel").GetString());
+    }
+
+    [Fact]
     public async Task A_tasks_result_on_the_other_replica_carries_the_request_and_the_answer_is_taken_once()
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
