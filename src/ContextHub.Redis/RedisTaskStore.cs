@@ -215,6 +215,8 @@ public sealed partial class RedisTaskStore : ITaskStore, IDisposable
 
     public bool IsShared => true;
 
+    public TimeSpan RenewClaimsEvery => _lease / 3;
+
     private RedisKey ClaimKey(string taskId, string key) => _redis.Key("task-ask:" + taskId + ":" + key);
 
     public async ValueTask<bool> ClaimDeliveryAsync(string taskId, string key, string holder, bool durable, CancellationToken cancellationToken)

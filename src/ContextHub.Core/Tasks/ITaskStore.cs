@@ -50,6 +50,9 @@ public interface ITaskStore
     ValueTask<bool> ClaimDeliveryAsync(string taskId, string key, string holder, bool durable, CancellationToken cancellationToken) =>
         ValueTask.FromResult(true);
 
+    /// <summary>How often a holder renews a claim that is not durable (well within its lapse).</summary>
+    TimeSpan RenewClaimsEvery => Timeout.InfiniteTimeSpan;
+
     /// <summary>Gives a claim up (the holder's stream ended before the answer), so another replica can send the request.</summary>
     ValueTask ReleaseDeliveryAsync(string taskId, string key, string holder, CancellationToken cancellationToken) => ValueTask.CompletedTask;
 

@@ -75,7 +75,10 @@ public sealed partial class TaskManager
                 var signal = _changeSignals.GetOrAdd(task.TaskId, static _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
                 await RelayAsync(task, waiter, cancellationToken);
                 var ended = _running.TryGetValue(task.TaskId, out var running) ? running.Done.Task : signal.Task;
-                await Task.WhenAny(signal.Task, ended, Task.Delay(TimeSpan.FromMilliseconds(task.PollIntervalMs), _time, cancellationToken));
+                // Polls the record should a change be missed, and renews this call's claims in time.
+                var poll = TimeSpan.FromMilliseconds(task.PollIntervalMs);
+                var renew = _store.RenewClaimsEvery;
+                await Task.WhenAny(signal.Task, ended, Task.Delay(renew > TimeSpan.Zero && renew < poll ? renew : poll, _time, cancellationToken));
                 cancellationToken.ThrowIfCancellationRequested();
                 task = await GetAsync(request, task.TaskId, cancellationToken);
             }

@@ -40,10 +40,11 @@ public sealed class TaskInputScaleOutTests(ScaleOutCluster cluster) : IClassFixt
         await using (client)
         {
             var streamReplica = await seen.StreamReplicaAsync(TimeSpan.FromSeconds(10));
-            var ranElsewhere = 0;
+            var (ranElsewhere, ranBeside) = (0, 0);
             var taskIds = new List<string>();
-            // Round robin decides where each task runs; go on until two ran on the replica without the client's stream.
-            for (var round = 0; round < 8 && ranElsewhere < 2; round++)
+            // Round robin decides where each task runs; go on until two ran on the replica without the client's stream
+            // and one beside it.
+            for (var round = 0; round < 10 && (ranElsewhere < 2 || ranBeside < 1); round++)
             {
                 var before = seen.Calls.Count(c => c.RpcMethod == "tools/call");
                 var created = await RequestAsync(client, "tools/call", new JsonObject
@@ -71,12 +72,15 @@ public sealed class TaskInputScaleOutTests(ScaleOutCluster cluster) : IClassFixt
                 {
                     ranElsewhere++;
                 }
+                else
+                {
+                    ranBeside++;
+                }
             }
 
-            Assert.True(ranElsewhere == 2, $"no task ran on the replica without the client's stream ({streamReplica}): {string.Join(", ", seen.Answers)}");
+            Assert.True(ranElsewhere >= 2 && ranBeside >= 1, $"tasks ran {ranElsewhere} times away from the client's stream ({streamReplica}) and {ranBeside} times beside it: {string.Join(", ", seen.Answers)}");
             // Each task asked once, tied to its task; every request went through the balancer, which used both replicas.
             Assert.Equal(taskIds.Cast<string?>(), asked);
-            Assert.Equal(2, seen.Calls.Where(c => c.RpcMethod == "tools/call").Select(c => c.Replica).Distinct().Count());
             Assert.Equal(2, seen.Calls.Where(c => c.RpcMethod == "tasks/result").Select(c => c.Replica).Distinct().Count());
             Assert.Equal(taskIds.Count, seen.Calls.Count(c => c.RpcMethod == "response"));
         }
