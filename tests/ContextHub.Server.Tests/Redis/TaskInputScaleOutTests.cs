@@ -87,21 +87,31 @@ public sealed class TaskInputScaleOutTests(ScaleOutCluster cluster) : IClassFixt
     }
 
     [Fact]
-    public async Task The_TypeScript_client_drives_session_tasks_with_input_through_the_balancer()
+    public async Task The_TypeScript_client_answers_tasks_asking_through_either_replica_and_they_complete_with_the_answer()
     {
-        // tests/js/ts-task-client.mjs: a task to its result, a task that elicits on the way, a task cancelled; every request round robin.
+        // tests/js/ts-task-input-scaleout.mjs: confirm_delete as a task until tasks ran on both sides of the client's stream.
         var (exitCode, output, error) = await Infrastructure.NodeTools.RunAsync(Path.Combine(Infrastructure.NodeTools.NodeBin, "node"),
-            ["ts-task-client.mjs", cluster.Balancer.McpEndpoint.ToString()], TimeSpan.FromMinutes(2));
+            ["ts-task-input-scaleout.mjs", cluster.Balancer.McpEndpoint.ToString()], TimeSpan.FromMinutes(2));
 
-        Assert.True(exitCode == 0, $"ts-task-client.mjs exited {exitCode}: {error}\n{output}");
+        Assert.True(exitCode == 0, $"ts-task-input-scaleout.mjs exited {exitCode}: {error}\n{output}");
         var seen = JsonDocument.Parse(output.Trim().Split('\n')[^1]).RootElement;
-        var withInput = seen.GetProperty("withInput").EnumerateArray().ToList();
-        Assert.Equal("taskCreated", withInput[0].GetProperty("type").GetString());
-        Assert.Equal("Deleted notes.txt.", withInput[^1].GetProperty("result").GetProperty("content")[0].GetProperty("text").GetString());
-        var ask = Assert.Single(seen.GetProperty("elicited").EnumerateArray());
-        Assert.Equal(withInput[0].GetProperty("taskId").GetString(), ask.GetProperty("relatedTask").GetString());
-        Assert.Equal("Counted down from 2.", seen.GetProperty("completed").EnumerateArray().Last().GetProperty("result").GetProperty("content")[0].GetProperty("text").GetString());
-        Assert.Equal("cancelled", seen.GetProperty("afterCancel").GetString());
+        var streamReplica = seen.GetProperty("streamReplica").GetString();
+        Assert.NotNull(streamReplica);
+        var rounds = seen.GetProperty("rounds").EnumerateArray().ToList();
+        Assert.True(rounds.Count(r => r.GetProperty("runner").GetString() != streamReplica) >= 2, $"too few tasks ran away from the stream: {seen}");
+        Assert.Contains(rounds, r => r.GetProperty("runner").GetString() == streamReplica);
+        for (var i = 0; i < rounds.Count; i++)
+        {
+            var last = rounds[i].GetProperty("last");
+            Assert.True(last.GetProperty("type").GetString() == "result", $"round {i}: {last}");
+            Assert.Equal($"Deleted ts-{i}.txt.", last.GetProperty("text").GetString());
+        }
+
+        // Each task asked once, tied to it; every answer was accepted (202), whichever replica took it.
+        Assert.Equal(rounds.Select(r => r.GetProperty("taskId").GetString()), seen.GetProperty("elicited").EnumerateArray().Select(e => e.GetString()));
+        var answers = seen.GetProperty("calls").EnumerateArray().Where(c => c.GetProperty("method").GetString() == "response").ToList();
+        Assert.Equal(rounds.Count, answers.Count);
+        Assert.All(answers, a => Assert.Equal(202, a.GetProperty("status").GetInt32()));
     }
 
     [Fact]
