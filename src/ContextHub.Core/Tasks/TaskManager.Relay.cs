@@ -88,6 +88,11 @@ public sealed partial class TaskManager
         finally
         {
             here.TryRemove(waiter, out _);
+            if (here.IsEmpty)
+            {
+                _waiting.TryRemove(new KeyValuePair<string, ConcurrentDictionary<ResultWaiter, byte>>(task.TaskId, here));
+            }
+
             foreach (var (id, relay) in _relays)
             {
                 if (ReferenceEquals(relay.Waiter, waiter) && _relays.TryRemove(new KeyValuePair<(string, string), Relay>(id, relay)) && !task.IsTerminal)
