@@ -33,6 +33,23 @@ public sealed class RedisSessionStore : ISessionStore
         return removed
         """;
 
+    /// <summary>Fields of requests the server awaits the client's answer to (<c>a:{id}</c>), expiring with the session.</summary>
+    private const string AwaitedPrefix = "a:";
+
+    // KEYS[1] session; ARGV: field
+    private const string ExpectScript = """
+        if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+        redis.call('HSET', KEYS[1], ARGV[1], '1')
+        return 1
+        """;
+
+    // KEYS[1] session; ARGV: field, channel, message ('' when the caller awaits the answer itself)
+    private const string TakeScript = """
+        if redis.call('HDEL', KEYS[1], ARGV[1]) == 0 then return 0 end
+        if ARGV[3] ~= '' then redis.call('PUBLISH', ARGV[2], ARGV[3]) end
+        return 1
+        """;
+
     private readonly RedisConnection _redis;
     private readonly RedisBackplane _backplane;
     private readonly TimeSpan _idleTimeout;
@@ -203,4 +220,43 @@ public sealed class RedisSessionStore : ISessionStore
     }
 
     public IDisposable WatchChanges(Func<SessionUpdate, ValueTask> handler) => _backplane.OnSessionChange(handler);
+
+    public async ValueTask ExpectAnswerAsync(string sessionId, long requestId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _redis.Database.ScriptEvaluateAsync(ExpectScript, [Key(sessionId)], [AwaitedPrefix + requestId]).WaitAsync(cancellationToken);
+        }
+        catch (Exception e) when (RedisConnection.IsUnavailable(e))
+        {
+            throw _redis.Unavailable("session store", e);
+        }
+    }
+
+    public void ForgetAnswer(string sessionId, long requestId)
+    {
+        try
+        {
+            _redis.Database.HashDelete(Key(sessionId), AwaitedPrefix + requestId, CommandFlags.FireAndForget);
+        }
+        catch (Exception e) when (RedisConnection.IsUnavailable(e))
+        {
+            // Redis is away: the field goes with the session.
+        }
+    }
+
+    public async ValueTask<bool> TakeAnswerAsync(string sessionId, long requestId, string? response, CancellationToken cancellationToken)
+    {
+        var message = response is null ? "" : _backplane.Serialize(new SessionUpdate(sessionId, SessionUpdateKind.Answered, response));
+        try
+        {
+            var taken = await _redis.Database.ScriptEvaluateAsync(TakeScript, [Key(sessionId)],
+                [AwaitedPrefix + requestId, _backplane.ChannelName.ToString(), message]).WaitAsync(cancellationToken);
+            return (long)taken == 1;
+        }
+        catch (Exception e) when (RedisConnection.IsUnavailable(e))
+        {
+            throw _redis.Unavailable("session store", e);
+        }
+    }
 }

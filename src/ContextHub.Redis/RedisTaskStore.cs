@@ -39,6 +39,23 @@ public sealed partial class RedisTaskStore : ITaskStore, IDisposable
         return 1
         """;
 
+    // KEYS[1] claim, KEYS[2] task; ARGV: holder, lease ms, '1' = durable (as long as the task)
+    private const string ClaimScript = """
+        local held = redis.call('GET', KEYS[1])
+        if held and held ~= ARGV[1] then return 0 end
+        local ms = tonumber(ARGV[2])
+        if ARGV[3] == '1' then ms = redis.call('PTTL', KEYS[2]) end
+        if ms <= 0 then return 0 end
+        redis.call('SET', KEYS[1], ARGV[1], 'PX', ms)
+        return 1
+        """;
+
+    // KEYS[1] claim; ARGV: holder
+    private const string ReleaseScript = """
+        if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+        return 0
+        """;
+
     private readonly RedisConnection _redis;
     private readonly RedisBackplane _backplane;
     private readonly TimeProvider _time;
@@ -196,6 +213,39 @@ public sealed partial class RedisTaskStore : ITaskStore, IDisposable
 
     public void Released(string taskId) => _held.TryRemove(taskId, out _);
 
+    public bool IsShared => true;
+
+    public TimeSpan RenewClaimsEvery => _lease / 3;
+
+    private RedisKey ClaimKey(string taskId, string key) => _redis.Key("task-ask:" + taskId + ":" + key);
+
+    public async ValueTask<bool> ClaimDeliveryAsync(string taskId, string key, string holder, bool durable, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var claimed = await _redis.Database.ScriptEvaluateAsync(ClaimScript, [ClaimKey(taskId, key), TaskKey(taskId)],
+                [holder, (long)_lease.TotalMilliseconds, durable ? "1" : "0"]).WaitAsync(cancellationToken);
+            return (long)claimed == 1;
+        }
+        catch (Exception e) when (RedisConnection.IsUnavailable(e))
+        {
+            throw _redis.Unavailable("task store", e);
+        }
+    }
+
+    public async ValueTask ReleaseDeliveryAsync(string taskId, string key, string holder, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _redis.Database.ScriptEvaluateAsync(ReleaseScript, [ClaimKey(taskId, key)], [holder]).WaitAsync(cancellationToken);
+        }
+        catch (Exception e) when (RedisConnection.IsUnavailable(e))
+        {
+            // Redis is away: the claim lapses by itself.
+            LogReleaseFailed(taskId, e.Message);
+        }
+    }
+
     public async ValueTask<bool> ForwardInputAsync(string taskId, JsonElement inputResponses, CancellationToken cancellationToken)
     {
         try
@@ -336,6 +386,9 @@ public sealed partial class RedisTaskStore : ITaskStore, IDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Renewing the leases of this replica's tasks failed ({Reason}); they fail elsewhere if Redis stays away past ContextHub:Redis:TaskLease")]
     private partial void LogRenewFailed(string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Giving up the sending of a request of task {TaskId} failed ({Reason}); another replica sends it once the claim lapses")]
+    private partial void LogReleaseFailed(string taskId, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Ignored a task change from another replica that is not a task record: {Reason}")]
     private partial void LogBadRecord(string reason);

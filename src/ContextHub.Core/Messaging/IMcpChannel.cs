@@ -16,4 +16,10 @@ public interface IMcpChannel
 
     /// <summary>Sends a request to the client and waits for its answer; the JSON-RPC error of the client becomes an exception.</summary>
     Task<JsonElement> SendRequestAsync(string method, object? parameters, JsonTypeInfo? typeInfo, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Sends a request whose answer someone else awaits (a task's request, registered by the replica that runs the task):
+    /// the JSON-RPC message as it is, id and all. False when this channel cannot carry it.
+    /// </summary>
+    ValueTask<bool> RelayRequestAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken) => ValueTask.FromResult(false);
 }

@@ -195,7 +195,7 @@ public sealed class McpConnection : IMcpChannel, IAsyncDisposable
 
     public async Task<JsonElement> SendRequestAsync(string method, object? parameters, JsonTypeInfo? typeInfo, CancellationToken cancellationToken)
     {
-        var (id, response) = (_session?.OutgoingRequests ?? _statelessOutgoing).Register(cancellationToken);
+        var (id, response) = await (_session?.OutgoingRequests ?? _statelessOutgoing).RegisterAsync(cancellationToken);
         await WriteAsync(w => JsonRpcWriter.WriteRequest(w, id, method, parameters, typeInfo), cancellationToken);
         return await response;
     }

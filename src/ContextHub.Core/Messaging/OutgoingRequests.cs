@@ -12,9 +12,24 @@ public sealed class OutgoingRequests
     // replicas must complete the right one (ids stay below 2^53, exact in every JSON parser).
     private long _nextId = Random.Shared.NextInt64(1, 1L << 40) << 12;
 
-    public (long Id, Task<JsonElement> Response) Register(CancellationToken cancellationToken)
+    /// <summary>
+    /// Where a shared session writes down the requests it awaits (set by the session manager), so that an answer reaching
+    /// any replica is taken once and an answer to no awaited request is refused; null for a session of one process.
+    /// </summary>
+    internal IAnswerLedger? Ledger { get; set; }
+
+    /// <summary>
+    /// Registers a request before it is sent; for a shared session it is written down first (an answer may reach another
+    /// replica before this call returns).
+    /// </summary>
+    public async ValueTask<(long Id, Task<JsonElement> Response)> RegisterAsync(CancellationToken cancellationToken)
     {
         var id = Interlocked.Increment(ref _nextId);
+        if (Ledger is { } ledger)
+        {
+            await ledger.ExpectAsync(id, cancellationToken);
+        }
+
         var tcs = new TaskCompletionSource<JsonElement>(TaskCreationOptions.RunContinuationsAsynchronously);
         _pending[id] = tcs;
         if (cancellationToken.CanBeCanceled)
@@ -24,6 +39,7 @@ public sealed class OutgoingRequests
                 if (_pending.TryRemove(id, out var pending))
                 {
                     pending.TrySetCanceled(cancellationToken);
+                    Ledger?.Forget(id); // no longer awaited: a late answer is refused
                 }
             });
             _ = tcs.Task.ContinueWith(_ => registration.Dispose(), TaskScheduler.Default);
@@ -31,6 +47,9 @@ public sealed class OutgoingRequests
 
         return (id, tcs.Task);
     }
+
+    /// <summary>True when this copy awaits an answer with that id.</summary>
+    public bool IsPending(long id) => _pending.ContainsKey(id);
 
     /// <summary>Completes the request the response answers; false when no request with that id is waiting.</summary>
     public bool TryComplete(JsonElement message)
@@ -55,6 +74,13 @@ public sealed class OutgoingRequests
         return true;
     }
 
+    /// <summary>The id a response answers, if it names one this server could have sent.</summary>
+    public static bool TryReadId(JsonElement message, out long id)
+    {
+        id = 0;
+        return message.TryGetProperty("id"u8, out var idElement) && idElement.TryGetInt64(out id);
+    }
+
     public void FailAll(Exception reason)
     {
         foreach (var id in _pending.Keys)
@@ -65,4 +91,14 @@ public sealed class OutgoingRequests
             }
         }
     }
+}
+
+/// <summary>The requests a shared session awaits answers to, kept where every replica sees them.</summary>
+internal interface IAnswerLedger
+{
+    /// <summary>Writes down that request <paramref name="id"/> awaits an answer; throws when that cannot be done (the store is away).</summary>
+    ValueTask ExpectAsync(long id, CancellationToken cancellationToken);
+
+    /// <summary>The request is no longer awaited (cancelled here); best effort.</summary>
+    void Forget(long id);
 }

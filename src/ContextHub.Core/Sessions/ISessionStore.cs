@@ -29,6 +29,21 @@ public interface ISessionStore
 
     /// <summary>Changes made to sessions by other processes (subscriptions, ends), in the order they were made.</summary>
     IDisposable WatchChanges(Func<SessionUpdate, ValueTask> handler);
+
+    /// <summary>A shared store writes down that the server awaits the client's answer to request <paramref name="requestId"/>.</summary>
+    ValueTask ExpectAnswerAsync(string sessionId, long requestId, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+    /// <summary>The request is no longer awaited (best effort).</summary>
+    void ForgetAnswer(string sessionId, long requestId)
+    {
+    }
+
+    /// <summary>
+    /// Takes the client's answer to request <paramref name="requestId"/>, once: true when it was awaited, and then
+    /// <paramref name="response"/> (unless null: the caller awaits it itself) goes to the replica that awaits it; false
+    /// when no request with that id is awaited (answered already, given up, or never sent).
+    /// </summary>
+    ValueTask<bool> TakeAnswerAsync(string sessionId, long requestId, string? response, CancellationToken cancellationToken) => ValueTask.FromResult(false);
 }
 
 /// <summary>What a session negotiated: revision, the client's capabilities, log level, resource subscriptions, owner.</summary>

@@ -71,6 +71,7 @@ public sealed partial class SessionManager : IDisposable
         var id = Convert.ToHexString(RandomNumberGenerator.GetBytes(16)).ToLowerInvariant();
         var now = _time.GetUtcNow();
         var session = new McpSession(id, protocolVersion, capabilities, clientInfo, now) { Shared = shared, Owner = owner, Checked = (now, _store.Epoch) };
+        Keep(session);
         if (shared)
         {
             await _store.CreateAsync(session.ToState(), cancellationToken);
@@ -138,6 +139,7 @@ public sealed partial class SessionManager : IDisposable
             Checked = (now, epoch),
         };
         session.Apply(state);
+        Keep(session);
         var added = _sessions.GetOrAdd(id, session);
         if (ReferenceEquals(added, session))
         {
@@ -193,18 +195,36 @@ public sealed partial class SessionManager : IDisposable
     /// </summary>
     public async ValueTask<bool> AnswerAsync(McpSession session, System.Text.Json.JsonElement response, CancellationToken cancellationToken)
     {
-        if (session.OutgoingRequests.TryComplete(response))
+        if (!session.Shared || !_store.IsShared)
         {
-            return true;
+            return session.OutgoingRequests.TryComplete(response);
         }
 
-        if (!session.Shared || !_store.IsShared)
+        if (!Messaging.OutgoingRequests.TryReadId(response, out var id))
         {
             return false;
         }
 
-        await _store.UpdateAsync(new SessionUpdate(session.Id, SessionUpdateKind.Answered, response.GetRawText()), cancellationToken);
-        return true;
+        // Taken once across replicas: a second answer, or one to a request nobody awaits, is refused.
+        var here = session.OutgoingRequests.IsPending(id);
+        var taken = await _store.TakeAnswerAsync(session.Id, id, here ? null : response.GetRawText(), cancellationToken);
+        return here ? session.OutgoingRequests.TryComplete(response) || taken : taken;
+    }
+
+    /// <summary>A shared session's requests to its client are written down in the store, so any replica can take the answer.</summary>
+    private void Keep(McpSession session)
+    {
+        if (session.Shared && _store.IsShared)
+        {
+            session.OutgoingRequests.Ledger = new StoreLedger(_store, session.Id);
+        }
+    }
+
+    private sealed class StoreLedger(ISessionStore store, string sessionId) : Messaging.IAnswerLedger
+    {
+        public ValueTask ExpectAsync(long id, CancellationToken cancellationToken) => store.ExpectAnswerAsync(sessionId, id, cancellationToken);
+
+        public void Forget(long id) => store.ForgetAnswer(sessionId, id);
     }
 
     private ValueTask SaveAsync(McpSession session, SessionUpdate update, CancellationToken cancellationToken) =>

@@ -38,6 +38,24 @@ public interface ITaskStore
     /// <summary>Answers forwarded to this process for the tasks it runs; null when there can be none.</summary>
     IDisposable? WatchInput(Func<string, System.Text.Json.JsonElement, ValueTask> handler) => null;
 
+    /// <summary>True when other processes share these tasks: a task's requests to its client may then go out through another replica.</summary>
+    bool IsShared => false;
+
+    /// <summary>
+    /// Claims, for <paramref name="holder"/>, the sending of a task's request to the client (<paramref name="key"/>, one of its
+    /// <see cref="TaskRecord.InputRequests"/>), so that one replica sends it; a holder calling again renews its claim. A
+    /// <paramref name="durable"/> claim (the request goes on a resumable stream) lasts as long as the task; any other lapses
+    /// unless renewed, so another replica can send the request again. True when the holder may send it.
+    /// </summary>
+    ValueTask<bool> ClaimDeliveryAsync(string taskId, string key, string holder, bool durable, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(true);
+
+    /// <summary>How often a holder renews a claim that is not durable (well within its lapse).</summary>
+    TimeSpan RenewClaimsEvery => Timeout.InfiniteTimeSpan;
+
+    /// <summary>Gives a claim up (the holder's stream ended before the answer), so another replica can send the request.</summary>
+    ValueTask ReleaseDeliveryAsync(string taskId, string key, string holder, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
     /// <summary>This process stopped running the task (it ended, or its end could not be recorded); a shared store stops vouching for it.</summary>
     void Released(string taskId)
     {

@@ -298,6 +298,11 @@ public sealed partial class TaskManager : ITaskEvents, IDisposable
     public async Task<TaskRecord> WaitAsync(McpRequest request, string taskId, IMcpChannel? channel, CancellationToken cancellationToken)
     {
         var task = await GetAsync(request, taskId, cancellationToken);
+        if (_store.IsShared && task.Wire == TaskWire.Experimental && channel is { CanSendRequests: true })
+        {
+            return await WaitRelayingAsync(request, task, channel, cancellationToken);
+        }
+
         while (!task.IsTerminal)
         {
             if (_running.TryGetValue(taskId, out var running))
@@ -357,6 +362,11 @@ public sealed partial class TaskManager : ITaskEvents, IDisposable
         // 2025-11-25: the request goes to the client as a real request tied to the task, on the session's stream or a
         // waiting tasks/result.
         parameters["_meta"] = TaskWire.RelatedTask(running.TaskId);
+        if (_store.IsShared && running.Session is { Shared: true } shared)
+        {
+            return await AskThroughAnyReplicaAsync(running, shared, method, parameters, cancellationToken);
+        }
+
         await ChangeAsync(running.TaskId, t => t with { Status = McpTaskStatus.InputRequired, StatusMessage = $"Waiting for the client to answer {method}." });
         try
         {
@@ -397,6 +407,11 @@ public sealed partial class TaskManager : ITaskEvents, IDisposable
         if (task.Wire != TaskWire.Experimental)
         {
             return;
+        }
+
+        if (_store.IsShared)
+        {
+            OnRelayable(task);
         }
 
         // Each replica tells the streams it holds: the session's stream may be open on a replica that does not run the task.

@@ -243,14 +243,18 @@ public sealed class BadInputTests(TestServer server) : IDisposable
     }
 
     [Fact]
-    public async Task Notifications_and_responses_get_202_with_no_body()
+    public async Task Notifications_get_202_with_no_body_and_a_response_to_no_awaited_request_gets_400_with_a_json_rpc_error()
     {
         var session = await _client.InitializeAsync();
         var (notification, _) = await _client.PostAsync("""{"jsonrpc":"2.0","method":"notifications/initialized"}""", r => r.Headers.Add("Mcp-Session-Id", session));
-        var (response, _) = await _client.PostAsync("""{"jsonrpc":"2.0","id":99,"result":{}}""", r => r.Headers.Add("Mcp-Session-Id", session));
+        var (response, error) = await _client.PostAsync("""{"jsonrpc":"2.0","id":99,"result":{}}""", r => r.Headers.Add("Mcp-Session-Id", session));
 
         Assert.Equal(HttpStatusCode.Accepted, notification.StatusCode);
-        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        // The server sent no request 99: the transport's "cannot accept" (400), with a JSON-RPC error that has no id.
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(-32600, ErrorCode(error));
+        Assert.Equal(JsonValueKind.Null, error.GetProperty("id").ValueKind);
+        Assert.Contains("No request with id 99 awaits an answer", error.GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -93,11 +93,20 @@ public sealed class ReplicaRecorder() : DelegatingHandler(new SocketsHttpHandler
 {
     public ConcurrentQueue<(string Method, string Replica, int Status)> Answers { get; } = new();
 
+    /// <summary>Each POST's JSON-RPC method ("response" for the client's answers) and the replica that took it.</summary>
+    public ConcurrentQueue<(string RpcMethod, string Replica)> Calls { get; } = new();
+
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
+        var body = request.Method == HttpMethod.Post && request.Content is not null ? await request.Content.ReadAsStringAsync(cancellationToken) : null;
         var response = await base.SendAsync(request, cancellationToken);
         var replica = response.Headers.TryGetValues("X-Replica", out var values) ? values.First() : "direct";
         Answers.Enqueue((request.Method.Method, replica, (int)response.StatusCode));
+        if (body is not null && System.Text.Json.Nodes.JsonNode.Parse(body) is System.Text.Json.Nodes.JsonObject message)
+        {
+            Calls.Enqueue((message["method"]?.GetValue<string>() ?? "response", replica));
+        }
+
         return response;
     }
 

@@ -54,10 +54,21 @@ internal sealed class HttpResponseChannel : IMcpChannel
             throw new InvalidOperationException("This response cannot carry requests to the client.");
         }
 
-        var (id, response) = _outgoing!.Register(cancellationToken);
+        var (id, response) = await _outgoing!.RegisterAsync(cancellationToken);
         var bytes = JsonRpcWriter.ToBytes(w => JsonRpcWriter.WriteRequest(w, id, method, parameters, typeInfo));
         await WriteEventAsync(bytes, cancellationToken);
         return await response;
+    }
+
+    public async ValueTask<bool> RelayRequestAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken)
+    {
+        if (!CanSendRequests)
+        {
+            return false;
+        }
+
+        await WriteEventAsync(message.ToArray(), cancellationToken);
+        return true;
     }
 
     /// <summary>Writes the final answer: as the last SSE event when streaming, else as a JSON body.</summary>

@@ -28,10 +28,16 @@ internal sealed class SessionStreamChannel(HttpContext context, McpSession sessi
 
     public async Task<JsonElement> SendRequestAsync(string method, object? parameters, JsonTypeInfo? typeInfo, CancellationToken cancellationToken)
     {
-        var (id, response) = session.OutgoingRequests.Register(cancellationToken);
+        var (id, response) = await session.OutgoingRequests.RegisterAsync(cancellationToken);
         var message = JsonRpcWriter.ToBytes(w => JsonRpcWriter.WriteRequest(w, id, method, parameters, typeInfo));
         await WriteAsync(await RecordAsync(message, cancellationToken), message, cancellationToken);
         return await response;
+    }
+
+    public async ValueTask<bool> RelayRequestAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken)
+    {
+        await WriteAsync(await RecordAsync(message.ToArray(), cancellationToken), message, cancellationToken);
+        return true;
     }
 
     public ValueTask SendEventAsync(string? eventId, ReadOnlyMemory<byte> message, CancellationToken cancellationToken) =>

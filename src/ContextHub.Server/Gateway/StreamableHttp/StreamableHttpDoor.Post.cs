@@ -136,9 +136,12 @@ public sealed partial class StreamableHttpDoor
 
         if (kind == JsonRpcMessageKind.Response)
         {
-            if (session is not null)
+            if (session is not null && !await _manager.AnswerAsync(session, root, context.RequestAborted))
             {
-                await _manager.AnswerAsync(session, root, context.RequestAborted);
+                // Answered already, given up by the server, or never sent: the transport's "cannot accept" (400, no id).
+                await WriteErrorAsync(context, StatusCodes.Status400BadRequest, default, McpErrorException.InvalidRequest(
+                    $"No request with id {(root.TryGetProperty("id"u8, out var answered) ? answered.GetRawText() : "(none)")} awaits an answer in this session: it was answered already, the server gave it up, or it was never sent."));
+                return;
             }
 
             context.Response.StatusCode = StatusCodes.Status202Accepted;
