@@ -206,6 +206,12 @@ public sealed partial class MiniLMEmbeddingGenerator : IEmbeddingGenerator<strin
             model = ModelQuantizer.Quantize(source);
         }
 
+        if (_options.ReleaseLoadingMemory)
+        {
+            // Before the session copies the 22 MB: the parsed float model (garbage now) and the resource's pages go first.
+            ModelMemory.ReleaseAfterLoading(typeof(SentenceEncoder).Assembly);
+        }
+
         var elapsed = (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         LogQuantized(_logger, ModelId, elapsed, model.Length / (1024 * 1024));
         return new QuantizedSentenceEncoder(model, session);

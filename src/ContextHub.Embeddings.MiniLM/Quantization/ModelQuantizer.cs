@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.InteropServices;
 using Google.Protobuf;
 using Onnx;
 
@@ -81,7 +82,7 @@ internal static class ModelQuantizer
     {
         var rows = (int)weight.Dims[0];
         var columns = (int)weight.Dims[1];
-        var values = ReadFloats(weight);
+        var values = ReadFloats(weight, out _);
         var quantized = new byte[values.Length];
         var scales = new float[columns];
         var zeroPoints = new byte[columns];
@@ -126,12 +127,12 @@ internal static class ModelQuantizer
     {
         var rows = (int)table.Dims[0];
         var width = (int)table.Dims[1];
-        var values = ReadFloats(table);
+        var values = ReadFloats(table, out _);
         var quantized = new byte[values.Length];
         var scales = new float[rows];
         for (var r = 0; r < rows; r++)
         {
-            var row = values.AsSpan(r * width, width);
+            var row = values.Slice(r * width, width);
             var largest = Math.Abs(System.Numerics.Tensors.TensorPrimitives.MaxMagnitude(row)); // the value, which may be negative
             var scale = largest > 0 ? largest / 127f : 1f;
             scales[r] = scale;
@@ -210,21 +211,29 @@ internal static class ModelQuantizer
 
     private static bool HasAxis(NodeProto node) => node.Attribute.Any(a => a.Name == "axis" && a.I != 0);
 
-    private static float[] ReadFloats(TensorProto tensor)
+    /// <summary>The tensor's floats: read in place from its raw bytes where the machine is little-endian (no 47 MB copy of the embedding table while loading).</summary>
+    private static ReadOnlySpan<float> ReadFloats(TensorProto tensor, out float[]? copy)
     {
-        if (tensor.RawData.Length > 0)
+        copy = null;
+        if (tensor.RawData.Length == 0)
         {
-            var raw = tensor.RawData.Span;
-            var values = new float[raw.Length / sizeof(float)];
-            for (var i = 0; i < values.Length; i++)
-            {
-                values[i] = BinaryPrimitives.ReadSingleLittleEndian(raw[(i * sizeof(float))..]);
-            }
-
-            return values;
+            copy = [.. tensor.FloatData];
+            return copy;
         }
 
-        return [.. tensor.FloatData];
+        var raw = tensor.RawData.Span;
+        if (BitConverter.IsLittleEndian && raw.Length % sizeof(float) == 0)
+        {
+            return MemoryMarshal.Cast<byte, float>(raw);
+        }
+
+        copy = new float[raw.Length / sizeof(float)];
+        for (var i = 0; i < copy.Length; i++)
+        {
+            copy[i] = BinaryPrimitives.ReadSingleLittleEndian(raw[(i * sizeof(float))..]);
+        }
+
+        return copy;
     }
 
     private static byte[] FloatBytes(float[] values)

@@ -20,7 +20,24 @@ internal sealed class QuantizedSentenceEncoder : ISentenceModel
         _session = new InferenceSession(model, options);
     }
 
+    /// <summary>
+    /// Runs the model once per sentence: the quantized MatMuls take one range for all the activations of a run, so in a
+    /// batch a sentence's vector would depend on the others and on their padding (cosine 0.993 to the same sentence
+    /// alone); alone, the same text always gets the same vector, and no padding is computed either (less CPU).
+    /// </summary>
     public float[][] Encode(string[] sentences, CancellationToken cancellationToken)
+    {
+        var vectors = new float[sentences.Length][];
+        for (var i = 0; i < sentences.Length; i++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            vectors[i] = EncodeBatch([sentences[i]], cancellationToken)[0];
+        }
+
+        return vectors;
+    }
+
+    private float[][] EncodeBatch(string[] sentences, CancellationToken cancellationToken)
     {
         var encoded = _tokenizer.Encode(sentences);
         var count = encoded.Count;
