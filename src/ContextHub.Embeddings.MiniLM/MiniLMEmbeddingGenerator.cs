@@ -193,7 +193,7 @@ public sealed partial class MiniLMEmbeddingGenerator : IEmbeddingGenerator<strin
     }
 
     /// <summary>
-    /// Quantizes the package's float model in memory each time it loads (a few hundred ms, once per process): nothing
+    /// Quantizes the package's float model in memory each time it loads (under a second, once per process): nothing
     /// is written to disk or kept in the repository, and the result follows the package's model wherever it comes from.
     /// </summary>
     private QuantizedSentenceEncoder LoadQuantized(SessionOptions session)
