@@ -19,8 +19,9 @@ namespace ContextHub.Embeddings.MiniLM.Quantization;
 /// because the int8 kernels of CPUs without VNNI can saturate, which ONNX Runtime's own tool works around by
 /// giving up a bit of range);</item>
 /// <item>the word-embedding table (a Gather from a large constant) is stored as int8 with one scale per row, and only
-/// the rows a batch looks up are turned back into floats (Gather, Cast, Mul): dequantizing the whole table in the
-/// graph would either be folded back into floats when the session is made or cost 47 MB on every run;</item>
+/// the rows a batch looks up are turned back into floats (Gather, Cast, Mul): a DequantizeLinear of the whole table,
+/// which ONNX Runtime 1.31 does not fold back into floats, would rebuild all 47 MB on every run (measured: ten times
+/// the CPU of a short input's run);</item>
 /// <item>outputs other than the first (the unused pooler) are dropped with the nodes only they need.</item>
 /// </list>
 /// Activations stay float; the quantized MatMuls quantize their input per call.
