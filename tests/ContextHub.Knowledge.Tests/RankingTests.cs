@@ -95,7 +95,7 @@ public sealed class RankingTests
         var (service, store, folder) = await IndexAsync(miniLm);
         try
         {
-            Assert.Equal(MiniLMEmbeddingGenerator.ModelId, service.Store.EmbeddingModel?.ModelId);
+            Assert.Equal(MiniLMEmbeddingGenerator.QuantizedModelId, service.Store.EmbeddingModel?.ModelId); // the default: 8-bit weights
             Assert.Equal(384, service.Store.EmbeddingModel?.Dimensions);
             var semantic = await MeanReciprocalRankAsync(service, SemanticQueries, SearchMode.Vector);
             Assert.True(semantic >= 0.9, $"vector MRR on semantic queries {semantic:F2}");

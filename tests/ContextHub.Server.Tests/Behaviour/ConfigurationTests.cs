@@ -37,6 +37,7 @@ public sealed class ConfigurationTests
     [InlineData("ContextHub:Knowledge:Embeddings:MiniLM:BatchSize", "0", "ContextHub:Knowledge:Embeddings:MiniLM:BatchSize is 0; use 1 to 1024")]
     [InlineData("ContextHub:Knowledge:Embeddings:MiniLM:MaxInputCharacters", "8", "ContextHub:Knowledge:Embeddings:MiniLM:MaxInputCharacters is 8; use 16 or more")]
     [InlineData("ContextHub:Knowledge:Embeddings:MiniLM:IntraOpThreads", "-1", "ContextHub:Knowledge:Embeddings:MiniLM:IntraOpThreads is -1")]
+    [InlineData("ContextHub:Knowledge:Embeddings:MiniLM:Quantization", "Int4", "ContextHub:Knowledge:Embeddings:MiniLM:Quantization is 'Int4'; use Int8 (8-bit weights, the default) or None")]
     [InlineData("ContextHub:Knowledge:Embeddings:Dimensions", "4", "ContextHub:Knowledge:Embeddings:Dimensions is 4; use 8 to 4096.", "ContextHub:Knowledge:Embeddings:Provider", "hashing")]
     [InlineData("ContextHub:Knowledge:Embeddings:Endpoint", "not a url", "ContextHub:Knowledge:Embeddings:Endpoint is 'not a url'; set the OpenAI-compatible endpoint", "ContextHub:Knowledge:Embeddings:Provider", "OpenAI")]
     [InlineData("ContextHub:Knowledge:Embeddings:Endpoint", "http://localhost:11434/v1", "ContextHub:Knowledge:Embeddings:Model is empty; name the embedding model", "ContextHub:Knowledge:Embeddings:Provider", "openai")]
