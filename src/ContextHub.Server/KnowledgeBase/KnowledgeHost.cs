@@ -87,8 +87,8 @@ public sealed partial class KnowledgeHost : IHostedService, IAsyncDisposable
     private async Task<KnowledgeService> OpenAsync(CancellationToken cancellationToken)
     {
         _store = await _opener.OpenAsync(cancellationToken);
-        // A store built with the float local model keeps it when the weights are not chosen (the default is now 8-bit).
-        (_embedder as ContextHub.Embeddings.MiniLM.MiniLMEmbeddingGenerator)?.MatchStore(_store.EmbeddingModel?.ModelId);
+        // A provider with variants of its model (the local model's float and 8-bit weights) follows the store's, when not chosen.
+        _services.GetService<IStoredModelMatcher>()?.MatchStore(_store.EmbeddingModel?.ModelId);
         var service = new KnowledgeService(_store, _embedder, _options, logger: _loggers.CreateLogger<KnowledgeService>(), timeProvider: _time);
         var model = await service.InitializeAsync(cancellationToken);
         LogOpened(_logger, _opener.Location, model.ModelId, model.Dimensions);

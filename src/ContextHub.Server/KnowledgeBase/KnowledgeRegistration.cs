@@ -1,6 +1,7 @@
 using ContextHub.Hosting;
 using ContextHub.Messaging;
 using ContextHub.Resources;
+using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -74,6 +75,9 @@ public static class KnowledgeRegistration
                 break;
             default:
                 services.AddMiniLMEmbeddings(configuration);
+                services.TryAddSingleton<IStoredModelMatcher>(sp => new StoredModelMatcher(storeModelId =>
+                    (sp.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>() as ContextHub.Embeddings.MiniLM.MiniLMEmbeddingGenerator)
+                        ?.MatchStore(storeModelId)));
                 break;
         }
 

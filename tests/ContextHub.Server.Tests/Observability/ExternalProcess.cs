@@ -31,7 +31,23 @@ internal sealed class ExternalProcess : IAsyncDisposable
         }
     }
 
-    public bool HasExited => _process.HasExited;
+    /// <summary>
+    /// True once the process has exited and everything it wrote has been read into <see cref="Output"/> (the exit can
+    /// be seen before the last lines arrive; WaitForExit without a timeout waits for the end of the redirected output).
+    /// </summary>
+    public bool HasExited
+    {
+        get
+        {
+            if (!_process.HasExited)
+            {
+                return false;
+            }
+
+            _process.WaitForExit();
+            return true;
+        }
+    }
 
     public static ExternalProcess Start(string file, IEnumerable<string> arguments, string? workingDirectory = null)
     {
