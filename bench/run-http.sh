@@ -210,6 +210,7 @@ if [ "${NO_BUILD:-0}" != 1 ]; then
             -o "$published_dir" --nologo -v quiet -clp:ErrorsOnly > "$raw_dir/build-$s.log" 2>&1 \
             || { cat "$raw_dir/build-$s.log" >&2; die "publish of src/ContextHub.Server failed"; }
           continue ;;
+      contexthub-base) continue ;;   # BASE_DLL is built elsewhere
       sdk) project=bench/Baselines/SdkServer ;;
       bare) project=bench/Baselines/BareServer ;;
       ts) log "npm ci (bench/Baselines/ts-server)"
