@@ -3,6 +3,9 @@
 #
 #   contexthub  src/ContextHub.Server (this repository) with its defaults: every tool call recorded, model loaded on first use
 #   contexthub-norec  the same server with ContextHub:Knowledge:RecordToolCalls=false
+#   contexthub-r2r  the same server published framework-dependent with ReadyToRun (precompiled code), into
+#               artifacts/publish/contexthub-readytorun: for comparison only; deploy/Dockerfile, `dotnet run` and
+#               `dotnet build` do not precompile (the contexthub row is that build)
 #   sdk         bench/Baselines/SdkServer   the official C# SDK (ModelContextProtocol.AspNetCore), Stateless = true
 #   bare        bench/Baselines/BareServer  bare Kestrel minimal API + source-generated System.Text.Json: the ceiling
 #   ts          bench/Baselines/ts-server   the official TypeScript SDK, stateless, JSON responses
@@ -16,7 +19,7 @@
 # Environment (all optional):
 #   DURATION=15s  CONNECTIONS=32  THREADS=1  WARMUP=5s  ROUNDS=3  TIMEOUT=5s
 #   SERVERS="contexthub contexthub-norec sdk bare ts"   which servers, in round-1 order
-#   BASE_PORT=5911                     contexthub, sdk, bare, ts, contexthub-nometrics, contexthub-norec, contexthub-base listen on BASE_PORT+0..6 (127.0.0.1 only)
+#   BASE_PORT=5911                     contexthub, sdk, bare, ts, contexthub-nometrics, contexthub-norec, contexthub-base, contexthub-r2r listen on BASE_PORT+0..7 (127.0.0.1 only)
 #   NO_BUILD=1                         skip dotnet build / npm ci (use what artifacts/ and node_modules hold)
 #   CONTEXTHUB_ARGS="--ContextHub:Knowledge:ToolCallRecording:FlushInterval=00:00:01"   extra settings for every ContextHub row
 #   BASE_DLL=/path/to/contexthub.dll BASE_LABEL=390e65e   the contexthub-base row: another build (e.g. before a change), side by side
@@ -37,6 +40,7 @@ rounds="${ROUNDS:-3}"
 timeout="${TIMEOUT:-5s}"
 base_port="${BASE_PORT:-5911}"
 read -r -a servers <<< "${SERVERS:-contexthub contexthub-norec sdk bare ts}"
+published_dir="$root/artifacts/publish/contexthub-readytorun"
 
 stamp="$(date -u +%Y%m%dT%H%M%SZ)"
 results_dir="$bench/results"
@@ -60,7 +64,8 @@ port_of() {
     contexthub-nometrics) echo $((base_port + 4)) ;;
     contexthub-norec) echo $((base_port + 5)) ;;
     contexthub-base) echo $((base_port + 6)) ;;
-    *) die "unknown server '$1' (known: contexthub contexthub-norec contexthub-nometrics contexthub-base sdk bare ts)" ;;
+    contexthub-r2r) echo $((base_port + 7)) ;;
+    *) die "unknown server '$1' (known: contexthub contexthub-norec contexthub-nometrics contexthub-base contexthub-r2r sdk bare ts)" ;;
   esac
 }
 
@@ -77,6 +82,7 @@ label_of() {
     ts) echo "TS SDK 1.32.2 (stateless)" ;;
     contexthub-nometrics) echo "ContextHub, metrics off" ;;
     contexthub-base) echo "ContextHub at ${BASE_LABEL:-another build} (BASE_DLL)${CONTEXTHUB_ARGS:+, $CONTEXTHUB_ARGS}" ;;
+    contexthub-r2r) echo "ContextHub, defaults, ReadyToRun publish" ;;
   esac
 }
 
@@ -102,6 +108,9 @@ start_server() {
       cmd=(dotnet "$BASE_DLL" --urls "$url"
                      --Logging:LogLevel:Default=Warning --Logging:LogLevel:Microsoft.Hosting.Lifetime=Warning
                      "--ContextHub:Knowledge:DataFolder=$raw_dir/knowledge-base" ${CONTEXTHUB_ARGS:-}) ;;
+    contexthub-r2r) cmd=(dotnet "$published_dir/contexthub.dll" --urls "$url"
+                     --Logging:LogLevel:Default=Warning --Logging:LogLevel:Microsoft.Hosting.Lifetime=Warning
+                     "--ContextHub:Knowledge:DataFolder=$raw_dir/knowledge-r2r" ${CONTEXTHUB_ARGS:-}) ;;
     sdk) cmd=(dotnet artifacts/bin/SdkServer/release/bench-sdk-server.dll --urls "$url" --Logging:LogLevel:Default=Warning) ;;
     bare) cmd=(dotnet artifacts/bin/BareServer/release/bench-bare-server.dll --urls "$url" --Logging:LogLevel:Default=Warning) ;;
     ts) cmd=(node "$bench/Baselines/ts-server/server.mjs" --host 127.0.0.1 --port "$port") ;;
@@ -195,6 +204,13 @@ if [ "${NO_BUILD:-0}" != 1 ]; then
     case "$s" in
       contexthub) project=src/ContextHub.Server ;;
       contexthub-norec|contexthub-nometrics) [[ " ${servers[*]} " == *" contexthub "* ]] && continue; project=src/ContextHub.Server ;;
+      contexthub-r2r)
+          log "dotnet publish -c Release --os linux --self-contained false -p:PublishReadyToRun=true src/ContextHub.Server"
+          dotnet publish src/ContextHub.Server -c Release --os linux --self-contained false -p:PublishReadyToRun=true \
+            -o "$published_dir" --nologo -v quiet -clp:ErrorsOnly > "$raw_dir/build-$s.log" 2>&1 \
+            || { cat "$raw_dir/build-$s.log" >&2; die "publish of src/ContextHub.Server failed"; }
+          continue ;;
+      contexthub-base) continue ;;   # BASE_DLL is built elsewhere
       sdk) project=bench/Baselines/SdkServer ;;
       bare) project=bench/Baselines/BareServer ;;
       ts) log "npm ci (bench/Baselines/ts-server)"

@@ -10,6 +10,8 @@
 #   PORT=5951           127.0.0.1 port
 #   NO_BUILD=1          skip dotnet build
 #   CONTEXTHUB_ARGS=""  extra settings, e.g. "--ContextHub:Knowledge:RecordToolCalls=false"
+#   CONTEXTHUB_DLL=artifacts/bin/ContextHub.Server/release/contexthub.dll   the build to start (e.g. a ReadyToRun publish,
+#                       artifacts/publish/contexthub-readytorun/contexthub.dll, made by bench/run-http.sh)
 set -euo pipefail
 
 bench="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -67,7 +69,7 @@ report() {
     "$(cut -d' ' -f1 "$file" | sort -g | tail -1)" "$rss" "$(cut -d' ' -f1 "$file" | tr '\n' ' ')"
 }
 
-measure contexthub /healthz dotnet artifacts/bin/ContextHub.Server/release/contexthub.dll --urls "http://127.0.0.1:$port" \
+measure contexthub /healthz dotnet "${CONTEXTHUB_DLL:-artifacts/bin/ContextHub.Server/release/contexthub.dll}" --urls "http://127.0.0.1:$port" \
   --Logging:LogLevel:Default=Warning "--ContextHub:Knowledge:DataFolder=$work/data" ${CONTEXTHUB_ARGS:-} > "$work/contexthub.txt"
 
 echo "# Start-up: first answer to GET /healthz after starting the process"
@@ -77,4 +79,4 @@ echo "- $runs runs, each in a fresh data folder; RSS read 1 s after the first an
 echo
 echo "| server | median ms | fastest ms | slowest ms | RSS MiB (median) | every run, ms |"
 echo "| --- | ---: | ---: | ---: | ---: | --- |"
-report "ContextHub" "$work/contexthub.txt"
+report "ContextHub${CONTEXTHUB_DLL:+ ($CONTEXTHUB_DLL)}" "$work/contexthub.txt"

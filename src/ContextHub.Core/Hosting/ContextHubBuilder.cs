@@ -71,7 +71,8 @@ public static class ContextHubServiceCollectionExtensions
     {
         services.AddOptions<McpServerOptions>().Bind(configuration.GetSection(McpServerOptions.Section)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<McpServerOptions>, McpServerOptionsValidator>());
-        services.AddOptions<ResourceOptions>().Bind(configuration.GetSection(ResourceOptions.Section));
+        services.AddOptions<ResourceOptions>().Bind(configuration.GetSection(ResourceOptions.Section)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ResourceOptions>, ResourceOptionsValidator>());
         services.AddOptions<PromptOptions>().Bind(configuration.GetSection(PromptOptions.Section));
         services.AddOptions<ToolOptions>().Bind(configuration.GetSection(ToolOptions.Section));
         services.AddOptions<Tasks.TaskOptions>().Bind(configuration.GetSection(Tasks.TaskOptions.Section)).ValidateOnStart();

@@ -14,7 +14,6 @@ namespace ContextHub.Prompts;
 /// </summary>
 public sealed partial class FilePrompt : McpPrompt
 {
-    private static readonly FluidParser Parser = new();
     private static readonly TemplateOptions Options = new() { MaxSteps = 100_000 };
     private static readonly IDeserializer Yaml = new DeserializerBuilder()
         .WithNamingConvention(CamelCaseNamingConvention.Instance)
@@ -59,7 +58,7 @@ public sealed partial class FilePrompt : McpPrompt
         var messages = new List<(Role, IFluidTemplate)>();
         foreach (var (role, body) in SplitRoles(match.Groups["body"].Value))
         {
-            if (!Parser.TryParse(body, out var template, out var error))
+            if (!Templates.Liquid.Parser.TryParse(body, out var template, out var error))
             {
                 throw new FormatException($"{path}: the template does not parse: {error}");
             }

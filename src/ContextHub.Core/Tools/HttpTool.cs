@@ -16,7 +16,7 @@ namespace ContextHub.Tools;
 /// </summary>
 public sealed class HttpTool : McpTool
 {
-    private static readonly FluidParser Parser = new();
+    private static readonly TemplateOptions RenderOptions = new() { MaxSteps = 10_000 };
     private readonly IHttpClientFactory _clients;
     private readonly HttpToolSpec _spec;
     private readonly IFluidTemplate _url;
@@ -61,7 +61,7 @@ public sealed class HttpTool : McpTool
 
     public override async ValueTask<CallToolResult> InvokeAsync(McpCallContext context, JsonElement arguments)
     {
-        var model = new TemplateContext(new TemplateOptions { MaxSteps = 10_000 });
+        var model = new TemplateContext(RenderOptions);
         foreach (var property in arguments.EnumerateObject())
         {
             model.SetValue(property.Name, ToFluid(property.Value));
@@ -127,7 +127,7 @@ public sealed class HttpTool : McpTool
     private static string Truncate(string text, int max) => text.Length <= max ? text : text[..max] + "…";
 
     private static IFluidTemplate Compile(string source, string field) =>
-        Parser.TryParse(source, out var template, out var error)
+        Templates.Liquid.Parser.TryParse(source, out var template, out var error)
             ? template
             : throw new FormatException($"{field} is not a valid Liquid template: {error}");
 

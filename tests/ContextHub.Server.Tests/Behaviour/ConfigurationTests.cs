@@ -41,6 +41,7 @@ public sealed class ConfigurationTests
     [InlineData("ContextHub:Knowledge:Embeddings:Dimensions", "4", "ContextHub:Knowledge:Embeddings:Dimensions is 4; use 8 to 4096.", "ContextHub:Knowledge:Embeddings:Provider", "hashing")]
     [InlineData("ContextHub:Knowledge:Embeddings:Endpoint", "not a url", "ContextHub:Knowledge:Embeddings:Endpoint is 'not a url'; set the OpenAI-compatible endpoint", "ContextHub:Knowledge:Embeddings:Provider", "OpenAI")]
     [InlineData("ContextHub:Knowledge:Embeddings:Endpoint", "http://localhost:11434/v1", "ContextHub:Knowledge:Embeddings:Model is empty; name the embedding model", "ContextHub:Knowledge:Embeddings:Provider", "openai")]
+    [InlineData("ContextHub:Resources:Folders:samples", "", "ContextHub:Resources:Folders:samples is empty; set it to the folder served as res://samples/")]
     public async Task A_bad_setting_stops_the_start_and_names_itself(string key, string value, string message, string? otherKey = null, string? otherValue = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Testing", ContentRootPath = AppContext.BaseDirectory });
