@@ -34,7 +34,11 @@ for (let i = 0; i < 100 && !streamReplica; i++) await new Promise((r) => setTime
 const rounds = [];
 let elsewhere = 0;
 let beside = 0;
-for (let round = 0; round < 10 && (elsewhere < 2 || beside < 1); round++) {
+for (let round = 0; round < 20 && (elsewhere < 2 || beside < 1); round++) {
+  // The balancer takes turns, and a round takes a fixed number of requests, which could put every task on the same
+  // replica: 0 to 2 pings before a round shift the turn, so tasks land on both sides.
+  const pings = Math.floor(Math.random() * 3);
+  for (let i = 0; i < pings; i++) await client.ping();
   const before = calls.length;
   const messages = [];
   for await (const message of client.experimental.tasks.callToolStream(
