@@ -36,8 +36,7 @@ public sealed partial class MiniLMEmbeddingGenerator : IEmbeddingGenerator<strin
     private readonly MiniLMOptions _options;
     private readonly ILogger _logger;
     private readonly bool _quantizationChosen;
-    private volatile EmbeddingGeneratorMetadata _metadata;
-    private MiniLMQuantization _quantization;
+    private volatile MiniLMQuantization _quantization; // the setting, or the store's model when unset (MatchStore)
     private readonly Lock _gate = new();
     private readonly TimeProvider _time;
     private ISentenceModel? _encoder;
@@ -54,12 +53,13 @@ public sealed partial class MiniLMEmbeddingGenerator : IEmbeddingGenerator<strin
         ArgumentOutOfRangeException.ThrowIfNegative(_options.IntraOpThreads);
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _quantizationChosen = _options.Quantization is not null;
-        if (_quantizationChosen && !MiniLMQuantizationNames.TryParse(_options.Quantization, out _quantization))
+        var quantization = MiniLMQuantization.Int8;
+        if (_quantizationChosen && !MiniLMQuantizationNames.TryParse(_options.Quantization, out quantization))
         {
             throw new ArgumentException($"{MiniLMOptions.Section}:Quantization is '{_options.Quantization}'; use Int8 or None.", nameof(options));
         }
 
-        _metadata = Metadata(_quantization);
+        _quantization = quantization;
     }
 
     /// <summary>How the weights are held (the setting, or what the store followed, see <see cref="MatchStore"/>).</summary>
@@ -87,7 +87,6 @@ public sealed partial class MiniLMEmbeddingGenerator : IEmbeddingGenerator<strin
             }
 
             _quantization = MiniLMQuantization.None;
-            _metadata = Metadata(_quantization);
         }
 
         LogKeptFloat(_logger, ModelId, MiniLMOptions.Section + ":Quantization");
@@ -263,7 +262,7 @@ public sealed partial class MiniLMEmbeddingGenerator : IEmbeddingGenerator<strin
     {
         ArgumentNullException.ThrowIfNull(serviceType);
         return serviceKey is not null ? null
-            : serviceType == typeof(EmbeddingGeneratorMetadata) ? _metadata
+            : serviceType == typeof(EmbeddingGeneratorMetadata) ? Metadata(_quantization)
             : serviceType.IsInstanceOfType(this) ? this
             : null;
     }
