@@ -1,7 +1,6 @@
 using System.Diagnostics.Metrics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Security.Cryptography;
 using System.Text.Json;
 using ContextHub.Knowledge;
 using ContextHub.Knowledge.Indexes;
@@ -32,10 +31,6 @@ public sealed partial class ToolCallRecorder : BackgroundService, IMcpResultReco
     private static readonly TimeSpan DropReportInterval = TimeSpan.FromSeconds(10);
     private static readonly string[] TransportNames =
         [.. Enum.GetValues<McpTransportKind>().Select(t => t.ToString().ToLowerInvariant())];
-
-    // One hash state per thread, reset after each use: the one-shot SHA256.HashData makes and frees a native context per call.
-    [ThreadStatic]
-    private static IncrementalHash? t_sha256;
 
     private readonly PendingCalls _queue;
     private readonly KnowledgeHost _knowledge;
@@ -145,9 +140,7 @@ public sealed partial class ToolCallRecorder : BackgroundService, IMcpResultReco
             Timestamp = _time.GetUtcNow(),
         };
         var arguments = request.Params.TryGetProperty("arguments"u8, out var args) ? JsonMarshal.GetRawUtf8Value(args) : "{}"u8;
-        var sha256 = t_sha256 ??= IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        sha256.AppendData(arguments);
-        sha256.GetHashAndReset(call.ArgumentsHash);
+        ArgumentsSha256.Hash(arguments, call.ArgumentsHash);
         var text = default(ShortText); // on the stack; the queue copies only the characters used
         var length = 0;
         if (error is null)
