@@ -1,5 +1,6 @@
 using ContextHub.Messaging;
 using ContextHub.Prompts;
+using ContextHub.Protocol;
 using ModelContextProtocol.Protocol;
 
 namespace ContextHub.Core.Tests;
@@ -51,13 +52,31 @@ public sealed class FilePromptTests
     [Theory]
     [InlineData("no front matter", "front matter")]
     [InlineData("---\nname: [unclosed\n---\nbody", "YAML")]
-    [InlineData("---\nname: x\n---\n{% if %}", "template")]
-    public void A_broken_file_is_refused_with_the_reason(string text, string reason)
+    [InlineData("---\narguments:\n  - title: no name\n---\nbody", "needs a name")]
+    public void A_broken_front_matter_is_refused_with_the_reason(string text, string reason)
     {
         var error = Assert.Throws<FormatException>(() => FilePrompt.Parse("broken.md", text));
 
         Assert.Contains(reason, error.Message, StringComparison.Ordinal);
         Assert.StartsWith("broken.md", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_template_that_does_not_parse_loads_and_fails_each_render_with_the_reason_reported_once()
+    {
+        var reported = new List<string>();
+        var prompt = FilePrompt.Parse("broken.md", "---\nname: broken\n---\nfine\n<!-- assistant -->\n{% if %}", reported.Add);
+
+        Assert.Equal("broken", prompt.Definition.Name); // listed: the front matter is fine
+        Assert.Empty(reported); // nothing parsed yet
+        for (var attempt = 0; attempt < 2; attempt++)
+        {
+            var error = await Assert.ThrowsAsync<McpErrorException>(async () => await prompt.RenderAsync(Context(), new Dictionary<string, string>()));
+            Assert.Equal((int)ModelContextProtocol.McpErrorCode.InternalError, error.Code);
+            Assert.StartsWith("Internal error: prompt 'broken' cannot be rendered: message 2 (assistant) is not a valid Liquid template: ", error.Message, StringComparison.Ordinal);
+        }
+
+        Assert.StartsWith("message 2 (assistant) is not a valid Liquid template: ", Assert.Single(reported), StringComparison.Ordinal);
     }
 
     private static McpCallContext Context() =>

@@ -41,8 +41,15 @@ public sealed class HttpToolSpecTests
     }
 
     [Fact]
-    public void A_template_that_does_not_parse_is_refused() =>
-        Assert.Throws<FormatException>(() => new HttpTool(HttpToolSpec.Parse("name: x\nhttp:\n  url: \"{% if %}\"", "x.yaml"), null!, "x.yaml"));
+    public async Task A_template_that_does_not_parse_loads_and_fails_its_calls_naming_the_field()
+    {
+        var tool = new HttpTool(HttpToolSpec.Parse("name: x\nhttp:\n  url: \"{% if %}\"", "x.yaml"), null!, "x.yaml");
+
+        Assert.Equal("x", tool.Definition.Name); // listed: parsed on first call
+        var error = await Assert.ThrowsAsync<FormatException>(async () =>
+            await tool.InvokeAsync(null!, System.Text.Json.JsonDocument.Parse("{}").RootElement));
+        Assert.StartsWith("http.url is not a valid Liquid template: ", error.Message, StringComparison.Ordinal);
+    }
 
     [Theory]
     [InlineData("", Tasks.ToolTaskSupport.Forbidden)]

@@ -1,5 +1,7 @@
 using System.Text.RegularExpressions;
 using ContextHub.Messaging;
+using ContextHub.Protocol;
+using ContextHub.Templates;
 using Fluid;
 using ModelContextProtocol.Protocol;
 using YamlDotNet.Serialization;
@@ -20,10 +22,11 @@ public sealed partial class FilePrompt : McpPrompt
         .IgnoreUnmatchedProperties()
         .Build();
 
-    private readonly List<(Role Role, IFluidTemplate Template)> _messages;
+    // Parsed on first render (see LazyTemplate): listing the prompt does not load the Liquid parser.
+    private readonly List<(Role Role, LazyTemplate Template)> _messages;
     private readonly Dictionary<string, string[]> _values;
 
-    private FilePrompt(Prompt definition, List<(Role, IFluidTemplate)> messages, Dictionary<string, string[]> values, string path)
+    private FilePrompt(Prompt definition, List<(Role, LazyTemplate)> messages, Dictionary<string, string[]> values, string path)
     {
         Definition = definition;
         _messages = messages;
@@ -35,8 +38,13 @@ public sealed partial class FilePrompt : McpPrompt
 
     public string Path { get; }
 
-    /// <summary>Parses a prompt file; throws <see cref="FormatException"/> naming what is wrong.</summary>
-    public static FilePrompt Parse(string path, string text)
+    /// <summary>
+    /// Parses a prompt file's front matter; throws <see cref="FormatException"/> naming what is wrong. The Liquid body is
+    /// parsed when the prompt is first rendered: a body that does not parse fails that <c>prompts/get</c> (and the ones
+    /// after it) with -32603 naming the message and the parser's error, and is reported once to
+    /// <paramref name="templateFailed"/>.
+    /// </summary>
+    public static FilePrompt Parse(string path, string text, Action<string>? templateFailed = null)
     {
         var match = FrontMatterRegex().Match(text);
         if (!match.Success)
@@ -55,15 +63,11 @@ public sealed partial class FilePrompt : McpPrompt
         }
 
         var name = string.IsNullOrWhiteSpace(front.Name) ? System.IO.Path.GetFileNameWithoutExtension(path) : front.Name.Trim();
-        var messages = new List<(Role, IFluidTemplate)>();
+        var messages = new List<(Role, LazyTemplate)>();
+        var index = 0;
         foreach (var (role, body) in SplitRoles(match.Groups["body"].Value))
         {
-            if (!Templates.Liquid.Parser.TryParse(body, out var template, out var error))
-            {
-                throw new FormatException($"{path}: the template does not parse: {error}");
-            }
-
-            messages.Add((role, template));
+            messages.Add((role, new LazyTemplate(body, $"message {++index} ({role.ToString().ToLowerInvariant()})", templateFailed)));
         }
 
         var arguments = (front.Arguments ?? []).Select(a => new PromptArgument
@@ -94,10 +98,22 @@ public sealed partial class FilePrompt : McpPrompt
             templateContext.SetValue(argument.Name, arguments.TryGetValue(argument.Name, out var value) ? value : null);
         }
 
+        foreach (var (_, template) in _messages)
+        {
+            try
+            {
+                template.Check();
+            }
+            catch (FormatException e)
+            {
+                throw McpErrorException.Internal($"prompt '{Definition.Name}' cannot be rendered: {e.Message}");
+            }
+        }
+
         var messages = new List<PromptMessage>(_messages.Count);
         foreach (var (role, template) in _messages)
         {
-            var text = await template.RenderAsync(templateContext, NullEncoder.Default);
+            var text = await template.RenderAsync(templateContext);
             messages.Add(new PromptMessage { Role = role, Content = new TextContentBlock { Text = text.Trim() } });
         }
 

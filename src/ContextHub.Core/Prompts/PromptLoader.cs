@@ -7,7 +7,9 @@ namespace ContextHub.Prompts;
 
 /// <summary>
 /// Loads every <c>*.md</c> prompt under the configured folder into the Prompt Manager at start and again whenever a
-/// file changes. A broken file is logged and skipped; the others still load.
+/// file changes. A file whose front matter is broken is logged and skipped; the others still load. Templates are parsed
+/// on first use (so a server that never renders a prompt never loads the Liquid parser): one that does not parse is
+/// logged then, and its <c>prompts/get</c> fails with a message naming the error.
 /// </summary>
 public sealed partial class PromptLoader : IHostedService, IDisposable
 {
@@ -58,7 +60,7 @@ public sealed partial class PromptLoader : IHostedService, IDisposable
             {
                 try
                 {
-                    loaded.Add(FilePrompt.Parse(file, File.ReadAllText(file)));
+                    loaded.Add(FilePrompt.Parse(file, File.ReadAllText(file), reason => LogBadTemplate(file, reason)));
                 }
                 catch (Exception e) when (e is FormatException or IOException or UnauthorizedAccessException)
                 {
@@ -76,7 +78,10 @@ public sealed partial class PromptLoader : IHostedService, IDisposable
     [LoggerMessage(Level = LogLevel.Warning, Message = "Skipped prompt file {Path}: {Reason}")]
     private partial void LogBadPrompt(string path, string reason);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Loaded {Count} prompts from {Folder}")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Prompt file {Path} cannot be rendered until it is fixed: {Reason}")]
+    private partial void LogBadTemplate(string path, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Loaded {Count} prompts from {Folder} (their templates are parsed when first used)")]
     private partial void LogLoaded(int count, string folder);
 }
 

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ContextHub.Messaging;
+using ContextHub.Templates;
 using Fluid;
 using Fluid.Values;
 using ModelContextProtocol.Protocol;
@@ -19,19 +20,20 @@ public sealed class HttpTool : McpTool
     private static readonly TemplateOptions RenderOptions = new() { MaxSteps = 10_000 };
     private readonly IHttpClientFactory _clients;
     private readonly HttpToolSpec _spec;
-    private readonly IFluidTemplate _url;
-    private readonly IFluidTemplate? _body;
-    private readonly IFluidTemplate? _responseTemplate;
-    private readonly Dictionary<string, IFluidTemplate> _headers;
+    // Parsed on first call (see LazyTemplate): listing the tool does not load the Liquid parser.
+    private readonly LazyTemplate _url;
+    private readonly LazyTemplate? _body;
+    private readonly LazyTemplate? _responseTemplate;
+    private readonly Dictionary<string, LazyTemplate> _headers;
 
     public HttpTool(HttpToolSpec spec, IHttpClientFactory clients, string source)
     {
         _spec = spec;
         _clients = clients;
         Source = source;
-        _url = Compile(spec.Http.Url, "http.url");
-        _body = spec.Http.Body is null ? null : Compile(spec.Http.Body, "http.body");
-        _responseTemplate = spec.Response?.Template is null ? null : Compile(spec.Response.Template, "response.template");
+        _url = new LazyTemplate(spec.Http.Url, "http.url");
+        _body = spec.Http.Body is null ? null : new LazyTemplate(spec.Http.Body, "http.body");
+        _responseTemplate = spec.Response?.Template is null ? null : new LazyTemplate(spec.Response.Template, "response.template");
         TaskSupport = spec.TaskSupport?.ToLowerInvariant() switch
         {
             null or "" or "forbidden" => Tasks.ToolTaskSupport.Forbidden,
@@ -39,7 +41,7 @@ public sealed class HttpTool : McpTool
             "required" => Tasks.ToolTaskSupport.Required,
             var other => throw new FormatException($"{source}: taskSupport '{other}' is not one of forbidden, optional, required."),
         };
-        _headers = (spec.Http.Headers ?? []).ToDictionary(h => h.Key, h => Compile(h.Value, $"http.headers.{h.Key}"), StringComparer.OrdinalIgnoreCase);
+        _headers = (spec.Http.Headers ?? []).ToDictionary(h => h.Key, h => new LazyTemplate(h.Value, $"http.headers.{h.Key}"), StringComparer.OrdinalIgnoreCase);
         Definition = new Tool
         {
             Name = spec.Name,
@@ -67,7 +69,7 @@ public sealed class HttpTool : McpTool
             model.SetValue(property.Name, ToFluid(property.Value));
         }
 
-        var url = (await _url.RenderAsync(model, NullEncoder.Default)).Trim();
+        var url = (await _url.RenderAsync(model)).Trim();
         if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
         {
             return ToolResults.Error($"The tool's URL template produced '{url}', which is not an http(s) URL.");
@@ -76,13 +78,13 @@ public sealed class HttpTool : McpTool
         using var request = new HttpRequestMessage(new HttpMethod(_spec.Http.Method.ToUpperInvariant()), uri);
         if (_body is not null)
         {
-            var body = await _body.RenderAsync(model, NullEncoder.Default);
+            var body = await _body.RenderAsync(model);
             request.Content = new StringContent(body, Encoding.UTF8, _spec.Http.ContentType ?? "application/json");
         }
 
         foreach (var (name, template) in _headers)
         {
-            request.Headers.TryAddWithoutValidation(name, await template.RenderAsync(model, NullEncoder.Default));
+            request.Headers.TryAddWithoutValidation(name, await template.RenderAsync(model));
         }
 
         using var client = _clients.CreateClient(nameof(HttpTool));
@@ -110,7 +112,7 @@ public sealed class HttpTool : McpTool
         {
             // The response template sees the arguments too, and the response as parsed JSON (or text).
             model.SetValue("response", json is { } parsed ? ToFluid(parsed) : new StringValue(text));
-            text = await _responseTemplate.RenderAsync(model, NullEncoder.Default);
+            text = await _responseTemplate.RenderAsync(model);
             return ToolResults.Text(text);
         }
 
@@ -125,11 +127,6 @@ public sealed class HttpTool : McpTool
         type?.MediaType is { } media && (media == "application/json" || media.EndsWith("+json", StringComparison.Ordinal));
 
     private static string Truncate(string text, int max) => text.Length <= max ? text : text[..max] + "…";
-
-    private static IFluidTemplate Compile(string source, string field) =>
-        Templates.Liquid.Parser.TryParse(source, out var template, out var error)
-            ? template
-            : throw new FormatException($"{field} is not a valid Liquid template: {error}");
 
     private static FluidValue ToFluid(JsonElement element) => element.ValueKind switch
     {

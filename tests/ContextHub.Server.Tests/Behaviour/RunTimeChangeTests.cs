@@ -100,6 +100,46 @@ public sealed class RunTimeChangeTests(TestServer server)
     }
 
     [Fact]
+    public async Task A_prompt_whose_template_does_not_parse_is_listed_and_each_get_says_why()
+    {
+        // Templates are parsed on first use (a server that never renders a prompt never loads the Liquid parser), so a
+        // broken body no longer keeps the prompt out of the list: its get fails, in each door's shape, naming the error.
+        await using var client = await SdkClients.ConnectAsync(server, "2025-11-25");
+        var file = Path.Combine(server.PromptsFolder, "broken_body.md");
+        await File.WriteAllTextAsync(file, """
+            ---
+            name: broken_body
+            description: Its second message never closes its if.
+            ---
+            Fine so far.
+            <!-- assistant -->
+            {% if true %}unfinished
+            """);
+        try
+        {
+            await WaitUntilAsync(async () => (await client.ListPromptsAsync()).Any(p => p.Name == "broken_body"));
+
+            var error = await Assert.ThrowsAsync<McpProtocolException>(async () => await client.GetPromptAsync("broken_body"));
+            Assert.Equal(McpErrorCode.InternalError, error.ErrorCode);
+            Assert.Contains("prompt 'broken_body' cannot be rendered: message 2 (assistant) is not a valid Liquid template", error.Message, StringComparison.Ordinal);
+
+            using var rest = new Rest.RestClient(server.BaseAddress);
+            var rendered = await rest.PostJsonAsync("/api/v1/prompts/broken_body/render", "{}");
+            var problem = rendered.AssertProblem(System.Net.HttpStatusCode.InternalServerError, "internal");
+            Assert.Contains("message 2 (assistant) is not a valid Liquid template", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+
+            // The other prompts still render.
+            Assert.NotEmpty((await client.GetPromptAsync("code_review", new Dictionary<string, object?> { ["code"] = "x = 1" })).Messages);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+
+        await WaitUntilAsync(async () => !(await client.ListPromptsAsync()).Any(p => p.Name == "broken_body"));
+    }
+
+    [Fact]
     public async Task A_tool_that_runs_past_its_timeout_is_stopped_with_a_tool_error()
     {
         var registry = server.Services.GetRequiredService<ToolRegistry>();
