@@ -1,6 +1,7 @@
 using System.Text.Json;
 using ContextHub.Protocol;
 using ContextHub.Tools;
+using Json.Schema;
 
 namespace ContextHub.Core.Tests;
 
@@ -39,6 +40,52 @@ public sealed class ArgumentValidatorTests
     [Fact]
     public void An_invalid_schema_is_refused_when_the_tool_is_registered() =>
         Assert.Throws<ArgumentException>(() => new ArgumentValidator("bad", Json("""{"type":"no-such-type"}""")));
+
+    [Theory]
+    [InlineData("""{"type":"object","title":5}""")]
+    [InlineData("""{"type":"object","description":["x"]}""")]
+    [InlineData("""{"type":"object","format":true}""")]
+    [InlineData("""{"type":"object","deprecated":"yes"}""")]
+    [InlineData("""{"type":"object","examples":{}}""")]
+    [InlineData("""{"type":["string","string"]}""")]
+    [InlineData("""{"type":"object","required":["a","a"]}""")]
+    [InlineData("""{"type":"object","properties":{"a":{"type":"string","readOnly":1}}}""")]
+    [InlineData("""{"type":"object","properties":{"a":{"type":"string","title":"A","default":5,"examples":["x"]}},"required":["a"]}""")]
+    public void A_schema_is_refused_at_registration_whenever_json_schema_refuses_it(string schema)
+    {
+        // The fast check covers these shapes and the full evaluator is built lazily for what it covers, so the fast check
+        // must not take a schema the evaluator would refuse.
+        var refusedByEvaluator = Refuses(() => JsonSchema.Build(Json(schema),
+            new BuildOptions { SchemaRegistry = new SchemaRegistry(), Dialect = Dialect.Draft202012 }));
+
+        Assert.True(!refusedByEvaluator || Refuses(() => _ = new ArgumentValidator("t", Json(schema))), $"{schema} was taken at registration");
+    }
+
+    [Fact]
+    public void A_covered_schema_builds_the_full_evaluator_only_to_explain_a_failure()
+    {
+        var validator = new ArgumentValidator("t", Json("""{"type":"object","properties":{"message":{"type":"string"}},"required":["message"]}"""));
+
+        validator.Validate(Json("""{"message":"hi"}"""));
+        Assert.False(validator.FullSchemaBuilt);
+
+        var error = Assert.Throws<McpErrorException>(() => validator.Validate(Json("""{"message":5}""")));
+        Assert.Equal("arguments.message", error.ErrorData!["path"]!.GetValue<string>());
+        Assert.True(validator.FullSchemaBuilt);
+    }
+
+    private static bool Refuses(Action build)
+    {
+        try
+        {
+            build();
+            return false;
+        }
+        catch (Exception e) when (e is ArgumentException or JsonException or InvalidOperationException or JsonSchemaException)
+        {
+            return true;
+        }
+    }
 
     private static JsonElement Json(string text) => JsonDocument.Parse(text).RootElement;
 }

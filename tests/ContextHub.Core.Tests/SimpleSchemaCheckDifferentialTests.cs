@@ -95,6 +95,12 @@ public sealed class SimpleSchemaCheckDifferentialTests
             }
         }
 
+        var isArray = (schema["type"]?.GetValueKind() == JsonValueKind.String && (string?)schema["type"] == "array") || random.Next(8) == 0;
+        if (isArray && depth < 2 && random.Next(4) != 0)
+        {
+            schema["items"] = Schema(random, depth + 1, root: false);
+        }
+
         switch (random.Next(14))
         {
             case 0: schema["description"] = "annotation only"; break;

@@ -1,17 +1,25 @@
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using ContextHub.Protocol;
 using Json.Schema;
 
 namespace ContextHub.Tools;
 
-/// <summary>Checks tool arguments against the tool's input schema, compiled once when the tool is registered.</summary>
+/// <summary>
+/// Checks tool arguments against the tool's input schema, compiled once when the tool is registered. A schema the
+/// <see cref="SimpleSchemaCheck"/> covers (most tools': typed properties, required names, string enums, arrays of
+/// those) is checked by it, and the full JSON Schema evaluator is built for it only when arguments fail the check and
+/// the answer needs the evaluator's verdict and detail — so a server whose calls pass never starts the JSON Schema
+/// library (some 590 methods compiled, a few megabytes resident). Any other schema is built, and so checked, at
+/// registration.
+/// </summary>
 public sealed class ArgumentValidator
 {
-    private static readonly EvaluationOptions FlagOptions = new() { OutputFormat = OutputFormat.Flag };
-    private static readonly EvaluationOptions ListOptions = new() { OutputFormat = OutputFormat.List };
     private static long _generation;
 
-    private readonly JsonSchema _schema;
+    // Typed as our own class, not the library's: a field or a Lazy of a JSON Schema type would start the library (its
+    // module initializer registers every dialect) as soon as the first validator is made.
+    private readonly Lazy<FullSchema> _full;
     private readonly SimpleSchemaCheck? _simple;
     private readonly string[] _required;
 
@@ -24,21 +32,20 @@ public sealed class ArgumentValidator
             && required.ValueKind == JsonValueKind.Array
             ? [.. required.EnumerateArray().Where(r => r.ValueKind == JsonValueKind.String).Select(r => r.GetString()!)]
             : [];
-        try
+        _full = new Lazy<FullSchema>(() => new FullSchema(toolName, inputSchema, baseUri), LazyThreadSafetyMode.ExecutionAndPublication);
+        if (_simple is null)
         {
-            // MCP tool schemas default to JSON Schema 2020-12, whose unknown keywords (x-mcp-header, vendor hints) are allowed.
-            _schema = JsonSchema.Build(inputSchema, new BuildOptions { SchemaRegistry = new SchemaRegistry(), Dialect = Dialect.Draft202012 }, baseUri);
-        }
-        catch (Exception e) when (e is JsonSchemaException or JsonException or ArgumentException or InvalidOperationException or RefResolutionException)
-        {
-            throw new ArgumentException($"The input schema of tool '{toolName}' is not a valid JSON Schema: {e.Message}", nameof(inputSchema), e);
+            _ = _full.Value; // refuses a schema that is not valid JSON Schema now, at registration
         }
     }
+
+    /// <summary>Whether the full evaluator has been built (for tests: a covered schema whose calls pass never builds it).</summary>
+    internal bool FullSchemaBuilt => _full.IsValueCreated;
 
     /// <summary>Throws -32602 naming the first failing location when <paramref name="arguments"/> does not fit.</summary>
     public void Validate(JsonElement arguments)
     {
-        if (_simple?.IsValid(arguments) == true || _schema.Evaluate(arguments, FlagOptions).IsValid)
+        if (_simple?.IsValid(arguments) == true || IsValidByFullSchema(arguments))
         {
             return;
         }
@@ -51,27 +58,65 @@ public sealed class ArgumentValidator
             }
         }
 
-        var detailed = _schema.Evaluate(arguments, ListOptions);
-        foreach (var detail in detailed.Details ?? [])
+        throw Explain(arguments);
+    }
+
+    // Kept out of line: a JIT that inlined the library's code into a call's path would start the library (its module
+    // initializer) when it compiled that path, whether or not the path ever ran.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool IsValidByFullSchema(JsonElement arguments) => _full.Value.IsValid(arguments);
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private McpErrorException Explain(JsonElement arguments) => _full.Value.Explain(arguments);
+
+    /// <summary>The JSON Schema library's evaluator for one tool's schema.</summary>
+    private sealed class FullSchema
+    {
+        private static readonly EvaluationOptions Flag = new() { OutputFormat = OutputFormat.Flag };
+        private static readonly EvaluationOptions List = new() { OutputFormat = OutputFormat.List };
+
+        private readonly JsonSchema _schema;
+
+        public FullSchema(string toolName, JsonElement inputSchema, Uri baseUri)
         {
-            if (detail.Errors is { Count: > 0 } errors)
+            try
             {
-                var path = "arguments" + ToDotted(detail.InstanceLocation.ToString());
-                throw McpErrorException.InvalidParams(string.Join("; ", errors.Values), path);
+                // MCP tool schemas default to JSON Schema 2020-12, whose unknown keywords (x-mcp-header, vendor hints) are allowed.
+                _schema = JsonSchema.Build(inputSchema, new BuildOptions { SchemaRegistry = new SchemaRegistry(), Dialect = Dialect.Draft202012 }, baseUri);
+            }
+            catch (Exception e) when (e is JsonSchemaException or JsonException or ArgumentException or InvalidOperationException or RefResolutionException)
+            {
+                throw new ArgumentException($"The input schema of tool '{toolName}' is not a valid JSON Schema: {e.Message}", nameof(inputSchema), e);
             }
         }
 
-        throw McpErrorException.InvalidParams("the arguments do not match the tool's input schema", "arguments");
-    }
+        public bool IsValid(JsonElement arguments) => _schema.Evaluate(arguments, Flag).IsValid;
 
-    private static string ToDotted(string pointer)
-    {
-        if (pointer.Length == 0 || pointer == "#")
+        /// <summary>-32602 naming the first failing location.</summary>
+        public McpErrorException Explain(JsonElement arguments)
         {
-            return "";
+            var detailed = _schema.Evaluate(arguments, List);
+            foreach (var detail in detailed.Details ?? [])
+            {
+                if (detail.Errors is { Count: > 0 } errors)
+                {
+                    var path = "arguments" + ToDotted(detail.InstanceLocation.ToString());
+                    return McpErrorException.InvalidParams(string.Join("; ", errors.Values), path);
+                }
+            }
+
+            return McpErrorException.InvalidParams("the arguments do not match the tool's input schema", "arguments");
         }
 
-        var segments = pointer.TrimStart('#').Split('/', StringSplitOptions.RemoveEmptyEntries);
-        return string.Concat(segments.Select(s => int.TryParse(s, out _) ? $"[{s}]" : "." + s.Replace("~1", "/").Replace("~0", "~")));
+        private static string ToDotted(string pointer)
+        {
+            if (pointer.Length == 0 || pointer == "#")
+            {
+                return "";
+            }
+
+            var segments = pointer.TrimStart('#').Split('/', StringSplitOptions.RemoveEmptyEntries);
+            return string.Concat(segments.Select(s => int.TryParse(s, out _) ? $"[{s}]" : "." + s.Replace("~1", "/").Replace("~0", "~")));
+        }
     }
 }

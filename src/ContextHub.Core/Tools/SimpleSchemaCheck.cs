@@ -4,8 +4,10 @@ namespace ContextHub.Tools;
 
 /// <summary>
 /// A compiled check for the schemas most tools have (an object of typed properties, required names, enums of
-/// strings, annotations). It only ever says "valid" when the full evaluator would; anything it is unsure of goes to
-/// JSON Schema evaluation. It exists because argument checking is on every tool call's path.
+/// strings, arrays whose items share one such schema, annotations). It only ever says "valid" when the full evaluator would; anything it is unsure of goes to
+/// JSON Schema evaluation. It exists because argument checking is on every tool call's path. It compiles only schemas that
+/// are valid JSON Schema as written (each keyword's value of the kind the specification requires), so a tool whose
+/// schema it covers needs the full evaluator only to explain a failure.
 /// </summary>
 internal sealed class SimpleSchemaCheck
 {
@@ -23,22 +25,36 @@ internal sealed class SimpleSchemaCheck
         Any = String | Integer | Number | Boolean | Object | Array | Null,
     }
 
-    private static readonly HashSet<string> Annotations =
-        ["title", "description", "default", "examples", "deprecated", "readOnly", "writeOnly", "$comment", "format"];
+    // Annotations, each with the kinds of value the specification allows it.
+    private static readonly Dictionary<string, Func<JsonValueKind, bool>> Annotations = new(StringComparer.Ordinal)
+    {
+        ["title"] = static k => k == JsonValueKind.String,
+        ["description"] = static k => k == JsonValueKind.String,
+        ["$comment"] = static k => k == JsonValueKind.String,
+        ["format"] = static k => k == JsonValueKind.String,
+        ["examples"] = static k => k == JsonValueKind.Array,
+        ["deprecated"] = static k => k is JsonValueKind.True or JsonValueKind.False,
+        ["readOnly"] = static k => k is JsonValueKind.True or JsonValueKind.False,
+        ["writeOnly"] = static k => k is JsonValueKind.True or JsonValueKind.False,
+        ["default"] = static _ => true,
+    };
 
     private readonly Types _types;
     private readonly string[]? _enum;
     private readonly Dictionary<string, SimpleSchemaCheck>? _properties;
     private readonly string[] _required = [];
     private readonly bool _closed;
+    private readonly SimpleSchemaCheck? _items;
 
-    private SimpleSchemaCheck(Types types, string[]? values, Dictionary<string, SimpleSchemaCheck>? properties, string[] required, bool closed)
+    private SimpleSchemaCheck(Types types, string[]? values, Dictionary<string, SimpleSchemaCheck>? properties, string[] required, bool closed,
+        SimpleSchemaCheck? items)
     {
         _types = types;
         _enum = values;
         _properties = properties;
         _required = required;
         _closed = closed;
+        _items = items;
     }
 
     /// <summary>Compiles <paramref name="schema"/>, or returns null when it uses anything this check does not cover.</summary>
@@ -54,6 +70,7 @@ internal sealed class SimpleSchemaCheck
         Dictionary<string, SimpleSchemaCheck>? properties = null;
         string[] required = [];
         var closed = false;
+        SimpleSchemaCheck? items = null;
         foreach (var keyword in schema.EnumerateObject())
         {
             switch (keyword.Name)
@@ -84,8 +101,18 @@ internal sealed class SimpleSchemaCheck
 
                     break;
                 case "required" when keyword.Value.ValueKind == JsonValueKind.Array
-                    && keyword.Value.EnumerateArray().All(v => v.ValueKind == JsonValueKind.String):
+                    && keyword.Value.EnumerateArray().All(v => v.ValueKind == JsonValueKind.String)
+                    && keyword.Value.EnumerateArray().Select(v => v.GetString()).Distinct(StringComparer.Ordinal).Count() == keyword.Value.GetArrayLength():
                     required = [.. keyword.Value.EnumerateArray().Select(v => v.GetString()!)];
+                    break;
+                case "items" when keyword.Value.ValueKind == JsonValueKind.Object:
+                    // One schema for every item (2020-12, and draft-07's single-schema form); a list of schemas is declined.
+                    items = TryCompile(keyword.Value, root: false);
+                    if (items is null)
+                    {
+                        return null;
+                    }
+
                     break;
                 case "additionalProperties" when keyword.Value.ValueKind is JsonValueKind.True or JsonValueKind.False:
                     closed = keyword.Value.ValueKind == JsonValueKind.False;
@@ -94,7 +121,7 @@ internal sealed class SimpleSchemaCheck
                     && keyword.Value.GetString() is "https://json-schema.org/draft/2020-12/schema" or "http://json-schema.org/draft-07/schema#":
                     break;
                 default:
-                    if (!Annotations.Contains(keyword.Name))
+                    if (!Annotations.TryGetValue(keyword.Name, out var allowed) || !allowed(keyword.Value.ValueKind))
                     {
                         return null;
                     }
@@ -103,7 +130,7 @@ internal sealed class SimpleSchemaCheck
             }
         }
 
-        return new SimpleSchemaCheck(types, values, properties, required, closed);
+        return new SimpleSchemaCheck(types, values, properties, required, closed, items);
     }
 
     public bool IsValid(JsonElement value)
@@ -116,6 +143,19 @@ internal sealed class SimpleSchemaCheck
         if (_enum is not null && (value.ValueKind != JsonValueKind.String || Array.IndexOf(_enum, value.GetString()) < 0))
         {
             return false;
+        }
+
+        if (value.ValueKind == JsonValueKind.Array && _items is not null)
+        {
+            foreach (var item in value.EnumerateArray())
+            {
+                if (!_items.IsValid(item))
+                {
+                    return false;
+                }
+            }
+
+            return true;
         }
 
         if (value.ValueKind != JsonValueKind.Object)
@@ -196,9 +236,9 @@ internal sealed class SimpleSchemaCheck
         foreach (var item in type.EnumerateArray())
         {
             var one = item.ValueKind == JsonValueKind.String ? One(item.GetString()) : Types.None;
-            if (one == Types.None)
+            if (one == Types.None || (types & one) != 0)
             {
-                return Types.None;
+                return Types.None; // not a type name, or one named twice (the list's items must be unique)
             }
 
             types |= one;
