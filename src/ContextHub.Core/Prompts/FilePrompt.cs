@@ -16,7 +16,6 @@ namespace ContextHub.Prompts;
 /// </summary>
 public sealed partial class FilePrompt : McpPrompt
 {
-    private static readonly TemplateOptions Options = new() { MaxSteps = 100_000 };
     private static readonly IDeserializer Yaml = new DeserializerBuilder()
         .WithNamingConvention(CamelCaseNamingConvention.Instance)
         .IgnoreUnmatchedProperties()
@@ -92,7 +91,7 @@ public sealed partial class FilePrompt : McpPrompt
 
     public override async ValueTask<GetPromptResult> RenderAsync(McpCallContext context, IReadOnlyDictionary<string, string> arguments)
     {
-        var templateContext = new TemplateContext(Options);
+        var templateContext = new TemplateContext(Rendering.Options);
         foreach (var argument in Definition.Arguments ?? [])
         {
             templateContext.SetValue(argument.Name, arguments.TryGetValue(argument.Name, out var value) ? value : null);
@@ -173,5 +172,11 @@ public sealed partial class FilePrompt : McpPrompt
         public bool Required { get; set; }
 
         public List<string>? Values { get; set; }
+    }
+
+    // Made on first render, not when the first prompt file is read: creating template options starts the Liquid library.
+    private static class Rendering
+    {
+        public static readonly TemplateOptions Options = new() { MaxSteps = 100_000 };
     }
 }

@@ -17,7 +17,6 @@ namespace ContextHub.Tools;
 /// </summary>
 public sealed class HttpTool : McpTool
 {
-    private static readonly TemplateOptions RenderOptions = new() { MaxSteps = 10_000 };
     private readonly IHttpClientFactory _clients;
     private readonly HttpToolSpec _spec;
     // Parsed on first call (see LazyTemplate): listing the tool does not load the Liquid parser.
@@ -63,7 +62,7 @@ public sealed class HttpTool : McpTool
 
     public override async ValueTask<CallToolResult> InvokeAsync(McpCallContext context, JsonElement arguments)
     {
-        var model = new TemplateContext(RenderOptions);
+        var model = new TemplateContext(Rendering.Options);
         foreach (var property in arguments.EnumerateObject())
         {
             model.SetValue(property.Name, ToFluid(property.Value));
@@ -127,6 +126,12 @@ public sealed class HttpTool : McpTool
         type?.MediaType is { } media && (media == "application/json" || media.EndsWith("+json", StringComparison.Ordinal));
 
     private static string Truncate(string text, int max) => text.Length <= max ? text : text[..max] + "…";
+
+    // Made on first call, not when the tool file is read: creating template options starts the Liquid library.
+    private static class Rendering
+    {
+        public static readonly TemplateOptions Options = new() { MaxSteps = 10_000 };
+    }
 
     private static FluidValue ToFluid(JsonElement element) => element.ValueKind switch
     {
