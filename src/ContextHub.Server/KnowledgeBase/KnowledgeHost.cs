@@ -116,7 +116,17 @@ public sealed partial class KnowledgeHost : IHostedService, IAsyncDisposable
         }
     }
 
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    /// <summary>
+    /// A stop while the store still opens ends the opening (parts that wait for the store, such as the tool-call
+    /// recorder holding calls made meanwhile, stop before this one and have waited for it as long as the host allows).
+    /// </summary>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (_opening is { IsCompleted: false } && Volatile.Read(ref _disposed) == 0)
+        {
+            await _stopping.CancelAsync();
+        }
+    }
 
     public async ValueTask DisposeAsync()
     {

@@ -157,11 +157,31 @@ public sealed partial class ToolCallRecorder : BackgroundService, IMcpResultReco
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         // Calls made while the store opens wait in the queue.
-        var service = await _knowledge.TryGetServiceAsync(stoppingToken);
+        KnowledgeService? service;
+        try
+        {
+            service = await _knowledge.TryGetServiceAsync(stoppingToken);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Stopped while the store opens (or just as it opened): calls answered meanwhile are in the queue, so wait for
+            // the store to write them. The host bounds the wait (its shutdown timeout; then the knowledge host stops and
+            // the opening ends).
+            if (_queue.Count > 0)
+            {
+                LogWaitingForStore(_queue.Count);
+            }
+
+            service = await WaitForStoreWhileStoppingAsync();
+        }
+
         if (service is null)
         {
-            _queue.Complete();
-            return; // the knowledge host has logged why and stops the server
+            // The store never opened: what is queued can never be written, and is counted and logged as dropped.
+            _queue.Complete(); // first, so a call finishing now is refused and counted by Record
+            CountDropped(_queue.Count);
+            ReportDrops(force: true);
+            return; // the knowledge host has logged why and stops the server, or it stopped before the store opened
         }
 
         var store = service.Store.Metadata;
@@ -414,6 +434,18 @@ public sealed partial class ToolCallRecorder : BackgroundService, IMcpResultReco
 
     private static string Shorten(string text) => text.Length <= ShortResultLength ? text : text[..ShortResultLength] + "…";
 
+    private async Task<KnowledgeService?> WaitForStoreWhileStoppingAsync()
+    {
+        try
+        {
+            return await _knowledge.TryGetServiceAsync(CancellationToken.None);
+        }
+        catch (OperationCanceledException)
+        {
+            return null; // the knowledge host stopped before the store opened
+        }
+    }
+
     private void CountDropped(long count)
     {
         Interlocked.Add(ref _dropped, count);
@@ -439,8 +471,11 @@ public sealed partial class ToolCallRecorder : BackgroundService, IMcpResultReco
         base.Dispose();
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} tool-call records dropped ({Total} since start): calls came faster than the store could keep them, or the store refused them; ContextHub:Knowledge:ToolCallRecording:QueueCapacity is {Capacity}")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} tool-call records dropped ({Total} since start): calls came faster than the store could keep them, the store refused them, or it had not opened when the server stopped; ContextHub:Knowledge:ToolCallRecording:QueueCapacity is {Capacity}")]
     private partial void LogDropped(long count, long total, int capacity);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Stopping: waiting for the knowledge store to open to write {Count} tool-call records queued while it opened")]
+    private partial void LogWaitingForStore(int count);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not store {Count} tool-call records")]
     private partial void LogFailed(Exception exception, int count);

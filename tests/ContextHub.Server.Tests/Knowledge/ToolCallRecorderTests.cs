@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using ContextHub.Knowledge;
+using ContextHub.Knowledge.Indexes;
 using ContextHub.Messaging;
 using ContextHub.Protocol;
 using ContextHub.Server.Hosting;
@@ -13,6 +14,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -95,6 +97,86 @@ public sealed class ToolCallRecorderTests : IAsyncDisposable
 
         Assert.Equal(50, (await knowledge.Service.Store.Metadata.GetStatsAsync()).ToolCalls);
         Assert.Equal(50, recorder.Written);
+    }
+
+    [Fact]
+    public async Task Calls_answered_while_the_store_opens_are_written_when_the_server_stops_before_it_opened()
+    {
+        // The store opens in the background and calls made meanwhile wait in the queue. A stop that comes before the
+        // store has opened waits for it and writes them (before: the writer never started and they were lost silently).
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var app = await StartServerAsync(new(), services => HoldStoreOpening(services, gate.Task));
+        var endpoint = new Uri(Address(app), "/mcp");
+        using var http = new HttpClient();
+        for (var i = 0; i < 50; i++)
+        {
+            using var response = await http.SendAsync(EchoRequest(endpoint, "early " + i));
+            response.EnsureSuccessStatusCode();
+        }
+
+        var recorder = app.Services.GetRequiredService<ToolCallRecorder>();
+        var knowledge = app.Services.GetRequiredService<KnowledgeHost>();
+        Assert.Throws<InvalidOperationException>(() => knowledge.Service); // still opening
+        Assert.Equal(50, recorder.Queued);
+
+        var stopping = app.StopAsync();
+        await Task.Delay(300);
+        Assert.False(stopping.IsCompleted); // waiting for the store
+        gate.SetResult();
+        await stopping.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(50, recorder.Written);
+        Assert.Equal(50, (await knowledge.Service.Store.Metadata.GetStatsAsync()).ToolCalls);
+    }
+
+    [Fact]
+    public async Task Calls_queued_for_a_store_that_never_opens_are_counted_as_dropped_when_the_server_stops()
+    {
+        var never = new TaskCompletionSource();
+        await using var app = await StartServerAsync(new(), services =>
+        {
+            HoldStoreOpening(services, never.Task);
+            services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(1)); // how long a stop waits for the store
+        });
+        var endpoint = new Uri(Address(app), "/mcp");
+        using var http = new HttpClient();
+        for (var i = 0; i < 20; i++)
+        {
+            using var response = await http.SendAsync(EchoRequest(endpoint, "lost " + i));
+            response.EnsureSuccessStatusCode();
+        }
+
+        var recorder = app.Services.GetRequiredService<ToolCallRecorder>();
+        await app.StopAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        for (var i = 0; i < 100 && recorder.Dropped < 20; i++)
+        {
+            await Task.Delay(50); // the knowledge host's stop ends the opening; the recorder then counts what it held
+        }
+
+        Assert.Equal(20, recorder.Dropped);
+        Assert.Equal(0, recorder.Written);
+    }
+
+    private static void HoldStoreOpening(IServiceCollection services, Task gate)
+    {
+        var registered = services.Last(d => d.ServiceType == typeof(IKnowledgeStoreOpener));
+        services.Remove(registered);
+        services.AddSingleton<IKnowledgeStoreOpener>(provider => new HeldOpener(
+            (IKnowledgeStoreOpener)(registered.ImplementationInstance
+                ?? registered.ImplementationFactory?.Invoke(provider)
+                ?? ActivatorUtilities.CreateInstance(provider, registered.ImplementationType!)),
+            gate));
+    }
+
+    private sealed class HeldOpener(IKnowledgeStoreOpener inner, Task gate) : IKnowledgeStoreOpener
+    {
+        public string Location => inner.Location;
+
+        public async Task<IKnowledgeStore> OpenAsync(CancellationToken cancellationToken)
+        {
+            await gate.WaitAsync(cancellationToken);
+            return await inner.OpenAsync(cancellationToken);
+        }
     }
 
     [Fact]
@@ -300,7 +382,7 @@ public sealed class ToolCallRecorderTests : IAsyncDisposable
 
     // ------------------------------------------------------------------ servers, requests, clocks
 
-    private async Task<WebApplication> StartServerAsync(Dictionary<string, string?> settings)
+    private async Task<WebApplication> StartServerAsync(Dictionary<string, string?> settings, Action<IServiceCollection>? configure = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory, EnvironmentName = "Testing" });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
@@ -314,6 +396,7 @@ public sealed class ToolCallRecorderTests : IAsyncDisposable
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Services.AddContextHubServer(builder.Configuration);
+        configure?.Invoke(builder.Services);
         var app = builder.Build();
         app.MapContextHub();
         try
