@@ -42,13 +42,19 @@ public sealed partial class RedisConnection : IDisposable
     public static bool IsUnavailable(Exception e) => e is RedisConnectionException or RedisTimeoutException or TimeoutException
         or RedisException or ObjectDisposedException;
 
+    /// <summary>
+    /// The <c>Retry-After</c> of a 503 while Redis is away: the client reconnects every few seconds while it is down, so a
+    /// retry sooner would most likely meet the same answer.
+    /// </summary>
+    public static readonly TimeSpan UnavailableRetryAfter = TimeSpan.FromSeconds(2);
+
     /// <summary>The error a request gets while Redis is away: JSON-RPC internal error, HTTP 503, naming the setting.</summary>
     public McpErrorException Unavailable(string what, Exception e)
     {
         LogUnavailable(what, e.Message);
         return new McpErrorException(McpProtocol.ErrorCodes.InternalError,
             $"The {what} is unavailable: Redis ({RedisOptions.Section}:Configuration) did not answer ({e.GetType().Name}). Try again shortly.")
-        { HttpStatus = 503 };
+        { HttpStatus = 503, RetryAfter = UnavailableRetryAfter };
     }
 
     public void Dispose() => Multiplexer.Dispose();

@@ -25,6 +25,7 @@ public sealed partial class SessionManager : IDisposable
     private readonly ISessionStore _store;
     private readonly TimeProvider _time;
     private readonly TimeSpan _idleTimeout;
+    private readonly TimeSpan _fullRetryAfter;
     private readonly int _maxSessions;
     private readonly ITimer _sweeper;
     private readonly IDisposable _changes;
@@ -41,6 +42,7 @@ public sealed partial class SessionManager : IDisposable
         _maxSessions = options.Value.MaxSessions;
         _store = store;
         var period = TimeSpan.FromSeconds(Math.Clamp(_idleTimeout.TotalSeconds / 4, 1, 60));
+        _fullRetryAfter = period; // the next sweep may end idle sessions and make room
         _sweeper = time.CreateTimer(_ => Sweep(), null, period, period);
         _changes = _store.WatchChanges(OnChangeElsewhereAsync);
     }
@@ -64,7 +66,7 @@ public sealed partial class SessionManager : IDisposable
             {
                 throw new Protocol.McpErrorException(Protocol.McpProtocol.ErrorCodes.InternalError,
                     $"Too many open sessions ({_maxSessions}); close idle sessions or raise ContextHub:Server:MaxSessions.")
-                { HttpStatus = 503 };
+                { HttpStatus = 503, RetryAfter = _fullRetryAfter };
             }
         }
 

@@ -89,6 +89,7 @@ public sealed class ReplicaFailureTests
                 using var during = await ScaleOutTests.PostAsync(http, replica.McpEndpoint, ToolsList, sessionId);
                 watch.Stop();
                 Assert.Equal(HttpStatusCode.ServiceUnavailable, during.StatusCode);
+                Assert.Equal(TimeSpan.FromSeconds(2), during.Headers.RetryAfter?.Delta);
                 var error = JsonDocument.Parse(await during.Content.ReadAsStringAsync()).RootElement;
                 Assert.Equal(7, error.GetProperty("id").GetInt32());
                 Assert.Equal(-32603, error.GetProperty("error").GetProperty("code").GetInt32());
