@@ -1,11 +1,11 @@
 using System.Text;
 using System.Text.Json;
 using BenchmarkDotNet.Attributes;
+using ContextHub.Hosting;
 using ContextHub.Messaging;
 using ContextHub.Protocol;
-using ContextHub.Server.Observability;
 using ContextHub.Samples;
-using ContextHub.Hosting;
+using ContextHub.Server.Observability;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;

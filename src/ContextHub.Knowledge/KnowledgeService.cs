@@ -1,10 +1,7 @@
-using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
-using ContextHub.Knowledge.Filters;
-using ContextHub.Knowledge.Ingestion;
-using ContextHub.Knowledge.Search;
 using ContextHub.Knowledge.Indexes;
+using ContextHub.Knowledge.Ingestion;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;

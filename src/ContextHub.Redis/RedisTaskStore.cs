@@ -3,7 +3,6 @@ using System.Collections.Immutable;
 using System.Text.Json;
 using ContextHub.Tasks;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
 namespace ContextHub.Redis;

@@ -1,6 +1,6 @@
+using System.Text.Json;
 using ContextHub.Protocol;
 using ContextHub.Service;
-using System.Text.Json;
 
 namespace ContextHub.Core.Tests;
 

@@ -1,9 +1,9 @@
 using System.Globalization;
 using System.Text;
 using ContextHub.Knowledge;
+using ContextHub.Knowledge.CrashHost;
 using ContextHub.Knowledge.Embedded;
 using ContextHub.Knowledge.Embeddings;
-using ContextHub.Knowledge.CrashHost;
 using ContextHub.Knowledge.Ingestion;
 
 // Usage: CrashHost <data folder> <ack file> [count]

@@ -1,7 +1,7 @@
 using System.Diagnostics;
+using ContextHub.Knowledge.CrashHost;
 using ContextHub.Knowledge.Embedded;
 using ContextHub.Knowledge.Ingestion;
-using ContextHub.Knowledge.CrashHost;
 using ContextHub.Knowledge.Search;
 
 namespace ContextHub.Knowledge.Tests;

@@ -1,8 +1,8 @@
 using System.Globalization;
 using ContextHub.Knowledge.Embedded;
 using ContextHub.Knowledge.Embedded.FullText;
-using ContextHub.Knowledge.Ingestion;
 using ContextHub.Knowledge.Indexes;
+using ContextHub.Knowledge.Ingestion;
 using Microsoft.Data.Sqlite;
 
 namespace ContextHub.Knowledge.Tests;

@@ -1,8 +1,8 @@
 using ContextHub.Knowledge.Embeddings;
 using ContextHub.Knowledge.Filters;
+using ContextHub.Knowledge.Indexes;
 using ContextHub.Knowledge.Ingestion;
 using ContextHub.Knowledge.Search;
-using ContextHub.Knowledge.Indexes;
 
 namespace ContextHub.Knowledge.Tests;
 

@@ -2,7 +2,6 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization.Metadata;
 using ContextHub.Protocol;
-using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
 
 namespace ContextHub.Messaging;

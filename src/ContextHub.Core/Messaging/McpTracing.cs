@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Text.Json;
 using ContextHub.Protocol;
 using ContextHub.Storage.Telemetry;
-using ModelContextProtocol.Protocol;
 
 namespace ContextHub.Messaging;
 

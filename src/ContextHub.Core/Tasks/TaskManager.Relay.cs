@@ -4,7 +4,6 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ContextHub.Messaging;
-using ContextHub.Protocol;
 using ContextHub.Sessions;
 using Microsoft.Extensions.Logging;
 

@@ -1,4 +1,3 @@
-using System.Text;
 using ContextHub.Knowledge.Search;
 using Microsoft.Extensions.AI;
 

@@ -1,5 +1,4 @@
 using ContextHub.Knowledge.Telemetry;
-using ContextHub.Messaging;
 using ContextHub.Server.KnowledgeBase;
 using ContextHub.Storage.Telemetry;
 using Microsoft.Extensions.Diagnostics.HealthChecks;

@@ -1,6 +1,5 @@
 using System.Text.Encodings.Web;
 using GraphQL;
-using GraphQL.Execution;
 using GraphQL.SystemTextJson;
 using GraphQL.Transport;
 using GraphQL.Validation;

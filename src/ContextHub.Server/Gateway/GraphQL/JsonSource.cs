@@ -1,6 +1,5 @@
 using System.Text;
 using System.Text.Json;
-using GraphQL;
 using GraphQL.Builders;
 using GraphQL.Types;
 

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using GraphQL;
 using GraphQL.Types;
 
 namespace ContextHub.Server.Gateway.GraphQL;

@@ -1,5 +1,4 @@
 using ContextHub.Storage.PubSub;
-using GraphQL;
 using GraphQL.Types;
 
 namespace ContextHub.Server.Gateway.GraphQL;

@@ -1,7 +1,6 @@
 using System.ComponentModel;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using ContextHub.Messaging;
 using ContextHub.Protocol;
 using ContextHub.Tasks;
 

@@ -1,6 +1,5 @@
 using System.Globalization;
 using ContextHub.Server.KnowledgeBase;
-using Microsoft.Extensions.Options;
 
 namespace ContextHub.Server.Gateway.Security;
 

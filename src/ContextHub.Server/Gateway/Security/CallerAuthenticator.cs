@@ -2,7 +2,6 @@ using System.Net;
 using ContextHub.Messaging;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
-using Microsoft.Net.Http.Headers;
 
 namespace ContextHub.Server.Gateway.Security;
 

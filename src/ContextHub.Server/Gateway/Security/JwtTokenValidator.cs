@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Security.Claims;
 using System.Security.Cryptography;
 using ContextHub.Messaging;
 using Microsoft.AspNetCore.Authentication.JwtBearer;

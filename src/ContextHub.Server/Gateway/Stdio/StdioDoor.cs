@@ -1,8 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using ContextHub.Messaging;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace ContextHub.Server.Gateway.Stdio;
 

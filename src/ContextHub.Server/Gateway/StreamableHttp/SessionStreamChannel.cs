@@ -1,9 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
-using ContextHub.Messaging;
 using ContextHub.Protocol;
 using ContextHub.Sessions;
-using Microsoft.AspNetCore.Http;
 
 namespace ContextHub.Server.Gateway.StreamableHttp;
 

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using ContextHub.Messaging;
 using ContextHub.Sessions;
-using Microsoft.AspNetCore.Http;
 
 namespace ContextHub.Server.Gateway.StreamableHttp;
 

@@ -1,7 +1,6 @@
 using ContextHub.Messaging;
 using ContextHub.Protocol;
 using ContextHub.Server.Gateway.Security;
-using Microsoft.AspNetCore.Http;
 
 namespace ContextHub.Server.Gateway.StreamableHttp;
 

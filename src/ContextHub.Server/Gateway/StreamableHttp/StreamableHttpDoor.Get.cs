@@ -2,7 +2,6 @@ using ContextHub.Messaging;
 using ContextHub.Protocol;
 using ContextHub.Server.Gateway.Security;
 using ContextHub.Sessions;
-using Microsoft.AspNetCore.Http;
 
 namespace ContextHub.Server.Gateway.StreamableHttp;
 

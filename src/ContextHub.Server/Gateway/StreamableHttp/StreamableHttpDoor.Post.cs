@@ -1,11 +1,9 @@
-using System.Buffers;
 using System.IO.Pipelines;
 using System.Text.Json;
 using ContextHub.Messaging;
 using ContextHub.Protocol;
 using ContextHub.Server.Gateway.Security;
 using ContextHub.Sessions;
-using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 
 namespace ContextHub.Server.Gateway.StreamableHttp;

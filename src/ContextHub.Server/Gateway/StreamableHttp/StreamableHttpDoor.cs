@@ -1,15 +1,10 @@
 using System.Buffers;
-using System.IO.Pipelines;
 using System.Text.Json;
 using ContextHub.Messaging;
 using ContextHub.Protocol;
 using ContextHub.Server.Gateway.Security;
 using ContextHub.Sessions;
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
-using Microsoft.Net.Http.Headers;
 
 namespace ContextHub.Server.Gateway.StreamableHttp;
 

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using ContextHub.Messaging;
 using ContextHub.Protocol;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Net.Http.Headers;
 
 namespace ContextHub.Server.Gateway.StreamableHttp;

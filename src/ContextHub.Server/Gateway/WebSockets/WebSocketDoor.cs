@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Net.WebSockets;
 using ContextHub.Messaging;
-using ContextHub.Protocol;
 using ContextHub.Server.Gateway.Security;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
