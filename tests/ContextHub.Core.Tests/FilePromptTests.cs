@@ -49,10 +49,69 @@ public sealed class FilePromptTests
     public void Completes_from_the_declared_values() =>
         Assert.Equal(["python", "perl"], FilePrompt.Parse("review.md", Review).Complete("language", "p", new Dictionary<string, string>()));
 
+    [Fact]
+    public void Reads_every_field_of_the_front_matter_and_ignores_unknown_keys()
+    {
+        var prompt = FilePrompt.Parse("full.md", """
+            ---
+            name: full
+            title: "Full: quoted"
+            description: >
+              Folded
+              text.
+            version: 3
+            tags: [a, b]
+            arguments:
+              - name: count
+                title: How many
+                description: A number.
+                required: yes
+                values: [1, 2, 10]
+              - name: mode
+                required: False
+                values:
+                  - fast
+                  - "null"
+              - name: plain
+            ---
+            {{ count }}
+            """);
+
+        Assert.Equal("full", prompt.Definition.Name);
+        Assert.Equal("Full: quoted", prompt.Definition.Title);
+        Assert.Equal("Folded text.\n", prompt.Definition.Description);
+        var arguments = prompt.Definition.Arguments!;
+        Assert.Equal(["count", "mode", "plain"], arguments.Select(a => a.Name));
+        Assert.Equal("How many", arguments[0].Title);
+        Assert.Equal("A number.", arguments[0].Description);
+        Assert.Equal([true, false, false], arguments.Select(a => a.Required));
+        Assert.Equal(["1", "10"], prompt.Complete("count", "1", new Dictionary<string, string>()));
+        Assert.Equal(["null"], prompt.Complete("mode", "n", new Dictionary<string, string>()));
+    }
+
+    [Theory]
+    [InlineData("---\nname: ~\ntitle:\n---\nbody")]
+    [InlineData("---\n# only a comment\n---\nbody")]
+    public void Empty_front_matter_takes_the_name_from_the_file(string text)
+    {
+        var prompt = FilePrompt.Parse("empty.md", text);
+
+        Assert.Equal("empty", prompt.Definition.Name);
+        Assert.Null(prompt.Definition.Title);
+        Assert.Null(prompt.Definition.Arguments);
+    }
+
     [Theory]
     [InlineData("no front matter", "front matter")]
     [InlineData("---\nname: [unclosed\n---\nbody", "YAML")]
     [InlineData("---\narguments:\n  - title: no name\n---\nbody", "needs a name")]
+    [InlineData("---\n- a list\n---\nbody", "is a YAML mapping")]
+    [InlineData("---\nname: [a, b]\n---\nbody", "'name' is text")]
+    [InlineData("---\narguments: just text\n---\nbody", "'arguments' is a list")]
+    [InlineData("---\narguments:\n  - plain\n---\nbody", "'arguments[0]' is a mapping")]
+    [InlineData("---\narguments:\n  - name: a\n    required: maybe\n---\nbody", "'arguments[0].required' is true or false, not 'maybe'")]
+    [InlineData("---\narguments:\n  - name: a\n    values: [[x]]\n---\nbody", "'arguments[0].values[0]' is text")]
+    [InlineData("---\narguments:\n  - name: a\n    title: {x: 1}\n---\nbody", "'arguments[0].title' is text")]
     public void A_broken_front_matter_is_refused_with_the_reason(string text, string reason)
     {
         var error = Assert.Throws<FormatException>(() => FilePrompt.Parse("broken.md", text));

@@ -4,8 +4,7 @@ using ContextHub.Protocol;
 using ContextHub.Templates;
 using Fluid;
 using ModelContextProtocol.Protocol;
-using YamlDotNet.Serialization;
-using YamlDotNet.Serialization.NamingConventions;
+using YamlDotNet.RepresentationModel;
 
 namespace ContextHub.Prompts;
 
@@ -16,11 +15,6 @@ namespace ContextHub.Prompts;
 /// </summary>
 public sealed partial class FilePrompt : McpPrompt
 {
-    private static readonly IDeserializer Yaml = new DeserializerBuilder()
-        .WithNamingConvention(CamelCaseNamingConvention.Instance)
-        .IgnoreUnmatchedProperties()
-        .Build();
-
     // Parsed on first render (see LazyTemplate): listing the prompt does not load the Liquid parser.
     private readonly List<(Role Role, LazyTemplate Template)> _messages;
     private readonly Dictionary<string, string[]> _values;
@@ -54,11 +48,15 @@ public sealed partial class FilePrompt : McpPrompt
         FrontMatter front;
         try
         {
-            front = Yaml.Deserialize<FrontMatter>(match.Groups["yaml"].Value) ?? new FrontMatter();
+            front = FrontMatter.Read(match.Groups["yaml"].Value);
         }
         catch (YamlDotNet.Core.YamlException e)
         {
             throw new FormatException($"{path}: front matter is not valid YAML ({e.Message}).", e);
+        }
+        catch (FormatException e)
+        {
+            throw new FormatException($"{path}: {e.Message}", e);
         }
 
         var name = string.IsNullOrWhiteSpace(front.Name) ? System.IO.Path.GetFileNameWithoutExtension(path) : front.Name.Trim();
@@ -150,28 +148,111 @@ public sealed partial class FilePrompt : McpPrompt
     [GeneratedRegex(@"^[ \t]*<!--[ \t]*(user|assistant)[ \t]*-->[ \t]*\r?$", RegexOptions.Multiline)]
     private static partial Regex RoleMarkerRegex();
 
+    /// <summary>
+    /// The front matter, read from YAML's node tree by name (unknown keys are ignored). Read by hand rather than with
+    /// YamlDotNet's object deserializer: that one builds its reflection machinery (some 250 methods compiled, with their
+    /// type data) for five fields, in every server that loads a prompt folder.
+    /// </summary>
     private sealed class FrontMatter
     {
-        public string? Name { get; set; }
+        public string? Name { get; private init; }
 
-        public string? Title { get; set; }
+        public string? Title { get; private init; }
 
-        public string? Description { get; set; }
+        public string? Description { get; private init; }
 
-        public List<ArgumentSpec>? Arguments { get; set; }
+        public List<ArgumentSpec>? Arguments { get; private init; }
+
+        public static FrontMatter Read(string yaml)
+        {
+            var stream = new YamlStream();
+            stream.Load(new StringReader(yaml));
+            var root = stream.Documents.Count == 0 ? null : stream.Documents[0].RootNode;
+            if (root is null || IsNull(root))
+            {
+                return new FrontMatter();
+            }
+
+            var map = root as YamlMappingNode
+                ?? throw new FormatException("the front matter is a YAML mapping (name, title, description, arguments).");
+            return new FrontMatter
+            {
+                Name = Text(map, "name"),
+                Title = Text(map, "title"),
+                Description = Text(map, "description"),
+                Arguments = Value(map, "arguments") is { } list && !IsNull(list)
+                    ? [.. Items(list, "arguments").Select((item, i) => ArgumentSpec.Read(item, $"arguments[{i}]"))]
+                    : null,
+            };
+        }
+
+        internal static YamlNode? Value(YamlMappingNode map, string key)
+        {
+            foreach (var (name, value) in map.Children)
+            {
+                if (name is YamlScalarNode { Value: { } text } && text == key)
+                {
+                    return value;
+                }
+            }
+
+            return null;
+        }
+
+        internal static string? Text(YamlMappingNode map, string key, string? where = null) => Value(map, key) switch
+        {
+            null => null,
+            var node when IsNull(node) => null,
+            YamlScalarNode scalar => scalar.Value,
+            _ => throw new FormatException($"'{(where is null ? key : where + "." + key)}' is text, not a list or a mapping."),
+        };
+
+        internal static IEnumerable<YamlNode> Items(YamlNode node, string where) =>
+            node as YamlSequenceNode ?? throw new FormatException($"'{where}' is a list.");
+
+        // A plain `~`, `null` or nothing is YAML's null; a quoted "null" is text.
+        internal static bool IsNull(YamlNode node) =>
+            node is YamlScalarNode { Style: not (YamlDotNet.Core.ScalarStyle.SingleQuoted or YamlDotNet.Core.ScalarStyle.DoubleQuoted) } scalar
+            && scalar.Value is null or "" or "~" or "null" or "Null" or "NULL";
     }
 
     private sealed class ArgumentSpec
     {
-        public string? Name { get; set; }
+        private static readonly string[] True = ["true", "y", "yes", "on"];
+        private static readonly string[] False = ["false", "n", "no", "off"];
 
-        public string? Title { get; set; }
+        public string? Name { get; private init; }
 
-        public string? Description { get; set; }
+        public string? Title { get; private init; }
 
-        public bool Required { get; set; }
+        public string? Description { get; private init; }
 
-        public List<string>? Values { get; set; }
+        public bool Required { get; private init; }
+
+        public List<string>? Values { get; private init; }
+
+        public static ArgumentSpec Read(YamlNode node, string where)
+        {
+            var map = node as YamlMappingNode ?? throw new FormatException($"'{where}' is a mapping (name, title, description, required, values).");
+            var required = FrontMatter.Text(map, "required", where);
+            var values = FrontMatter.Value(map, "values");
+            return new ArgumentSpec
+            {
+                Name = FrontMatter.Text(map, "name", where),
+                Title = FrontMatter.Text(map, "title", where),
+                Description = FrontMatter.Text(map, "description", where),
+                Required = required is null || False.Contains(required, StringComparer.OrdinalIgnoreCase)
+                    ? false
+                    : True.Contains(required, StringComparer.OrdinalIgnoreCase)
+                        ? true
+                        : throw new FormatException($"'{where}.required' is true or false, not '{required}'."),
+                Values = values is null || FrontMatter.IsNull(values)
+                    ? null
+                    : [.. FrontMatter.Items(values, where + ".values").Select((v, i) => v is YamlScalarNode { Value: { } text }
+                        ? text
+                        : throw new FormatException($"'{where}.values[{i}]' is text, not a list or a mapping."))],
+            };
+        }
     }
 
     // Made on first render, not when the first prompt file is read: creating template options starts the Liquid library.

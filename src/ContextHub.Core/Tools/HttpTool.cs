@@ -236,7 +236,9 @@ internal static class YamlJson
     private static JsonNode? Convert(YamlDotNet.RepresentationModel.YamlNode node) => node switch
     {
         YamlDotNet.RepresentationModel.YamlMappingNode map => new JsonObject(map.Children.Select(c =>
-            KeyValuePair.Create(((YamlDotNet.RepresentationModel.YamlScalarNode)c.Key).Value ?? "", Convert(c.Value)))),
+            KeyValuePair.Create(c.Key is YamlDotNet.RepresentationModel.YamlScalarNode key
+                ? key.Value ?? ""
+                : throw new FormatException("a mapping's keys are text, not lists or mappings."), Convert(c.Value)))),
         YamlDotNet.RepresentationModel.YamlSequenceNode seq => new JsonArray([.. seq.Children.Select(Convert)]),
         YamlDotNet.RepresentationModel.YamlScalarNode scalar => Scalar(scalar),
         _ => null,
