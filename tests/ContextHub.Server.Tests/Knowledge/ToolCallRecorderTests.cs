@@ -80,13 +80,7 @@ public sealed class ToolCallRecorderTests : IAsyncDisposable
         {
             ["ContextHub:Knowledge:ToolCallRecording:FlushInterval"] = "00:01:00", // no flush before the stop
         });
-        var endpoint = new Uri(Address(app), "/mcp");
-        using var http = new HttpClient();
-        for (var i = 0; i < 50; i++)
-        {
-            using var response = await http.SendAsync(EchoRequest(endpoint, "bye " + i));
-            response.EnsureSuccessStatusCode();
-        }
+        await CallEchoAsync(app, 50, "bye");
 
         var recorder = app.Services.GetRequiredService<ToolCallRecorder>();
         var knowledge = app.Services.GetRequiredService<KnowledgeHost>();
@@ -106,13 +100,7 @@ public sealed class ToolCallRecorderTests : IAsyncDisposable
         // store has opened waits for it and writes them (before: the writer never started and they were lost silently).
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var app = await StartServerAsync(new(), services => HoldStoreOpening(services, gate.Task));
-        var endpoint = new Uri(Address(app), "/mcp");
-        using var http = new HttpClient();
-        for (var i = 0; i < 50; i++)
-        {
-            using var response = await http.SendAsync(EchoRequest(endpoint, "early " + i));
-            response.EnsureSuccessStatusCode();
-        }
+        await CallEchoAsync(app, 50, "early");
 
         var recorder = app.Services.GetRequiredService<ToolCallRecorder>();
         var knowledge = app.Services.GetRequiredService<KnowledgeHost>();
@@ -138,13 +126,7 @@ public sealed class ToolCallRecorderTests : IAsyncDisposable
             HoldStoreOpening(services, never.Task);
             services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(1)); // how long a stop waits for the store
         });
-        var endpoint = new Uri(Address(app), "/mcp");
-        using var http = new HttpClient();
-        for (var i = 0; i < 20; i++)
-        {
-            using var response = await http.SendAsync(EchoRequest(endpoint, "lost " + i));
-            response.EnsureSuccessStatusCode();
-        }
+        await CallEchoAsync(app, 20, "lost");
 
         var recorder = app.Services.GetRequiredService<ToolCallRecorder>();
         await app.StopAsync().WaitAsync(TimeSpan.FromSeconds(30));
@@ -155,6 +137,18 @@ public sealed class ToolCallRecorderTests : IAsyncDisposable
 
         Assert.Equal(20, recorder.Dropped);
         Assert.Equal(0, recorder.Written);
+    }
+
+    /// <summary>Makes <paramref name="count"/> echo calls over HTTP, one after another, each answered.</summary>
+    private static async Task CallEchoAsync(WebApplication app, int count, string prefix)
+    {
+        var endpoint = new Uri(Address(app), "/mcp");
+        using var http = new HttpClient();
+        for (var i = 0; i < count; i++)
+        {
+            using var response = await http.SendAsync(EchoRequest(endpoint, prefix + " " + i));
+            response.EnsureSuccessStatusCode();
+        }
     }
 
     private static void HoldStoreOpening(IServiceCollection services, Task gate)
