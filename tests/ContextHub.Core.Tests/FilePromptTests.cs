@@ -106,6 +106,7 @@ public sealed class FilePromptTests
     [InlineData("---\nname: [unclosed\n---\nbody", "YAML")]
     [InlineData("---\narguments:\n  - title: no name\n---\nbody", "needs a name")]
     [InlineData("---\n- a list\n---\nbody", "is a YAML mapping")]
+    [InlineData("---\nname: a\nname: b\n---\nbody", "YAML")]
     [InlineData("---\nname: [a, b]\n---\nbody", "'name' is text")]
     [InlineData("---\narguments: just text\n---\nbody", "'arguments' is a list")]
     [InlineData("---\narguments:\n  - plain\n---\nbody", "'arguments[0]' is a mapping")]

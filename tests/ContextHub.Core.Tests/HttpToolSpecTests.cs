@@ -33,6 +33,8 @@ public sealed class HttpToolSpecTests
     [InlineData("name: x", "'http.url'")]
     [InlineData("name: [", "not valid YAML")]
     [InlineData("- a list", "one object")]
+    [InlineData("? [a, b]\n: x\nname: x\nhttp:\n  url: https://x.test", "keys are text")]
+    [InlineData("name: x\nname: y\nhttp:\n  url: https://x.test", "not valid YAML")]
     public void A_broken_file_is_refused_with_the_reason(string text, string reason)
     {
         var error = Assert.Throws<FormatException>(() => HttpToolSpec.Parse(text, "bad.yaml"));

@@ -32,7 +32,8 @@ public sealed class ArgumentValidator
             && required.ValueKind == JsonValueKind.Array
             ? [.. required.EnumerateArray().Where(r => r.ValueKind == JsonValueKind.String).Select(r => r.GetString()!)]
             : [];
-        _full = new Lazy<FullSchema>(() => new FullSchema(toolName, inputSchema, baseUri), LazyThreadSafetyMode.ExecutionAndPublication);
+        var schema = inputSchema.Clone(); // read later, perhaps after the caller's document is gone (no copy when it is already one)
+        _full = new Lazy<FullSchema>(() => new FullSchema(toolName, schema, baseUri), LazyThreadSafetyMode.ExecutionAndPublication);
         if (_simple is null)
         {
             _ = _full.Value; // refuses a schema that is not valid JSON Schema now, at registration
