@@ -15,6 +15,9 @@ namespace ContextHub.Prompts;
 /// </summary>
 public sealed partial class FilePrompt : McpPrompt
 {
+    private static readonly string[] Yes = ["true", "y", "yes", "on"];
+    private static readonly string[] No = ["false", "n", "no", "off"];
+
     // Parsed on first render (see LazyTemplate): listing the prompt does not load the Liquid parser.
     private readonly List<(Role Role, LazyTemplate Template)> _messages;
     private readonly Dictionary<string, string[]> _values;
@@ -45,10 +48,11 @@ public sealed partial class FilePrompt : McpPrompt
             throw new FormatException($"{path}: a prompt file starts with YAML front matter between '---' lines.");
         }
 
-        FrontMatter front;
+        Prompt definition;
+        Dictionary<string, string[]> values;
         try
         {
-            front = FrontMatter.Read(match.Groups["yaml"].Value);
+            (definition, values) = ReadFrontMatter(match.Groups["yaml"].Value, System.IO.Path.GetFileNameWithoutExtension(path));
         }
         catch (YamlDotNet.Core.YamlException e)
         {
@@ -59,7 +63,6 @@ public sealed partial class FilePrompt : McpPrompt
             throw new FormatException($"{path}: {e.Message}", e);
         }
 
-        var name = string.IsNullOrWhiteSpace(front.Name) ? System.IO.Path.GetFileNameWithoutExtension(path) : front.Name.Trim();
         var messages = new List<(Role, LazyTemplate)>();
         var index = 0;
         foreach (var (role, body) in SplitRoles(match.Groups["body"].Value))
@@ -67,23 +70,6 @@ public sealed partial class FilePrompt : McpPrompt
             messages.Add((role, new LazyTemplate(body, $"message {++index} ({role.ToString().ToLowerInvariant()})", templateFailed)));
         }
 
-        var arguments = (front.Arguments ?? []).Select(a => new PromptArgument
-        {
-            Name = a.Name ?? throw new FormatException($"{path}: every argument needs a name."),
-            Title = a.Title,
-            Description = a.Description,
-            Required = a.Required,
-        }).ToList();
-
-        var definition = new Prompt
-        {
-            Name = name,
-            Title = front.Title,
-            Description = front.Description,
-            Arguments = arguments.Count > 0 ? arguments : null,
-        };
-        var values = (front.Arguments ?? []).Where(a => a.Values is { Count: > 0 })
-            .ToDictionary(a => a.Name!, a => a.Values!.ToArray(), StringComparer.Ordinal);
         return new FilePrompt(definition, messages, values, path);
     }
 
@@ -149,111 +135,99 @@ public sealed partial class FilePrompt : McpPrompt
     private static partial Regex RoleMarkerRegex();
 
     /// <summary>
-    /// The front matter, read from YAML's node tree by name (unknown keys are ignored). Read by hand rather than with
-    /// YamlDotNet's object deserializer: that one builds its reflection machinery (some 250 methods compiled, with their
-    /// type data) for five fields, in every server that loads a prompt folder.
+    /// The front matter (name, title, description, arguments with name, title, description, required, values), read from
+    /// YAML's node tree by name; unknown keys are ignored. Read by hand rather than with YamlDotNet's object deserializer:
+    /// that one builds its reflection machinery (some 250 methods compiled, with their type data) for these few fields, in
+    /// every server that loads a prompt folder. Its rules are kept: a plain <c>~</c>, <c>null</c> or nothing is null, and
+    /// <c>required</c> takes true/y/yes/on and false/n/no/off in any case.
     /// </summary>
-    private sealed class FrontMatter
+    private static (Prompt Definition, Dictionary<string, string[]> Values) ReadFrontMatter(string yaml, string fileName)
     {
-        public string? Name { get; private init; }
+        var stream = new YamlStream();
+        stream.Load(new StringReader(yaml));
+        var root = stream.Documents.Count == 0 ? null : stream.Documents[0].RootNode;
+        var map = root is null || IsNull(root)
+            ? new YamlMappingNode()
+            : root as YamlMappingNode ?? throw new FormatException("the front matter is a YAML mapping (name, title, description, arguments).");
 
-        public string? Title { get; private init; }
-
-        public string? Description { get; private init; }
-
-        public List<ArgumentSpec>? Arguments { get; private init; }
-
-        public static FrontMatter Read(string yaml)
+        var arguments = new List<PromptArgument>();
+        var values = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        if (Value(map, "arguments") is { } list && !IsNull(list))
         {
-            var stream = new YamlStream();
-            stream.Load(new StringReader(yaml));
-            var root = stream.Documents.Count == 0 ? null : stream.Documents[0].RootNode;
-            if (root is null || IsNull(root))
+            var i = 0;
+            foreach (var item in Items(list, "arguments"))
             {
-                return new FrontMatter();
-            }
-
-            var map = root as YamlMappingNode
-                ?? throw new FormatException("the front matter is a YAML mapping (name, title, description, arguments).");
-            return new FrontMatter
-            {
-                Name = Text(map, "name"),
-                Title = Text(map, "title"),
-                Description = Text(map, "description"),
-                Arguments = Value(map, "arguments") is { } list && !IsNull(list)
-                    ? [.. Items(list, "arguments").Select((item, i) => ArgumentSpec.Read(item, $"arguments[{i}]"))]
-                    : null,
-            };
-        }
-
-        internal static YamlNode? Value(YamlMappingNode map, string key)
-        {
-            foreach (var (name, value) in map.Children)
-            {
-                if (name is YamlScalarNode { Value: { } text } && text == key)
+                var where = $"arguments[{i++}]";
+                var argument = item as YamlMappingNode
+                    ?? throw new FormatException($"'{where}' is a mapping (name, title, description, required, values).");
+                var name = Text(argument, "name", where) ?? throw new FormatException("every argument needs a name.");
+                arguments.Add(new PromptArgument
                 {
-                    return value;
+                    Name = name,
+                    Title = Text(argument, "title", where),
+                    Description = Text(argument, "description", where),
+                    Required = Flag(argument, "required", where),
+                });
+                if (Value(argument, "values") is { } declared && !IsNull(declared))
+                {
+                    var texts = Items(declared, where + ".values").Select((v, n) => v is YamlScalarNode { Value: { } text }
+                        ? text
+                        : throw new FormatException($"'{where}.values[{n}]' is text, not a list or a mapping.")).ToArray();
+                    if (texts.Length > 0)
+                    {
+                        values[name] = texts;
+                    }
                 }
             }
-
-            return null;
         }
 
-        internal static string? Text(YamlMappingNode map, string key, string? where = null) => Value(map, key) switch
+        var promptName = Text(map, "name");
+        var definition = new Prompt
         {
-            null => null,
-            var node when IsNull(node) => null,
-            YamlScalarNode scalar => scalar.Value,
-            _ => throw new FormatException($"'{(where is null ? key : where + "." + key)}' is text, not a list or a mapping."),
+            Name = string.IsNullOrWhiteSpace(promptName) ? fileName : promptName.Trim(),
+            Title = Text(map, "title"),
+            Description = Text(map, "description"),
+            Arguments = arguments.Count > 0 ? arguments : null,
         };
-
-        internal static IEnumerable<YamlNode> Items(YamlNode node, string where) =>
-            node as YamlSequenceNode ?? throw new FormatException($"'{where}' is a list.");
-
-        // A plain `~`, `null` or nothing is YAML's null; a quoted "null" is text.
-        internal static bool IsNull(YamlNode node) =>
-            node is YamlScalarNode { Style: not (YamlDotNet.Core.ScalarStyle.SingleQuoted or YamlDotNet.Core.ScalarStyle.DoubleQuoted) } scalar
-            && scalar.Value is null or "" or "~" or "null" or "Null" or "NULL";
+        return (definition, values);
     }
 
-    private sealed class ArgumentSpec
+    private static YamlNode? Value(YamlMappingNode map, string key)
     {
-        private static readonly string[] True = ["true", "y", "yes", "on"];
-        private static readonly string[] False = ["false", "n", "no", "off"];
-
-        public string? Name { get; private init; }
-
-        public string? Title { get; private init; }
-
-        public string? Description { get; private init; }
-
-        public bool Required { get; private init; }
-
-        public List<string>? Values { get; private init; }
-
-        public static ArgumentSpec Read(YamlNode node, string where)
+        foreach (var (name, value) in map.Children)
         {
-            var map = node as YamlMappingNode ?? throw new FormatException($"'{where}' is a mapping (name, title, description, required, values).");
-            var required = FrontMatter.Text(map, "required", where);
-            var values = FrontMatter.Value(map, "values");
-            return new ArgumentSpec
+            if (name is YamlScalarNode { Value: { } text } && text == key)
             {
-                Name = FrontMatter.Text(map, "name", where),
-                Title = FrontMatter.Text(map, "title", where),
-                Description = FrontMatter.Text(map, "description", where),
-                Required = required is null || False.Contains(required, StringComparer.OrdinalIgnoreCase)
-                    ? false
-                    : True.Contains(required, StringComparer.OrdinalIgnoreCase)
-                        ? true
-                        : throw new FormatException($"'{where}.required' is true or false, not '{required}'."),
-                Values = values is null || FrontMatter.IsNull(values)
-                    ? null
-                    : [.. FrontMatter.Items(values, where + ".values").Select((v, i) => v is YamlScalarNode { Value: { } text }
-                        ? text
-                        : throw new FormatException($"'{where}.values[{i}]' is text, not a list or a mapping."))],
-            };
+                return value;
+            }
         }
+
+        return null;
     }
+
+    private static string? Text(YamlMappingNode map, string key, string? where = null) => Value(map, key) switch
+    {
+        null => null,
+        var node when IsNull(node) => null,
+        YamlScalarNode scalar => scalar.Value,
+        _ => throw new FormatException($"'{(where is null ? key : where + "." + key)}' is text, not a list or a mapping."),
+    };
+
+    private static bool Flag(YamlMappingNode map, string key, string where) => Text(map, key, where) switch
+    {
+        null => false,
+        var text when Yes.Contains(text, StringComparer.OrdinalIgnoreCase) => true,
+        var text when No.Contains(text, StringComparer.OrdinalIgnoreCase) => false,
+        var text => throw new FormatException($"'{where}.{key}' is true or false, not '{text}'."),
+    };
+
+    private static IEnumerable<YamlNode> Items(YamlNode node, string where) =>
+        node as YamlSequenceNode ?? throw new FormatException($"'{where}' is a list.");
+
+    // A plain `~`, `null` or nothing is YAML's null; a quoted "null" is text.
+    private static bool IsNull(YamlNode node) =>
+        node is YamlScalarNode { Style: not (YamlDotNet.Core.ScalarStyle.SingleQuoted or YamlDotNet.Core.ScalarStyle.DoubleQuoted) } scalar
+        && scalar.Value is null or "" or "~" or "null" or "Null" or "NULL";
 
     // Made on first render, not when the first prompt file is read: creating template options starts the Liquid library.
     private static class Rendering

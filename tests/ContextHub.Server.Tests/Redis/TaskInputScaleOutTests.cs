@@ -121,14 +121,7 @@ public sealed class TaskInputScaleOutTests(ScaleOutCluster cluster) : IClassFixt
         var (runner, waiter) = (cluster.A, cluster.B);
         var sessionId = await OpenSessionAsync(http, runner);
 
-        var created = await RpcAsync(http, runner, sessionId, "tools/call", new JsonObject
-        {
-            ["name"] = "confirm_delete",
-            ["arguments"] = new JsonObject { ["filename"] = "plan.txt" },
-            ["task"] = new JsonObject { ["ttl"] = 60_000 },
-        });
-        var taskId = created.GetProperty("result").GetProperty("task").GetProperty("taskId").GetString()!;
-        await WaitForStatusAsync(http, waiter, sessionId, taskId, "input_required");
+        var taskId = await StartAskingTaskAsync(http, runner, waiter, sessionId, "plan.txt", ttl: 60_000);
 
         // No GET stream is open: the request goes out on the tasks/result call, held by the replica that does not run the task.
         using var waiting = await OpenPostAsync(http, waiter.McpEndpoint, Rpc(77, "tasks/result", new JsonObject { ["taskId"] = taskId }), sessionId);
@@ -173,14 +166,7 @@ public sealed class TaskInputScaleOutTests(ScaleOutCluster cluster) : IClassFixt
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
         var (runner, other) = (cluster.A, cluster.B);
         var sessionId = await OpenSessionAsync(http, runner);
-        var created = await RpcAsync(http, runner, sessionId, "tools/call", new JsonObject
-        {
-            ["name"] = "confirm_delete",
-            ["arguments"] = new JsonObject { ["filename"] = "draft.txt" },
-            ["task"] = new JsonObject(),
-        });
-        var taskId = created.GetProperty("result").GetProperty("task").GetProperty("taskId").GetString()!;
-        await WaitForStatusAsync(http, other, sessionId, taskId, "input_required");
+        var taskId = await StartAskingTaskAsync(http, runner, other, sessionId, "draft.txt");
 
         long firstId;
         using (var first = await OpenPostAsync(http, other.McpEndpoint, Rpc(1, "tasks/result", new JsonObject { ["taskId"] = taskId }), sessionId))
@@ -215,14 +201,7 @@ public sealed class TaskInputScaleOutTests(ScaleOutCluster cluster) : IClassFixt
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
             var (runner, survivor) = (own.A, own.B);
             var sessionId = await OpenSessionAsync(http, survivor);
-            var created = await RpcAsync(http, runner, sessionId, "tools/call", new JsonObject
-            {
-                ["name"] = "confirm_delete",
-                ["arguments"] = new JsonObject { ["filename"] = "lost.txt" },
-                ["task"] = new JsonObject(),
-            });
-            var taskId = created.GetProperty("result").GetProperty("task").GetProperty("taskId").GetString()!;
-            await WaitForStatusAsync(http, survivor, sessionId, taskId, "input_required");
+            var taskId = await StartAskingTaskAsync(http, runner, survivor, sessionId, "lost.txt");
 
             using var waiting = await OpenPostAsync(http, survivor.McpEndpoint, Rpc(9, "tasks/result", new JsonObject { ["taskId"] = taskId }), sessionId);
             using var events = new SseReader(await waiting.Content.ReadAsStreamAsync());
@@ -240,14 +219,7 @@ public sealed class TaskInputScaleOutTests(ScaleOutCluster cluster) : IClassFixt
             Assert.Equal("failed", status.GetProperty("result").GetProperty("status").GetString());
 
             // A task on the survivor asks; then Redis goes away: the answer and the status get a clear error at once, no hang.
-            var next = await RpcAsync(http, survivor, sessionId, "tools/call", new JsonObject
-            {
-                ["name"] = "confirm_delete",
-                ["arguments"] = new JsonObject { ["filename"] = "later.txt" },
-                ["task"] = new JsonObject(),
-            });
-            var nextId = next.GetProperty("result").GetProperty("task").GetProperty("taskId").GetString()!;
-            await WaitForStatusAsync(http, survivor, sessionId, nextId, "input_required");
+            var nextId = await StartAskingTaskAsync(http, survivor, survivor, sessionId, "later.txt");
             await own.Redis.StopAsync();
             foreach (var body in new[]
             {
@@ -281,6 +253,24 @@ public sealed class TaskInputScaleOutTests(ScaleOutCluster cluster) : IClassFixt
         using var initialized = await ScaleOutTests.PostAsync(http, replica.McpEndpoint, """{"jsonrpc":"2.0","method":"notifications/initialized"}""", sessionId);
         Assert.Equal(HttpStatusCode.Accepted, initialized.StatusCode);
         return sessionId;
+    }
+
+    /// <summary>
+    /// Starts <c>confirm_delete</c> as a task on <paramref name="runner"/> and waits, asking <paramref name="asked"/>, until
+    /// it asks for input; returns the task's id.
+    /// </summary>
+    private static async Task<string> StartAskingTaskAsync(HttpClient http, Replica runner, Replica asked, string sessionId, string filename,
+        int? ttl = null)
+    {
+        var created = await RpcAsync(http, runner, sessionId, "tools/call", new JsonObject
+        {
+            ["name"] = "confirm_delete",
+            ["arguments"] = new JsonObject { ["filename"] = filename },
+            ["task"] = ttl is { } ms ? new JsonObject { ["ttl"] = ms } : new JsonObject(),
+        });
+        var taskId = created.GetProperty("result").GetProperty("task").GetProperty("taskId").GetString()!;
+        await WaitForStatusAsync(http, asked, sessionId, taskId, "input_required");
+        return taskId;
     }
 
     private static async Task WaitForStatusAsync(HttpClient http, Replica replica, string sessionId, string taskId, string wanted)
