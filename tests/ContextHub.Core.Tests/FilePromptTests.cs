@@ -46,6 +46,18 @@ public sealed class FilePromptTests
     }
 
     [Fact]
+    public async Task An_optional_argument_not_given_is_false_in_an_if_and_given_is_true()
+    {
+        var prompt = FilePrompt.Parse("focus.md", "---\narguments:\n  - name: focus\n---\nReview{% if focus %}, looking first at {{ focus }}{% endif %}.");
+
+        var without = await prompt.RenderAsync(Context(), new Dictionary<string, string>());
+        var with = await prompt.RenderAsync(Context(), new Dictionary<string, string> { ["focus"] = "bugs" });
+
+        Assert.Equal("Review.", Assert.IsType<TextContentBlock>(Assert.Single(without.Messages).Content).Text);
+        Assert.Equal("Review, looking first at bugs.", Assert.IsType<TextContentBlock>(Assert.Single(with.Messages).Content).Text);
+    }
+
+    [Fact]
     public void Completes_from_the_declared_values() =>
         Assert.Equal(["python", "perl"], FilePrompt.Parse("review.md", Review).Complete("language", "p", new Dictionary<string, string>()));
 

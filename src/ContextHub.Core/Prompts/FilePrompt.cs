@@ -78,7 +78,12 @@ public sealed partial class FilePrompt : McpPrompt
         var templateContext = new TemplateContext(Rendering.Options);
         foreach (var argument in Definition.Arguments ?? [])
         {
-            templateContext.SetValue(argument.Name, arguments.TryGetValue(argument.Name, out var value) ? value : null);
+            // An argument not given stays undefined (nil, false in `if`); set to null it became an empty string, which
+            // Liquid counts as true, so `{% if focus %}` rendered its branch for a focus nobody gave.
+            if (arguments.TryGetValue(argument.Name, out var value) && value is not null)
+            {
+                templateContext.SetValue(argument.Name, value);
+            }
         }
 
         foreach (var (_, template) in _messages)
